@@ -1,0 +1,219 @@
+"""The definition model: a protocol as plain, immutable data.
+
+A :class:`Definition` is what a definition file describes, after loading:
+roles, typed context fields, states, transitions with their guards and
+sign-offs, and invariants. Nothing here reads files, touches a database or
+runs a transition; the loader builds these objects, the engine compiles them.
+
+The names of the attributes follow the model (``sources``, ``target``,
+``inputs``); the file format spells some of them differently (``from``,
+``to``, ``input``): see ``docs/definition-format.md``.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hashlib
+from collections.abc import Mapping
+
+import attrs
+
+from just_workflow.canonical import canonical_json
+
+#: The languages of the partnership; every title may be given in each.
+LANGUAGES: tuple[str, ...] = ("en", "sk", "es", "it", "sl")
+
+#: A context value as stored: JSON-friendly (dates are ISO ``YYYY-MM-DD`` strings).
+Value = str | int | bool | tuple[str, ...]
+
+
+@attrs.frozen
+class Text:
+    """A short text in the partnership's languages; English is the fallback."""
+
+    en: str
+    sk: str | None = None
+    es: str | None = None
+    it: str | None = None
+    sl: str | None = None
+
+    def get(self, lang: str = "en") -> str:
+        """The text in ``lang``, or in English when that translation is missing."""
+        value = getattr(self, lang, None) if lang in LANGUAGES else None
+        return value if isinstance(value, str) and value else self.en
+
+    def missing(self) -> tuple[str, ...]:
+        """The languages this text has no translation for."""
+        return tuple(lang for lang in LANGUAGES if not getattr(self, lang))
+
+
+class FieldType(enum.StrEnum):
+    """The types a context field may have."""
+
+    STR = "str"
+    INT = "int"
+    BOOL = "bool"
+    DATE = "date"
+    LIST_STR = "list[str]"
+
+
+class Op(enum.StrEnum):
+    """Comparison operators of declarative conditions."""
+
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"
+    NOT_IN = "not_in"
+    CONTAINS = "contains"
+    GT = "gt"
+    GE = "ge"
+    LT = "lt"
+    LE = "le"
+
+
+@attrs.frozen
+class Role:
+    """A party that may act in the protocol (``sme``, ``career_services``...)."""
+
+    name: str
+    title: Text | None = None
+    description: Text | None = None
+
+
+@attrs.frozen
+class Field:
+    """A typed context field, set only through transition inputs."""
+
+    name: str
+    type: FieldType
+    title: Text | None = None
+    description: Text | None = None
+    choices: tuple[str, ...] | None = None
+    min_items: int | None = None
+
+
+@attrs.frozen
+class State:
+    """A state of the protocol; a final state accepts no trigger."""
+
+    name: str
+    title: Text | None = None
+    description: Text | None = None
+    final: bool = False
+
+
+@attrs.frozen
+class Input:
+    """A context field a transition takes from the payload."""
+
+    field: str
+    required: bool = True
+
+
+@attrs.frozen
+class Condition:
+    """A declarative comparison on a context field; false while the field is unset."""
+
+    field: str
+    op: Op
+    value: Value
+
+
+@attrs.frozen
+class Signoff:
+    """Multi-party sign-off: each role signs once; the move happens with the last signature."""
+
+    all_of: tuple[str, ...]
+
+
+@attrs.frozen
+class Transition:
+    """A trigger that moves from one of ``sources`` to ``target`` (or stays, when None).
+
+    Guards are all declarative or named: ``requires`` (fields that must be
+    set), ``conditions`` (comparisons), ``guards`` (names of Python guards
+    registered on the engine). They are evaluated on the context with this
+    transition's inputs applied.
+    """
+
+    trigger: str
+    sources: tuple[str, ...]
+    by: tuple[str, ...]
+    target: str | None = None
+    inputs: tuple[Input, ...] = ()
+    requires: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    guards: tuple[str, ...] = ()
+    signoff: Signoff | None = None
+    title: Text | None = None
+    description: Text | None = None
+
+
+@attrs.frozen
+class Invariant:
+    """In the states ``states``, the fields ``requires`` are set and ``conditions`` hold."""
+
+    name: str
+    states: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    description: Text | None = None
+
+
+@attrs.frozen
+class Definition:
+    """A protocol: the immutable description the engine enforces.
+
+    ``start_by`` lists the roles that may start an instance (empty: any role).
+    ``origin`` names the file it was loaded from; it is not part of the
+    protocol's identity and does not enter the :attr:`digest`.
+    """
+
+    protocol: str
+    version: int
+    title: Text
+    roles: tuple[Role, ...]
+    states: tuple[State, ...]
+    initial: str
+    transitions: tuple[Transition, ...]
+    context: tuple[Field, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
+    start_by: tuple[str, ...] = ()
+    source: str | None = None
+    description: Text | None = None
+    origin: str | None = attrs.field(default=None, eq=False, repr=False)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """SHA-256 (hex) of the canonical JSON of the definition, ``origin`` excluded."""
+        body = attrs.asdict(self, filter=lambda a, _v: a.name != "origin")
+        return hashlib.sha256(canonical_json(body)).hexdigest()
+
+    @functools.cached_property
+    def state_map(self) -> Mapping[str, State]:
+        """States by name."""
+        return {state.name: state for state in self.states}
+
+    @functools.cached_property
+    def role_map(self) -> Mapping[str, Role]:
+        """Roles by name."""
+        return {role.name: role for role in self.roles}
+
+    @functools.cached_property
+    def field_map(self) -> Mapping[str, Field]:
+        """Context fields by name."""
+        return {field.name: field for field in self.context}
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """``(protocol, version)``: the identity under which definitions are registered."""
+        return (self.protocol, self.version)
+
+    def final_states(self) -> tuple[str, ...]:
+        """Names of the final states, in declaration order."""
+        return tuple(state.name for state in self.states if state.final)
+
+    def triggers(self) -> tuple[str, ...]:
+        """Distinct trigger names, in declaration order."""
+        return tuple(dict.fromkeys(t.trigger for t in self.transitions))

@@ -1,0 +1,148 @@
+"""The exceptions of just_workflow: one root, one class per kind of refusal.
+
+::
+
+    WorkflowError
+    ├── DefinitionError        a definition file or object is invalid (all problems, located)
+    ├── TransitionNotAllowed   trigger unknown, or not available in the current state
+    ├── NotAuthorized          the actor's role may not fire the trigger (or sign twice)
+    ├── GuardFailed            required fields missing, a condition or a named guard false
+    ├── InvalidPayload         an input missing, of the wrong type, not a choice, unknown
+    ├── ConcurrencyConflict    the caller's expected_seq is not the instance's seq
+    ├── InstanceNotFound       no instance with that id in the store
+    ├── StoreError             the store could not do what was asked
+    │   └── StoreBusy          the database stayed locked past the busy timeout
+    ├── HookError              an app hook raised after the event was stored
+    └── AuditError             a log or a stored history fails verification
+
+A refused fire (every class above but ``HookError``) writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+
+class WorkflowError(Exception):
+    """The root of every error raised by just_workflow."""
+
+
+@attrs.frozen
+class Problem:
+    """One located problem of a definition: where it is and what is wrong.
+
+    ``path`` is the JSONPath-like location inside the document
+    (``$.transitions[3].to``); ``line`` and ``column`` are 1-based and known
+    only for syntaxes that have them (YAML, JSON, TOML).
+    """
+
+    message: str
+    path: str = "$"
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<definition>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.path}: {self.message}"
+
+
+class DefinitionError(WorkflowError):
+    """A definition is invalid; ``problems`` lists every problem found, each located."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in definition"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class TransitionNotAllowed(WorkflowError):
+    """The trigger is unknown, or not available in the instance's current state."""
+
+    def __init__(self, message: str, *, trigger: str, state: str, available: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.available: tuple[str, ...] = tuple(available)
+        super().__init__(message)
+
+
+class NotAuthorized(WorkflowError):
+    """The actor's role may not fire this trigger now."""
+
+    def __init__(self, message: str, *, trigger: str, role: str, allowed_roles: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.role = role
+        self.allowed_roles: tuple[str, ...] = tuple(allowed_roles)
+        super().__init__(message)
+
+
+class GuardFailed(WorkflowError):
+    """A guard of the transition is false; ``reasons`` names each failed requirement."""
+
+    def __init__(self, message: str, *, trigger: str, reasons: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.reasons: tuple[str, ...] = tuple(reasons)
+        super().__init__(message)
+
+
+class InvalidPayload(WorkflowError):
+    """The payload does not fit the trigger's inputs; ``reasons`` names each bad field."""
+
+    def __init__(self, message: str, *, trigger: str, reasons: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.reasons: tuple[str, ...] = tuple(reasons)
+        super().__init__(message)
+
+
+class ConcurrencyConflict(WorkflowError):
+    """Another fire landed first: the instance is at ``actual``, not ``expected``."""
+
+    def __init__(self, instance_id: str, expected: int, actual: int) -> None:
+        self.instance_id = instance_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"Instance {instance_id!r} is at seq {actual}, not at the expected seq {expected}: "
+            "reload it and decide again."
+        )
+
+
+class InstanceNotFound(WorkflowError):
+    """No instance with that id exists in the store."""
+
+    def __init__(self, instance_id: str) -> None:
+        self.instance_id = instance_id
+        super().__init__(f"No instance with id {instance_id!r}.")
+
+
+class StoreError(WorkflowError):
+    """The store could not carry out an operation."""
+
+
+class StoreBusy(StoreError):
+    """The database stayed locked by other writers past the busy timeout."""
+
+
+class HookError(WorkflowError):
+    """An app hook raised after the event was stored; the event stands.
+
+    ``instance`` is the stored snapshot, ``event`` the stored event, and the
+    hook's exception is the ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, instance: object, event: object, hook: str) -> None:
+        self.instance = instance
+        self.event = event
+        self.hook = hook
+        super().__init__(message)
+
+
+class AuditError(WorkflowError):
+    """A stored history or an exported log fails verification."""

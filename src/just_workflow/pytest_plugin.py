@@ -1,0 +1,1 @@
+"""The pytest plugin: turns protocol definition files into test items."""
