@@ -1,0 +1,258 @@
+"""The engine: runs protocol instances against a store, with the clock, guards and hooks passed in.
+
+``Engine.fire`` is the whole data path of a step: load the snapshot from the
+store, run the pure :func:`~just_workflow.step.step`, append the event and the
+new snapshot atomically (checking the expected seq), then run the app's
+hooks. A refused fire raises before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from just_workflow.definition import Definition
+from just_workflow.errors import ConcurrencyConflict, HookError, InstanceNotFound, WorkflowError
+from just_workflow.events import Actor, Event
+from just_workflow.guards import NamedGuard
+from just_workflow.instance import Command, Instance, Option
+from just_workflow.step import begin, step
+from just_workflow.store.base import Store
+from just_workflow.store.memory import MemoryStore
+from just_workflow.table import Table, compile_definition
+
+#: A hook an app registers: called with the stored snapshot and event after a fire.
+Hook = Callable[[Instance, Event], None]
+
+#: How many times a fire without ``expected_seq`` retries when another writer got in first.
+AUTO_RETRIES = 100
+
+
+def utc_now() -> datetime.datetime:
+    """The default clock: the current time in UTC."""
+    return datetime.datetime.now(datetime.UTC)
+
+
+class Engine:
+    """Starts and fires protocol instances, enforcing their definitions, and keeps their history.
+
+    ``definitions`` is a mapping of protocol names to definitions (as
+    :func:`~just_workflow.loading.load_definitions` returns) or any iterable
+    of definitions (several versions of a protocol may be given; ``start``
+    uses the newest). ``store`` defaults to a :class:`MemoryStore`, ``clock``
+    to UTC now; ``guards`` maps the names of Python guards used in the
+    definitions to functions ``guard(context, actor) -> bool``; a definition
+    that names an unregistered guard fails here, at once.
+    """
+
+    def __init__(
+        self,
+        definitions: Mapping[str, Definition] | Iterable[Definition],
+        store: Store | None = None,
+        guards: Mapping[str, NamedGuard] | None = None,
+        clock: Callable[[], datetime.datetime] | None = None,
+    ) -> None:
+        given = definitions.values() if isinstance(definitions, Mapping) else definitions
+        self.store: Store = store if store is not None else MemoryStore()
+        self.clock = clock or utc_now
+        self._guards = dict(guards or {})
+        self._tables: dict[tuple[str, int], Table] = {}
+        self._newest: dict[str, int] = {}
+        self._hooks: list[tuple[str, str | None, str | None, Hook]] = []
+        for definition in given:
+            self._tables[definition.key] = compile_definition(definition, self._guards)
+            self.store.register_definition(definition)
+            newest = self._newest.get(definition.protocol, 0)
+            self._newest[definition.protocol] = max(newest, definition.version)
+
+    # -- definitions -------------------------------------------------------------------------
+
+    def definition(self, protocol: str, version: int | None = None) -> Definition:
+        """The definition of ``protocol`` (its newest version unless ``version`` is given)."""
+        return self.table(protocol, version).definition
+
+    def table(self, protocol: str, version: int | None = None) -> Table:
+        """The compiled table of a protocol version; older versions kept by the store are compiled on demand."""
+        if version is None:
+            if protocol not in self._newest:
+                known = ", ".join(sorted(self._newest)) or "none"
+                raise WorkflowError(f"Unknown protocol {protocol!r}; this engine runs: {known}.")
+            version = self._newest[protocol]
+        table = self._tables.get((protocol, version))
+        if table is None:
+            for stored in self.store.definitions():
+                if stored.key == (protocol, version):
+                    table = self._tables[stored.key] = compile_definition(stored, self._guards)
+                    break
+            else:
+                raise WorkflowError(f"Protocol {protocol!r} version {version} is neither loaded nor stored.")
+        return table
+
+    # -- running -----------------------------------------------------------------------------
+
+    def start(
+        self, protocol: str, actor: Actor, *, version: int | None = None, instance_id: str | None = None
+    ) -> Instance:
+        """Start a new instance of ``protocol`` in its initial state and record the start event."""
+        table = self.table(protocol, version)
+        instance, event = begin(table, instance_id or uuid.uuid4().hex, actor, self._now())
+        self.store.create(instance, event)
+        self._run_hooks(instance, event)
+        return instance
+
+    def fire(
+        self,
+        instance_id: str,
+        trigger: str,
+        actor: Actor,
+        payload: Mapping[str, Any] | None = None,
+        expected_seq: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Instance:
+        """Fire ``trigger`` as ``actor``; the new snapshot, or a typed refusal that wrote nothing.
+
+        With ``expected_seq`` (the ``seq`` of the snapshot the caller decided
+        on) a concurrent change raises :class:`ConcurrencyConflict`; without
+        it, the engine reloads and tries again. A fire repeated with the same
+        ``idempotency_key`` returns the snapshot the first one produced and
+        writes nothing.
+        """
+        command = Command(trigger, actor, payload or {})
+        for _attempt in range(AUTO_RETRIES):
+            if idempotency_key is not None:
+                done = self.store.seq_for_key(instance_id, idempotency_key)
+                if done is not None:
+                    return self.state_at(instance_id, done)
+            instance = self.store.load(instance_id)
+            if expected_seq is not None and instance.seq != expected_seq:
+                raise ConcurrencyConflict(instance_id, expected_seq, instance.seq)
+            after, event = step(
+                self.table(instance.protocol, instance.version), instance, command, self._now()
+            )
+            try:
+                self.store.append(after, event, instance.seq, idempotency_key)
+            except ConcurrencyConflict:
+                if expected_seq is not None and idempotency_key is None:
+                    raise
+                continue
+            self._run_hooks(after, event, instance.state)
+            return after
+        raise ConcurrencyConflict(instance_id, instance.seq, self.store.load(instance_id).seq)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def get(self, instance_id: str) -> Instance:
+        """The current snapshot of an instance."""
+        return self.store.load(instance_id)
+
+    def history(self, instance_id: str) -> list[Event]:
+        """Every event of an instance, oldest first."""
+        return self.store.events(instance_id)
+
+    def state_at(self, instance_id: str, seq: int) -> Instance:
+        """The snapshot as it was right after event ``seq``, rebuilt by replaying the history."""
+        events = self.store.events(instance_id, upto_seq=seq)
+        if not events or events[-1].seq != seq:
+            raise InstanceNotFound(f"{instance_id}@{seq}")
+        first = events[0]
+        table = self.table(first.protocol, first.version)
+        snapshot: Instance | None = None
+        for event in events:
+            if snapshot is None:
+                snapshot, _ = begin(table, event.instance, event.actor, event.at)
+            else:
+                snapshot, _ = step(
+                    table, snapshot, Command(event.trigger or "", event.actor, event.payload), event.at
+                )
+        assert snapshot is not None
+        return snapshot
+
+    def options(self, instance_id: str, actor: Actor) -> list[Option]:
+        """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not."""
+        instance = self.store.load(instance_id)
+        table = self.table(instance.protocol, instance.version)
+        options: list[Option] = []
+        for trigger, candidates in table.moves.get(instance.state, {}).items():
+            reasons: list[str] = []
+            chosen = candidates[0]
+            authorized = [c for c in candidates if actor.role in c.roles]
+            if not authorized:
+                roles = ", ".join(sorted({r for c in candidates for r in c.roles}))
+                reasons.append(f"role {actor.role!r} may not fire it; roles that may: {roles}")
+            for candidate in authorized:
+                chosen = candidate
+                reasons = self._option_reasons(table, instance, candidate, actor)
+                if not reasons:
+                    break
+            signed = instance.signatures.get(trigger, ())
+            title = chosen.source.title.get() if chosen.source.title else trigger
+            options.append(
+                Option(
+                    trigger=trigger,
+                    allowed=not reasons,
+                    reasons=tuple(reasons),
+                    title=title,
+                    inputs=tuple(i.field for i in chosen.source.inputs),
+                    pending=tuple(r for r in chosen.signers if r not in signed),
+                )
+            )
+        return options
+
+    @staticmethod
+    def _option_reasons(table: Table, instance: Instance, candidate: Any, actor: Actor) -> list[str]:
+        assumed = frozenset(candidate.inputs)
+        reasons: list[str] = candidate.guard_reasons(instance.context, actor, assumed)
+        target = candidate.source.target or instance.state
+        for invariant in table.invariants.get(target, ()):
+            reasons.extend(invariant.violations(instance.context, assumed))
+        if actor.role in instance.signatures.get(candidate.source.trigger, ()):
+            reasons.append(f"role {actor.role!r} has already signed")
+        return reasons
+
+    # -- hooks -------------------------------------------------------------------------------
+
+    def on_enter(self, state: str, hook: Hook, *, protocol: str | None = None) -> None:
+        """Call ``hook(instance, event)`` after an event that entered ``state``."""
+        self._hooks.append(("enter", state, protocol, hook))
+
+    def on_exit(self, state: str, hook: Hook, *, protocol: str | None = None) -> None:
+        """Call ``hook(instance, event)`` after an event that left ``state``."""
+        self._hooks.append(("exit", state, protocol, hook))
+
+    def after_fire(self, hook: Hook, *, protocol: str | None = None) -> None:
+        """Call ``hook(instance, event)`` after every stored event (start included)."""
+        self._hooks.append(("after", None, protocol, hook))
+
+    def _run_hooks(self, instance: Instance, event: Event, before: str | None = None) -> None:
+        if not self._hooks:
+            return
+        moved = before != event.target
+        failures: list[tuple[str, BaseException]] = []
+        for kind, state, protocol, hook in self._hooks:
+            if protocol is not None and protocol != instance.protocol:
+                continue
+            due = (
+                kind == "after"
+                or (kind == "enter" and moved and state == event.target)
+                or (kind == "exit" and moved and state == before)
+            )
+            if not due:
+                continue
+            try:
+                hook(instance, event)
+            except Exception as error:  # the event is stored: every hook still runs, the caller hears of it
+                failures.append((getattr(hook, "__qualname__", repr(hook)), error))
+        if failures:
+            name, first = failures[0]
+            names = ", ".join(n for n, _ in failures)
+            raise HookError(
+                f"Event {event.seq} of instance {instance.id!r} was stored, but hook(s) raised: {names}: {first!r}",
+                instance=instance,
+                event=event,
+                hook=name,
+            ) from first
+
+    def _now(self) -> str:
+        return self.clock().isoformat()

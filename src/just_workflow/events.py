@@ -1,0 +1,177 @@
+"""Events and the hash chain: what every step of an instance leaves behind.
+
+An :class:`Event` is one line of an instance's history. Events are chained:
+``hash = sha256(prev_hash + canonical_json(event without "hash"))`` (hex
+digests, the ``prev_hash`` as its ASCII hex bytes), and the first event's
+``prev_hash`` is :func:`genesis_hash` of the instance id, protocol and version.
+The encoding is canonical JSON (see :mod:`just_workflow.canonical`); this
+module writes those exact bytes by hand for the fixed fields, because the
+general encoder is where most of a fire's time would otherwise go. A property
+test keeps the two encodings byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from just_workflow.canonical import canonical_json
+
+_sha256 = hashlib.sha256
+# The C-accelerated string encoder behind json.dumps(ensure_ascii=False).
+_encode_str: Callable[[str], str] = (
+    getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+)
+
+#: Event kinds: an instance was started; a trigger fired; a role signed a sign-off.
+START, FIRE, SIGN = "start", "fire", "sign"
+
+
+@attrs.frozen
+class Actor:
+    """Who acts: a person or system ``id`` acting in a protocol ``role``."""
+
+    id: str
+    role: str
+
+
+@attrs.frozen
+class Event:
+    """One recorded step: who fired what, from which state to which, with what payload.
+
+    ``target`` is the state after the event (equal to ``source`` when the
+    instance stayed). ``trigger`` and ``source`` are None for the start event.
+    ``at`` is an ISO 8601 timestamp from the engine's clock.
+    """
+
+    instance: str
+    seq: int
+    kind: str
+    protocol: str
+    version: int
+    digest: str
+    trigger: str | None
+    source: str | None
+    target: str
+    actor: Actor
+    payload: Mapping[str, Any]
+    at: str
+    prev_hash: str = ""
+    hash: str = ""
+
+    def body(self) -> dict[str, Any]:
+        """The event as JSON data without ``hash``: the object whose canonical bytes are hashed."""
+        return {
+            "actor": {"id": self.actor.id, "role": self.actor.role},
+            "at": self.at,
+            "digest": self.digest,
+            "instance": self.instance,
+            "kind": self.kind,
+            "payload": dict(self.payload),
+            "prev_hash": self.prev_hash,
+            "protocol": self.protocol,
+            "seq": self.seq,
+            "source": self.source,
+            "target": self.target,
+            "trigger": self.trigger,
+            "version": self.version,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as JSON data, ``hash`` included (the export format of one log line)."""
+        data = self.body()
+        data["hash"] = self.hash
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Event:
+        """Rebuild an event from :meth:`to_json` data (lists in the payload become tuples)."""
+        actor = data["actor"]
+        payload = {k: tuple(v) if isinstance(v, list) else v for k, v in data["payload"].items()}
+        return cls(
+            instance=data["instance"],
+            seq=data["seq"],
+            kind=data["kind"],
+            protocol=data["protocol"],
+            version=data["version"],
+            digest=data["digest"],
+            trigger=data["trigger"],
+            source=data["source"],
+            target=data["target"],
+            actor=Actor(actor["id"], actor["role"]),
+            payload=payload,
+            at=data["at"],
+            prev_hash=data["prev_hash"],
+            hash=data["hash"],
+        )
+
+
+def genesis_hash(instance_id: str, protocol: str, version: int) -> str:
+    """The ``prev_hash`` of an instance's first event."""
+    seed = {"instance": instance_id, "protocol": protocol, "version": version}
+    return _sha256(canonical_json(seed)).hexdigest()
+
+
+def _opt(value: str | None) -> str:
+    return "null" if value is None else _encode_str(value)
+
+
+def encode_body(event: Event) -> bytes:
+    """Canonical JSON bytes of :meth:`Event.body`, written field by field (keys in sorted order)."""
+    payload = event.payload
+    return (
+        '{"actor":{"id":'
+        + _encode_str(event.actor.id)
+        + ',"role":'
+        + _encode_str(event.actor.role)
+        + '},"at":'
+        + _encode_str(event.at)
+        + ',"digest":'
+        + _encode_str(event.digest)
+        + ',"instance":'
+        + _encode_str(event.instance)
+        + ',"kind":'
+        + _encode_str(event.kind)
+        + ',"payload":'
+        + (canonical_json(payload).decode("utf-8") if payload else "{}")
+        + ',"prev_hash":'
+        + _encode_str(event.prev_hash)
+        + ',"protocol":'
+        + _encode_str(event.protocol)
+        + f',"seq":{int(event.seq)},"source":'
+        + _opt(event.source)
+        + ',"target":'
+        + _encode_str(event.target)
+        + ',"trigger":'
+        + _opt(event.trigger)
+        + f',"version":{int(event.version)}}}'
+    ).encode("utf-8")
+
+
+def compute_hash(event: Event) -> str:
+    """The hash an event must carry, given its ``prev_hash`` and body."""
+    return _sha256(event.prev_hash.encode("ascii") + encode_body(event)).hexdigest()
+
+
+def seal(event: Event) -> Event:
+    """The event with its ``hash`` computed (its ``prev_hash`` is already set by the step)."""
+    return Event(
+        event.instance,
+        event.seq,
+        event.kind,
+        event.protocol,
+        event.version,
+        event.digest,
+        event.trigger,
+        event.source,
+        event.target,
+        event.actor,
+        event.payload,
+        event.at,
+        event.prev_hash,
+        compute_hash(event),
+    )

@@ -1,0 +1,112 @@
+"""Guards and inputs, compiled: payload value checks, declarative conditions, named Python guards.
+
+Everything here turns parts of a :class:`~just_workflow.definition.Definition`
+into small functions the transition table calls on the hot path. Checks
+return a reason string (what is wrong, with the offending value) or None.
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from just_workflow.definition import Condition, Field, FieldType, Op
+
+#: A named Python guard registered on the engine: ``guard(context, actor) -> bool``.
+#: It must be pure (no clock, no I/O): replay and the test kit call it again.
+NamedGuard = Callable[[Mapping[str, Any], Any], bool]
+
+#: Checks one payload value and returns ``(normalized value, None)`` or ``(None, reason)``.
+ValueCheck = Callable[[Any], tuple[Any, str | None]]
+
+#: A compiled condition: ``None`` when it holds on the context, else the reason.
+ConditionCheck = Callable[[Mapping[str, Any]], str | None]
+
+
+def _describe(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def value_check(field: Field) -> ValueCheck:
+    """The check of payload values for ``field``: type, choices, ``min_items``; dates to ISO strings."""
+    name, kind = field.name, field.type
+    choices = frozenset(field.choices) if field.choices is not None else None
+    listed = ", ".join(field.choices or ())
+
+    def check_str(value: Any) -> tuple[Any, str | None]:
+        if not isinstance(value, str):
+            return None, f"field '{name}' expects a string, got {_describe(value)}"
+        if choices is not None and value not in choices:
+            return None, f"field '{name}': {value!r} is not one of the choices: {listed}"
+        return value, None
+
+    def check_int(value: Any) -> tuple[Any, str | None]:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, f"field '{name}' expects an integer, got {_describe(value)}"
+        return value, None
+
+    def check_bool(value: Any) -> tuple[Any, str | None]:
+        if not isinstance(value, bool):
+            return None, f"field '{name}' expects true or false, got {_describe(value)}"
+        return value, None
+
+    def check_date(value: Any) -> tuple[Any, str | None]:
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value.isoformat(), None
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value).isoformat(), None
+            except ValueError:
+                pass
+        return None, f"field '{name}' expects a date (YYYY-MM-DD), got {_describe(value)}"
+
+    def check_list(value: Any) -> tuple[Any, str | None]:
+        if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+            return None, f"field '{name}' expects a list of strings, got {_describe(value)}"
+        if choices is not None:
+            unknown = [item for item in value if item not in choices]
+            if unknown:
+                return None, f"field '{name}': {unknown[0]!r} is not one of the choices: {listed}"
+        if field.min_items is not None and len(value) < field.min_items:
+            return None, f"field '{name}' needs at least {field.min_items} item(s), got {len(value)}"
+        return tuple(value), None
+
+    checks: dict[FieldType, ValueCheck] = {
+        FieldType.STR: check_str,
+        FieldType.INT: check_int,
+        FieldType.BOOL: check_bool,
+        FieldType.DATE: check_date,
+        FieldType.LIST_STR: check_list,
+    }
+    return checks[kind]
+
+
+_COMPARE: dict[Op, Callable[[Any, Any], bool]] = {
+    Op.EQ: operator.eq,
+    Op.NE: operator.ne,
+    Op.IN: lambda value, options: value in options,
+    Op.NOT_IN: lambda value, options: value not in options,
+    Op.CONTAINS: lambda value, item: item in value,
+    Op.GT: operator.gt,
+    Op.GE: operator.ge,
+    Op.LT: operator.lt,
+    Op.LE: operator.le,
+}
+
+
+def condition_check(condition: Condition) -> ConditionCheck:
+    """Compile ``condition``; an unset field makes it false."""
+    name, expected = condition.field, condition.value
+    compare = _COMPARE[condition.op]
+    text = f"{name} {condition.op.value} {expected!r}"
+
+    def check(context: Mapping[str, Any]) -> str | None:
+        if name not in context:
+            return f"condition '{text}' is false: '{name}' is not set"
+        if compare(context[name], expected):
+            return None
+        return f"condition '{text}' is false: '{name}' is {context[name]!r}"
+
+    return check

@@ -1,0 +1,54 @@
+"""The runtime records: an instance's snapshot, a command to fire, an option offered to an actor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from just_workflow.events import Actor
+
+
+@attrs.frozen
+class Instance:
+    """A snapshot of one running protocol instance after ``seq`` events.
+
+    ``context`` holds the fields set so far (dates as ISO strings, lists as
+    tuples); ``signatures`` maps a sign-off trigger to the roles that have
+    signed it in the current state; ``head`` is the hash of the last event.
+    """
+
+    id: str
+    protocol: str
+    version: int
+    digest: str
+    state: str
+    context: Mapping[str, Any]
+    signatures: Mapping[str, tuple[str, ...]]
+    seq: int
+    head: str
+
+
+@attrs.frozen
+class Command:
+    """A request to fire ``trigger`` as ``actor`` with ``payload``."""
+
+    trigger: str
+    actor: Actor
+    payload: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Option:
+    """A trigger of the current state as seen by one actor: may they fire it, and if not, why.
+
+    ``pending`` lists the roles that still have to sign, for a sign-off.
+    """
+
+    trigger: str
+    allowed: bool
+    reasons: tuple[str, ...] = ()
+    title: str = ""
+    inputs: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()

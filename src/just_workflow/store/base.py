@@ -1,0 +1,63 @@
+"""The store interface every backend implements (in-memory, SQLite, later PostgreSQL).
+
+The interface speaks of instances, events and definitions only: no SQL, no
+connections, no transactions. Each method is atomic on its own; ``append``
+checks the expected seq and writes the event and the new snapshot together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Protocol
+
+from just_workflow.definition import Definition
+from just_workflow.events import Event
+from just_workflow.instance import Instance
+
+
+class Store(Protocol):
+    """Persistence for definitions, instance snapshots and their event histories."""
+
+    def register_definition(self, definition: Definition) -> None:
+        """Keep ``definition`` (idempotent); refuse a different digest under a stored protocol and version.
+
+        Raises :class:`~just_workflow.errors.DefinitionError` on a changed definition.
+        """
+
+    def definitions(self) -> list[Definition]:
+        """Every definition version the store keeps."""
+        ...
+
+    def create(self, instance: Instance, event: Event) -> None:
+        """Store a new instance with its first event; :class:`StoreError` if the id exists."""
+
+    def append(
+        self, instance: Instance, event: Event, expected_seq: int, idempotency_key: str | None = None
+    ) -> None:
+        """Store ``event`` and the snapshot ``instance`` after it, atomically.
+
+        Raises :class:`~just_workflow.errors.ConcurrencyConflict` (writing
+        nothing) when the stored seq is not ``expected_seq``, and
+        :class:`~just_workflow.errors.InstanceNotFound` for an unknown id.
+        An ``idempotency_key`` already used on this instance raises
+        ``ConcurrencyConflict`` too; the engine looks keys up first.
+        """
+
+    def load(self, instance_id: str) -> Instance:
+        """The current snapshot; :class:`~just_workflow.errors.InstanceNotFound` if unknown."""
+        ...
+
+    def events(self, instance_id: str, after_seq: int = 0, upto_seq: int | None = None) -> list[Event]:
+        """The events of an instance with ``after_seq < seq <= upto_seq``, in seq order."""
+        ...
+
+    def seq_for_key(self, instance_id: str, idempotency_key: str) -> int | None:
+        """The seq of the event stored with ``idempotency_key``, or None."""
+        ...
+
+    def instance_ids(self, protocol: str | None = None) -> Iterator[str]:
+        """Ids of the stored instances (of one protocol, when given), oldest first."""
+        ...
+
+    def import_events(self, events: Iterable[Event], snapshots: Iterable[Instance]) -> None:
+        """Store verified histories and their snapshots as they are (used by log import)."""

@@ -1,0 +1,169 @@
+"""The transition table: a Definition compiled once into dict lookups and small check functions.
+
+``compile_definition(definition, guards)`` resolves everything the hot path
+needs (roles as frozensets, input checks, compiled conditions, named guards,
+invariants by state) so that :func:`just_workflow.step.step` does no parsing
+and no searching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from just_workflow.definition import Definition, Invariant, Transition
+from just_workflow.errors import DefinitionError, Problem
+from just_workflow.guards import ConditionCheck, NamedGuard, ValueCheck, condition_check, value_check
+
+
+@attrs.frozen
+class CompiledTransition:
+    """One transition, ready to evaluate."""
+
+    source: Transition
+    index: int
+    roles: frozenset[str]
+    inputs: Mapping[str, ValueCheck]
+    required_inputs: tuple[str, ...]
+    requires: tuple[str, ...]
+    conditions: tuple[ConditionCheck, ...]
+    named_guards: tuple[tuple[str, NamedGuard], ...]
+    signers: tuple[str, ...]
+
+    def normalize_payload(self, payload: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """The payload with values normalized, and the reasons it does not fit the inputs."""
+        reasons: list[str] = []
+        values: dict[str, Any] = {}
+        inputs = self.inputs
+        for key, value in payload.items():
+            check = inputs.get(key)
+            if check is None:
+                accepted = ", ".join(inputs) or "none"
+                reasons.append(f"unknown input '{key}'; '{self.source.trigger}' accepts: {accepted}")
+                continue
+            normalized, reason = check(value)
+            if reason is None:
+                values[key] = normalized
+            else:
+                reasons.append(reason)
+        for key in self.required_inputs:
+            if key not in payload:
+                reasons.append(f"required input '{key}' is missing")
+        return values, reasons
+
+    def guard_reasons(
+        self, context: Mapping[str, Any], actor: Any, assumed: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Why the guards are false on ``context`` (empty when they all pass).
+
+        ``assumed`` names fields taken as given (inputs not yet supplied, for
+        :meth:`Engine.options`); conditions and named guards that read them
+        are not judged.
+        """
+        reasons = [
+            f"required field '{name}' is not set"
+            for name in self.requires
+            if name not in context and name not in assumed
+        ]
+        for condition, check in zip(self.source.conditions, self.conditions, strict=True):
+            if condition.field in assumed:
+                continue
+            reason = check(context)
+            if reason is not None:
+                reasons.append(reason)
+        if not assumed:  # a named guard may read any input: judge it only with the payload known
+            for name, guard in self.named_guards:
+                if not guard(context, actor):
+                    reasons.append(f"guard '{name}' is false")
+        return reasons
+
+
+@attrs.frozen
+class CompiledInvariant:
+    """An invariant, ready to evaluate on a state's context."""
+
+    source: Invariant
+    conditions: tuple[ConditionCheck, ...]
+
+    def violations(self, context: Mapping[str, Any], assumed: frozenset[str] = frozenset()) -> list[str]:
+        """What the context breaks of this invariant (empty when it holds); ``assumed`` fields are not judged."""
+        name = self.source.name
+        reasons = [
+            f"invariant '{name}' would be broken: field '{field}' is not set"
+            for field in self.source.requires
+            if field not in context and field not in assumed
+        ]
+        for condition, check in zip(self.source.conditions, self.conditions, strict=True):
+            if condition.field in assumed:
+                continue
+            reason = check(context)
+            if reason is not None:
+                reasons.append(f"invariant '{name}' would be broken: {reason}")
+        return reasons
+
+
+@attrs.frozen
+class Table:
+    """A compiled definition: moves by state and trigger, invariants by state."""
+
+    definition: Definition
+    digest: str
+    moves: Mapping[str, Mapping[str, tuple[CompiledTransition, ...]]]
+    finals: frozenset[str]
+    invariants: Mapping[str, tuple[CompiledInvariant, ...]]
+    start_roles: frozenset[str]
+
+
+def compile_definition(definition: Definition, guards: Mapping[str, NamedGuard] | None = None) -> Table:
+    """Compile ``definition``; every named guard it references must be in ``guards``."""
+    registry = dict(guards or {})
+    missing = sorted({g for t in definition.transitions for g in t.guards if g not in registry})
+    if missing:
+        known = ", ".join(sorted(registry)) or "none"
+        raise DefinitionError(
+            [
+                Problem(
+                    f"named guard {name!r} is not registered on the engine; registered: {known}",
+                    path="$.transitions",
+                    file=definition.origin,
+                )
+                for name in missing
+            ]
+        )
+    checks = {field.name: value_check(field) for field in definition.context}
+    finals = frozenset(definition.final_states())
+    moves: dict[str, dict[str, list[CompiledTransition]]] = {
+        state.name: {} for state in definition.states if not state.final
+    }
+    for index, transition in enumerate(definition.transitions):
+        compiled = CompiledTransition(
+            source=transition,
+            index=index,
+            roles=frozenset(transition.by),
+            inputs={i.field: checks[i.field] for i in transition.inputs},
+            required_inputs=tuple(i.field for i in transition.inputs if i.required),
+            requires=transition.requires,
+            conditions=tuple(condition_check(c) for c in transition.conditions),
+            named_guards=tuple((name, registry[name]) for name in transition.guards),
+            signers=transition.signoff.all_of if transition.signoff else (),
+        )
+        for state in transition.sources:
+            if state in moves:
+                moves[state].setdefault(transition.trigger, []).append(compiled)
+    invariants: dict[str, list[CompiledInvariant]] = {}
+    for invariant in definition.invariants:
+        compiled_invariant = CompiledInvariant(
+            invariant, tuple(condition_check(c) for c in invariant.conditions)
+        )
+        for state in invariant.states:
+            invariants.setdefault(state, []).append(compiled_invariant)
+    return Table(
+        definition=definition,
+        digest=definition.digest,
+        moves={state: {t: tuple(c) for t, c in by_trigger.items()} for state, by_trigger in moves.items()},
+        finals=finals,
+        invariants={state: tuple(items) for state, items in invariants.items()},
+        start_roles=frozenset(definition.start_by or (role.name for role in definition.roles)),
+    )
