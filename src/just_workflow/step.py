@@ -98,8 +98,14 @@ def step(
             return _apply(table, instance, candidate, command, now, seal)
         except (GuardFailed, InvalidPayload, NotAuthorized) as refusal:
             refusals.append(refusal)
-    # Several candidates only exist when their guards exclude each other: report the first one's refusal.
-    raise refusals[0]
+    # Several candidates exist only when their conditions exclude each other: the variant whose conditions
+    # hold is the one the caller meant, so its refusal is the useful one.
+    raise min(refusals, key=_is_other_variant)
+
+
+def _is_other_variant(refusal: WorkflowError) -> bool:
+    reasons: tuple[str, ...] = getattr(refusal, "reasons", ())
+    return any(reason.startswith("condition ") for reason in reasons)
 
 
 def _apply(
@@ -195,8 +201,10 @@ def _not_available(table: Table, state: str, trigger: str) -> TransitionNotAllow
     return TransitionNotAllowed(message, trigger=trigger, state=state, available=available)
 
 
-def apply_event(table: Table, instance: Instance | None, event: Event) -> tuple[Instance, Event]:
+def apply_event(
+    table: Table, instance: Instance | None, event: Event, *, seal: bool = True
+) -> tuple[Instance, Event]:
     """Recompute ``event`` from the snapshot before it: what replay compares the record against."""
     if instance is None:
-        return begin(table, event.instance, event.actor, event.at)
-    return step(table, instance, Command(event.trigger or "", event.actor, event.payload), event.at)
+        return begin(table, event.instance, event.actor, event.at, seal=seal)
+    return step(table, instance, Command(event.trigger or "", event.actor, event.payload), event.at, seal=seal)
