@@ -417,3 +417,31 @@ def test_a_changed_definition_under_a_kept_version_is_refused() -> None:
     jw.Engine([make_definition()], store=store)
     with pytest.raises(jw.DefinitionError, match="a changed definition needs a new version number"):
         jw.Engine([make_definition(title=T("Changed"))], store=store)
+
+
+def test_a_refused_variant_reports_the_one_whose_conditions_hold() -> None:
+    """Of two mutually exclusive variants of a trigger, the refusal comes from the variant that applies."""
+    base = make_definition()
+    abroad = d.Transition(
+        "define",
+        ("defining",),
+        ("sme",),
+        inputs=(d.Input("abroad"),),
+        conditions=(d.Condition("abroad", d.Op.EQ, True),),
+        requires=("start",),
+    )
+    home = d.Transition(
+        "define",
+        ("defining",),
+        ("sme",),
+        inputs=(d.Input("abroad"),),
+        conditions=(d.Condition("abroad", d.Op.EQ, False),),
+    )
+    engine = jw.Engine(
+        [attrs.evolve(base, transitions=(base.transitions[0], abroad, home, *base.transitions[2:]))]
+    )
+    inst = defining(engine)
+    with pytest.raises(jw.GuardFailed) as refused:
+        engine.fire(inst.id, "define", actor=ANNA, payload={"abroad": True})
+    assert refused.value.reasons == ("required field 'start' is not set",)
+    assert engine.fire(inst.id, "define", actor=ANNA, payload={"abroad": False}).context == {"abroad": False}
