@@ -141,7 +141,7 @@ def compile_definition(definition: Definition, guards: Mapping[str, NamedGuard] 
         compiled = CompiledTransition(
             source=transition,
             index=index,
-            roles=frozenset(transition.by),
+            roles=frozenset(transition.signoff.all_of if transition.signoff else transition.by),
             inputs={i.field: checks[i.field] for i in transition.inputs},
             required_inputs=tuple(i.field for i in transition.inputs if i.required),
             requires=transition.requires,
