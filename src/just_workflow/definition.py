@@ -25,7 +25,7 @@ from just_workflow.canonical import canonical_json
 LANGUAGES: tuple[str, ...] = ("en", "sk", "es", "it", "sl")
 
 #: A context value as stored: JSON-friendly (dates are ISO ``YYYY-MM-DD`` strings).
-Value = str | int | bool | tuple[str, ...]
+Value = str | int | bool | tuple[str | int | bool, ...]
 
 
 @attrs.frozen

@@ -179,8 +179,9 @@ def _transition_findings(definition: Definition, path: str, transition: Transiti
     yield from _references(definition, "state", "from", transition.sources, f"{path}.from")
     if transition.target is not None and transition.target not in definition.state_map:
         yield error("unknown-state", f"{path}.to", _undeclared(definition, "state", transition.target, "to"))
-    yield from _references(definition, "role", "by", transition.by, f"{path}.by")
     signoff = transition.signoff
+    if signoff is None:  # a sign-off's `by` mirrors its `all_of`, which is checked below
+        yield from _references(definition, "role", "by", transition.by, f"{path}.by")
     if signoff is None and not transition.by:
         message = (
             f"Transition {name!r} has no `by` and no `signoff`; roles are: {listing(definition.role_map)}"

@@ -1,0 +1,74 @@
+"""Tests of `just-workflow validate`: one line per file, located problems, exit codes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from just_workflow.cli import main
+from just_workflow.loading import load_definition
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFINITIONS = ROOT / "definitions"
+INVALID = ROOT / "tests" / "definitions_invalid"
+
+
+def run(*args: str) -> tuple[int, str]:
+    """Exit code and output of `just-workflow validate ARGS`."""
+    result = CliRunner().invoke(main, ["validate", *args])
+    return result.exit_code, result.output
+
+
+def test_a_folder_of_valid_definitions_exits_0() -> None:
+    """Each valid file gets `ok  FILE  PROTOCOL vVERSION`, and the exit code is 0."""
+    code, output = run(str(DEFINITIONS))
+    assert code == 0
+    expected = []
+    for path in sorted(DEFINITIONS.glob("*.yaml")):
+        definition = load_definition(path)
+        expected.append(f"ok  {path}  {definition.protocol} v{definition.version}")
+    assert output.splitlines() == expected
+
+
+def test_an_invalid_file_prints_located_problems_and_exits_1() -> None:
+    """An invalid file gets `invalid  FILE` and a `FILE:LINE:COLUMN: $.path: message` line per problem."""
+    valid = sorted(DEFINITIONS.glob("*.yaml"))[0]
+    broken = INVALID / "unknown_state_to.yaml"
+    code, output = run(str(valid), str(broken))
+    assert code == 1
+    lines = output.splitlines()
+    assert lines[0].startswith(f"ok  {valid}  ")
+    assert lines[1:] == [
+        f"invalid  {broken}",
+        f"{broken}:35:9: $.transitions[2].to: Unknown state 'rejectd' in `to`; states are: draft, submitted, "
+        "accepted, rejected (did you mean 'rejected'?)",
+    ]
+
+
+def test_two_files_of_one_protocol_version_exit_1(tmp_path: Path) -> None:
+    """The same protocol version in two files is a problem, though each file is valid."""
+    source = sorted(DEFINITIONS.glob("*.yaml"))[0]
+    shutil.copy(source, tmp_path / "a.yaml")
+    shutil.copy(source, tmp_path / "b.yaml")
+    code, output = run(str(tmp_path))
+    assert code == 1
+    assert "is defined twice: in " in output.splitlines()[-1]
+
+
+def test_the_whole_broken_corpus_fails_without_a_traceback() -> None:
+    """Every broken file is reported as invalid, and none makes the command crash."""
+    result = CliRunner().invoke(main, ["validate", str(INVALID)])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    invalid = [line for line in result.output.splitlines() if line.startswith("invalid  ")]
+    # EXPECTED.yaml, the corpus' expectations, is no definition either.
+    assert len(invalid) == len(list(INVALID.iterdir()))
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    """No path, or a path that does not exist, is a usage error."""
+    assert run()[0] == 2
+    assert run(str(tmp_path / "missing.yaml"))[0] == 2
