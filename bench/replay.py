@@ -1,0 +1,155 @@
+"""Replay speed: reading and replaying a long log, against the floor of reading its lines and hashing them.
+
+Run from the repository root: ``python -m bench.replay [--events N] [--instances K]``.
+It writes a log of N events (default 1,000,000) of a small protocol with a
+self-loop, spread over K instances, then times
+
+* the floor: read each line, ``json.loads`` it, and check its hash the way
+  any auditor would with the standard library (``sha256(prev_hash +
+  canonical JSON of the event without hash)``);
+* ``read_log`` + ``replay``: the same reading plus the whole audit (seq,
+  links, definition digests, every step recomputed and compared).
+
+and reports events per second and the ratio of the two (the target: replay
+runs at least at half the floor's speed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from just_workflow import definition as d
+from just_workflow.audit import HEADER, event_line, read_log
+from just_workflow.canonical import canonical_json
+from just_workflow.events import Actor
+from just_workflow.instance import Command
+from just_workflow.replay import Head, replay
+from just_workflow.step import begin, step
+from just_workflow.table import compile_definition
+
+LEDGER = d.Definition(
+    protocol="ledger",
+    version=1,
+    title=d.Text("A long-running ledger: entries recorded until it is closed"),
+    roles=(d.Role("clerk"), d.Role("auditor")),
+    states=(d.State("open"), d.State("closed", final=True)),
+    initial="open",
+    context=(
+        d.Field("amount", d.FieldType.INT),
+        d.Field("category", d.FieldType.STR, choices=("travel", "equipment", "staff")),
+    ),
+    transitions=(
+        d.Transition(
+            "record",
+            ("open",),
+            ("clerk",),
+            inputs=(d.Input("amount"), d.Input("category", required=False)),
+            conditions=(d.Condition("amount", d.Op.GE, 0),),
+        ),
+        d.Transition("close", ("open",), ("auditor",), "closed"),
+    ),
+)
+CATEGORIES = ("travel", "equipment", "staff")
+
+
+def write_log(path: str, events: int, instances: int) -> dict[str, Head]:
+    """Write a log of ``events`` events over ``instances`` ledgers (each: a start, then records); the heads."""
+    table = compile_definition(LEDGER)
+    clerk = Actor("clerk-1", "clerk")
+    heads: dict[str, Head] = {}
+    per_instance = events // instances
+    with open(path, "wb") as out:
+        out.write(canonical_json(HEADER) + b"\n")
+        for number in range(instances):
+            instance_id = f"ledger-{number:04d}"
+            snapshot, event = begin(table, instance_id, clerk, "2026-01-01T00:00:00+00:00")
+            out.write(event_line(event))
+            for index in range(1, per_instance):
+                payload = {"amount": index % 1000, "category": CATEGORIES[index % 3]}
+                at = f"2026-01-01T00:00:{index % 60:02d}.{index:06d}+00:00"
+                snapshot, event = step(table, snapshot, Command("record", clerk, payload), at)
+                out.write(event_line(event))
+            heads[instance_id] = Head.of(snapshot)
+        for head in heads.values():
+            out.write(canonical_json(head.to_json()) + b"\n")
+    return heads
+
+
+def floor(path: str) -> int:
+    """Read every line, parse it, and check each event's hash with the standard library; the events checked."""
+    sha256 = hashlib.sha256
+    loads = json.loads
+    checked = 0
+    with open(path, "rb") as lines:
+        for raw in lines:
+            data: dict[str, Any] = loads(raw)
+            if data.get("type") != "event":
+                continue
+            recorded = data.pop("hash")
+            del data["type"]
+            if sha256(data["prev_hash"].encode("ascii") + canonical_json(data)).hexdigest() != recorded:
+                raise AssertionError(f"hash mismatch at event {checked}")
+            checked += 1
+    return checked
+
+
+def audit(path: str) -> int:
+    """``read_log`` + ``replay`` of the log; the events verified."""
+    report = replay(read_log(path), [LEDGER])
+    if not report.ok:
+        raise AssertionError(report.format())
+    return report.events
+
+
+def best_of(runs: int, task: Callable[[], int]) -> tuple[float, int]:
+    """The best wall time of ``runs`` runs of ``task`` (garbage collection off while timing), and its result."""
+    best = float("inf")
+    result = 0
+    for _ in range(runs):
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            result = task()
+            best = min(best, time.perf_counter() - start)
+        finally:
+            gc.enable()
+    return best, result
+
+
+def main() -> None:
+    """Build the log, time the floor and the audit, print events/s and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--instances", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=1, help="time each side this many times, keep the best")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "ledger.jsonl")
+        start = time.perf_counter()
+        write_log(path, options.events, options.instances)
+        size = os.path.getsize(path)
+        print(
+            f"log: {options.events:,} events, {options.instances} instances, {size / 1e6:.0f} MB "
+            f"(written in {time.perf_counter() - start:.1f} s)"
+        )
+        floor_time, floor_events = best_of(options.runs, lambda: floor(path))
+        audit_time, audit_events = best_of(options.runs, lambda: audit(path))
+    assert floor_events == audit_events, (floor_events, audit_events)
+    floor_rate = floor_events / floor_time
+    audit_rate = audit_events / audit_time
+    print(f"floor (read + parse + hash):  {floor_time:6.2f} s  {floor_rate:10,.0f} events/s")
+    print(f"read_log + replay:            {audit_time:6.2f} s  {audit_rate:10,.0f} events/s")
+    print(f"ratio: {audit_rate / floor_rate:.0%} of the floor's speed (target: at least 50%)")
+
+
+if __name__ == "__main__":
+    main()

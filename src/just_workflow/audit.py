@@ -1,0 +1,526 @@
+"""The audit log file: export histories as JSON Lines, read them back, import them; verify a store.
+
+A log is UTF-8 JSON Lines, each line one JSON object ending in ``\\n``:
+a header ``{"format":"just_workflow.log","version":1}``, optionally the
+definitions used (``{"type":"definition","digest":...,"document":...}``),
+the events of each instance in seq order (``{"type":"event", ...event}``),
+and each instance's head (``{"type":"head","instance":...,"seq":...,"hash":...}``).
+``docs/audit.md`` states the format exactly, for anyone re-implementing the
+verification. Checking the events is :mod:`just_workflow.replay`'s job;
+this module turns files into :class:`~just_workflow.replay.Log` values and
+stores into logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
+
+import attrs
+
+from just_workflow.canonical import canonical_json
+from just_workflow.definition import Definition
+from just_workflow.document import definition_from_document, definition_to_document
+from just_workflow.engine import Engine
+from just_workflow.errors import AuditError, DefinitionError, WorkflowError
+from just_workflow.events import Actor, Event
+from just_workflow.guards import NamedGuard
+from just_workflow.instance import Instance
+from just_workflow.replay import (
+    Head,
+    Log,
+    MalformedLine,
+    ProblemKind,
+    ReplayProblem,
+    ReplayReport,
+    TableLookup,
+    definitions_lookup,
+    replay,
+    replay_with,
+)
+from just_workflow.store.base import Store
+from just_workflow.table import Table
+
+#: The first line of every log.
+HEADER: Mapping[str, Any] = {"format": "just_workflow.log", "version": 1}
+
+_EVENT_KEYS = frozenset(
+    (
+        "actor",
+        "at",
+        "digest",
+        "hash",
+        "instance",
+        "kind",
+        "payload",
+        "prev_hash",
+        "protocol",
+        "seq",
+        "source",
+        "target",
+        "trigger",
+        "type",
+        "version",
+    )
+)
+_ACTOR_KEYS = frozenset(("id", "role"))
+_HEAD_KEYS = frozenset(("type", "instance", "seq", "hash"))
+_DEFINITION_KEYS = frozenset(("type", "digest", "document"))
+_TEXT_FIELDS = ("at", "digest", "hash", "instance", "kind", "prev_hash", "protocol", "target")
+_OPTIONAL_TEXT_FIELDS = ("source", "trigger")
+_COUNT_FIELDS = ("seq", "version")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+# raw_decode skips json.loads' white space scan (a line has none around its object); NaN and Infinity,
+# which Python's json accepts, are refused: canonical JSON, hence the hash, has no such numbers.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+#: A place to write a log to: a path, or a binary or text file open for writing.
+Destination = str | os.PathLike[str] | IO[bytes] | IO[str]
+#: A log to read: a path, or a binary file open for reading.
+LogSource = str | os.PathLike[str] | IO[bytes]
+
+
+class _Unreadable(Exception):
+    """A log line that cannot be read; the message says why."""
+
+
+# Writing
+
+
+def export_log(
+    source: Engine | Store,
+    destination: Destination,
+    instance_ids: Iterable[str] | None = None,
+    *,
+    include_definitions: bool = False,
+) -> dict[str, Head]:
+    """Write the histories of ``instance_ids`` (default: every instance) as a log; their heads.
+
+    Keep the returned heads apart from the log (or the log's own head lines,
+    in a place the log's holder cannot write): with them, :func:`replay`
+    detects events cut off at the end. ``include_definitions`` embeds the
+    definitions the instances run under, so that the log can be replayed
+    without the definition files (see ``docs/audit.md`` for what that proves).
+    """
+    store = source.store if isinstance(source, Engine) else source
+    ids = store.instance_ids() if instance_ids is None else dict.fromkeys(instance_ids)
+    snapshots = [store.load(instance_id) for instance_id in ids]  # an unknown id fails before any write
+    heads: dict[str, Head] = {}
+    with _writer(destination) as write:
+        write(_line(HEADER))
+        if include_definitions:
+            used = {(snapshot.protocol, snapshot.version) for snapshot in snapshots}
+            for definition in store.definitions():
+                if definition.key in used:
+                    write(definition_line(definition))
+        for snapshot in snapshots:
+            for event in store.events(snapshot.id, upto_seq=snapshot.seq):
+                write(event_line(event))
+            heads[snapshot.id] = Head.of(snapshot)
+        for head in heads.values():
+            write(_line(head.to_json()))
+    return heads
+
+
+def export_heads(heads: Iterable[Head], destination: Destination) -> None:
+    """Write a heads file: the header and one head line per instance (a log without events).
+
+    Kept apart from the log, it is what ``replay``'s ``expected_heads`` (the
+    CLI's ``--expect-heads``) reads.
+    """
+    with _writer(destination) as write:
+        write(_line(HEADER))
+        for head in heads:
+            write(_line(head.to_json()))
+
+
+def definition_line(definition: Definition) -> bytes:
+    """The log line embedding ``definition`` in document form, with its digest.
+
+    Not canonical JSON: the order of a document's mappings (states, roles,
+    fields) is part of the definition, and of its digest.
+    """
+    data = {"type": "definition", "digest": definition.digest, "document": definition_to_document(definition)}
+    return (
+        json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8") + b"\n"
+    )
+
+
+def event_line(event: Event) -> bytes:
+    """The log line of ``event``: its JSON data with ``"type": "event"``, canonical, ending in a newline."""
+    return _line({**event.to_json(), "type": "event"})
+
+
+def _line(data: Mapping[str, Any]) -> bytes:
+    return canonical_json(data) + b"\n"
+
+
+@contextlib.contextmanager
+def _writer(destination: Destination) -> Iterator[Any]:
+    """A function writing bytes to ``destination`` (opened and closed here when it is a path)."""
+    if isinstance(destination, str | os.PathLike):
+        with open(destination, "wb") as file:
+            yield file.write
+    elif isinstance(destination, io.TextIOBase):
+        yield lambda data: destination.write(data.decode("utf-8"))
+    else:
+        yield destination.write
+
+
+# Reading
+
+
+def read_log(source: LogSource, *, strict: bool = True) -> Log:
+    """The log in ``source`` (a path or a binary file).
+
+    ``strict`` (the default) raises :class:`AuditError` naming the line and
+    what is wrong with it at the first line that cannot be read; with
+    ``strict=False`` such lines are kept in :attr:`Log.malformed`, and
+    :func:`replay` reports them at the event they stand in for.
+    """
+    if isinstance(source, str | os.PathLike):
+        name = os.fspath(source)
+        with open(source, "rb") as file:
+            return _read(file, name, strict)
+    return _read(source, getattr(source, "name", None) or "<log>", strict)
+
+
+def _read(file: IO[bytes], name: str, strict: bool) -> Log:
+    events: list[Event] = []
+    lines: list[int] = []
+    heads: dict[str, Head] = {}
+    embedded: dict[tuple[str, int], tuple[int, Definition]] = {}
+    malformed: list[MalformedLine] = []
+    actors: dict[tuple[str, str], Actor] = {}
+    shared: dict[str, str] = {}
+    decode = _DECODER.raw_decode
+    number = 0
+    for number, raw in enumerate(file, 1):
+        try:
+            if raw[:1] != b"{" or raw[-2:] != b"}\n":
+                raise _Unreadable(_framing_problem(raw))
+            try:
+                text = raw.decode("utf-8")
+                data, end = decode(text)
+            except (UnicodeDecodeError, ValueError, RecursionError) as error:
+                raise _Unreadable(f"not valid JSON: {error}") from None
+            if end != len(text) - 1:
+                raise _Unreadable(f"not valid JSON: more data after the object at column {end + 1}")
+            kind = data.get("type")
+            if kind == "event":
+                events.append(_event(data, actors, shared))
+                lines.append(number)
+            elif number == 1 or kind is None:
+                _check_header(data, number)
+            elif kind == "head":
+                head = _head(data, number)
+                if head.instance in heads:
+                    first = heads[head.instance].line
+                    raise _Unreadable(
+                        f"a second head line for instance {head.instance!r} (first at line {first})"
+                    )
+                heads[head.instance] = head
+            elif kind == "definition":
+                definition = _definition(data, f"{name}:{number}")
+                if definition.key in embedded and embedded[definition.key][1].digest != definition.digest:
+                    first_line = embedded[definition.key][0]
+                    raise _Unreadable(
+                        f"a second, different definition of {definition.protocol!r} version "
+                        f"{definition.version} (first at line {first_line})"
+                    )
+                embedded.setdefault(definition.key, (number, definition))
+            else:
+                raise _Unreadable(
+                    f"unknown line type {kind!r}; log lines are of type: definition, event, head"
+                )
+        except _Unreadable as error:
+            if strict:
+                raise AuditError(f"{name}: line {number}: {error}") from None
+            malformed.append(MalformedLine(number, str(error)))
+    if number == 0:
+        reason = f"the log is empty; it must start with the header {_line(HEADER).decode().strip()}"
+        if strict:
+            raise AuditError(f"{name}: {reason}")
+        malformed.append(MalformedLine(1, reason))
+    return Log(
+        events=events,
+        heads=heads,
+        lines=lines,
+        definitions=tuple(definition for _, definition in embedded.values()),
+        definition_lines=tuple(line for line, _ in embedded.values()),
+        malformed=tuple(malformed),
+        line_count=max(number, 1),
+        source=name,
+    )
+
+
+def _framing_problem(raw: bytes) -> str:
+    if not raw.endswith(b"\n"):
+        return "the line does not end with a newline: the log may be cut off"
+    return "a log line is one JSON object: it starts with '{' and ends with '}' and a newline"
+
+
+def _check_header(data: Any, number: int) -> None:
+    expected = _line(HEADER).decode().strip()
+    if number != 1:
+        raise _Unreadable(f"a line without 'type' is only allowed as the header, on line 1: {expected}")
+    if data != HEADER:
+        raise _Unreadable(f"not a just_workflow log of a known version: the header must be {expected}")
+
+
+def _event(data: dict[str, Any], actors: dict[tuple[str, str], Actor], shared: dict[str, str]) -> Event:
+    """The event of an event line; every field present, of its type, and nothing else."""
+    if data.keys() != _EVENT_KEYS:
+        raise _Unreadable(_keys_problem("an event line", data, _EVENT_KEYS))
+    actor = data["actor"]
+    payload = data["payload"]
+    seq = data["seq"]
+    version = data["version"]
+    trigger = data["trigger"]
+    source = data["source"]
+    # One chained test on the common path; the slow path below says which field is wrong.
+    if not (
+        type(actor) is dict
+        and actor.keys() == _ACTOR_KEYS
+        and type(actor["id"]) is str
+        and type(actor["role"]) is str
+        and type(payload) is dict
+        and type(seq) is int
+        and seq >= 1
+        and type(version) is int
+        and version >= 1
+        and (trigger is None or type(trigger) is str)
+        and (source is None or type(source) is str)
+        and type(data["at"]) is str
+        and type(data["digest"]) is str
+        and type(data["hash"]) is str
+        and type(data["instance"]) is str
+        and type(data["kind"]) is str
+        and type(data["prev_hash"]) is str
+        and type(data["protocol"]) is str
+        and type(data["target"]) is str
+    ):
+        raise _Unreadable(_field_problem(data))
+    key = (actor["id"], actor["role"])
+    who = actors.get(key)
+    if who is None:
+        who = actors[key] = Actor(*key)
+    for name, value in payload.items():  # lists become tuples in place: no second dict per event
+        if type(value) is list:
+            payload[name] = tuple(value)
+    # A long log repeats a few strings (ids, states, digests) on every line: keep one copy of each.
+    share = shared.setdefault
+    return Event(
+        share(data["instance"], data["instance"]),
+        seq,
+        share(data["kind"], data["kind"]),
+        share(data["protocol"], data["protocol"]),
+        version,
+        share(data["digest"], data["digest"]),
+        trigger if trigger is None else share(trigger, trigger),
+        source if source is None else share(source, source),
+        share(data["target"], data["target"]),
+        who,
+        payload,
+        data["at"],
+        data["prev_hash"],
+        data["hash"],
+    )
+
+
+def _head(data: dict[str, Any], number: int) -> Head:
+    if data.keys() != _HEAD_KEYS:
+        raise _Unreadable(_keys_problem("a head line", data, _HEAD_KEYS))
+    instance, seq, hash_ = data["instance"], data["seq"], data["hash"]
+    if type(instance) is not str or type(hash_) is not str:
+        raise _Unreadable(f"a head's 'instance' and 'hash' are strings, got {instance!r} and {hash_!r}")
+    if type(seq) is not int or seq < 1:
+        raise _Unreadable(f"a head's 'seq' is an integer >= 1, got {seq!r}")
+    return Head(instance, seq, hash_, number)
+
+
+def _definition(data: dict[str, Any], origin: str) -> Definition:
+    if data.keys() != _DEFINITION_KEYS:
+        raise _Unreadable(_keys_problem("a definition line", data, _DEFINITION_KEYS))
+    try:
+        definition = definition_from_document(data["document"], origin=origin)
+    except DefinitionError as error:
+        raise _Unreadable(f"the embedded definition is invalid: {error}") from None
+    if definition.digest != data["digest"]:
+        raise _Unreadable(
+            f"the embedded definition has digest {definition.digest[:16]}, but the line names "
+            f"{str(data['digest'])[:16]}: the definition was changed"
+        )
+    return definition
+
+
+def _keys_problem(what: str, data: Mapping[str, Any], keys: frozenset[str]) -> str:
+    missing = sorted(keys - data.keys())
+    extra = sorted(data.keys() - keys)
+    parts = [f"lacks {', '.join(map(repr, missing))}"] if missing else []
+    parts += [f"has unknown {', '.join(map(repr, extra))}"] if extra else []
+    return f"{what} {' and '.join(parts)}; its keys are: {', '.join(sorted(keys))}"
+
+
+def _field_problem(data: Mapping[str, Any]) -> str:
+    actor = data["actor"]
+    if not isinstance(actor, dict) or actor.keys() != _ACTOR_KEYS:
+        return f"'actor' is an object with 'id' and 'role', got {actor!r}"
+    for name in ("id", "role"):
+        if type(actor[name]) is not str:
+            return f"'actor.{name}' is a string, got {actor[name]!r}"
+    if type(data["payload"]) is not dict:
+        return f"'payload' is an object, got {data['payload']!r}"
+    for name in _COUNT_FIELDS:
+        value = data[name]
+        if type(value) is not int or value < 1:
+            return f"{name!r} is an integer >= 1, got {value!r}"
+    for name in _OPTIONAL_TEXT_FIELDS:
+        if data[name] is not None and type(data[name]) is not str:
+            return f"{name!r} is a string or null, got {data[name]!r}"
+    name = next(name for name in _TEXT_FIELDS if type(data[name]) is not str)
+    return f"{name!r} is a string, got {data[name]!r}"
+
+
+# Importing and verifying
+
+
+def import_log(
+    target: Engine | Store,
+    source: LogSource | Log,
+    *,
+    definitions: Mapping[Any, Definition] | Iterable[Definition] | None = None,
+    guards: Mapping[str, NamedGuard] | None = None,
+) -> ReplayReport:
+    """Verify a log and store its instances as they are; the report. Nothing is stored unless it verifies.
+
+    The log is checked against ``definitions`` when given, else against the
+    engine's definitions (or those the store keeps); definitions embedded in
+    the log are never trusted for an import. Raises :class:`AuditError` with
+    the report when the log fails, and the store's error when an instance
+    already exists.
+    """
+    log = source if isinstance(source, Log) else read_log(source)
+    store = target.store if isinstance(target, Engine) else target
+    trusted = attrs.evolve(log, definitions=(), definition_lines=())
+    if definitions is not None:
+        report = replay(trusted, definitions, guards=guards)
+    elif isinstance(target, Engine):
+        report = replay_with(trusted, engine_tables(target))
+    else:
+        report = replay(trusted, store.definitions(), guards=guards)
+    if not report.ok:
+        raise AuditError(
+            f"Cannot import {log.source or 'the log'}: it fails verification.\n{report.format()}"
+        )
+    if definitions is not None:
+        given = definitions.values() if isinstance(definitions, Mapping) else definitions
+        for definition in given:
+            if definition.key in report.definitions:
+                store.register_definition(definition)
+    store.import_events(log.events, report.instances.values())
+    return report
+
+
+def engine_tables(engine: Engine) -> TableLookup:
+    """The engine's compiled tables (loaded or kept by its store) as a replay lookup."""
+
+    def lookup(protocol: str, version: int) -> Table | None:
+        try:
+            return engine.table(protocol, version)
+        except DefinitionError:
+            raise
+        except WorkflowError:
+            return None
+
+    return lookup
+
+
+def verify(
+    source: Engine | Store,
+    instance_ids: Iterable[str] | None = None,
+    *,
+    definitions: Mapping[Any, Definition] | Iterable[Definition] | None = None,
+    guards: Mapping[str, NamedGuard] | None = None,
+) -> ReplayReport:
+    """Replay the stored histories of ``instance_ids`` (default: all) and compare each stored snapshot.
+
+    The histories are checked against the engine's definitions; given
+    ``definitions`` (or for a bare store), against the definitions the store
+    keeps, ``definitions`` taking precedence for the versions they give. The report has a problem for
+    every instance whose hash chain, protocol steps or snapshot (state,
+    context, signatures, seq, head) disagree with its events; nothing is
+    written. :class:`InstanceNotFound` for an unknown id.
+    """
+    store = source.store if isinstance(source, Engine) else source
+    if isinstance(source, Engine) and definitions is None:
+        tables = engine_tables(source)
+    else:
+        trusted = {d.key: d for d in store.definitions()}
+        given = definitions.values() if isinstance(definitions, Mapping) else definitions or ()
+        trusted.update((d.key, d) for d in given)
+        tables = definitions_lookup(trusted.values(), guards)
+    ids = list(store.instance_ids()) if instance_ids is None else list(instance_ids)
+    events: list[Event] = []
+    snapshots: dict[str, Instance] = {}
+    for instance_id in ids:
+        snapshot, history = _read_instance(store, instance_id)
+        snapshots[instance_id] = snapshot
+        events += history
+    heads = {instance_id: Head.of(snapshot) for instance_id, snapshot in snapshots.items()}
+    report = replay_with(Log(events), tables, heads, heads_required=False)
+    mismatches = []
+    for instance_id, stored in snapshots.items():
+        replayed = report.instances.get(instance_id)
+        if replayed is not None and report.problem_of(instance_id) is None:
+            problem = _snapshot_problem(stored, replayed)
+            if problem is not None:
+                mismatches.append(problem)
+    return report.with_problems(mismatches)
+
+
+def _read_instance(store: Store, instance_id: str) -> tuple[Instance, list[Event]]:
+    """The snapshot and the events of an instance, read so that a concurrent fire does not pass for damage."""
+    for _attempt in range(3):
+        snapshot = store.load(instance_id)
+        events = store.events(instance_id)
+        if not events or events[-1].seq == snapshot.seq:
+            break
+    return snapshot, events
+
+
+def _snapshot_problem(stored: Instance, replayed: Instance) -> ReplayProblem | None:
+    if stored.seq < replayed.seq:
+        return ReplayProblem(
+            ProblemKind.SNAPSHOT_MISMATCH,
+            stored.id,
+            stored.seq + 1,
+            f"the stored snapshot is at seq {stored.seq}, but the history goes on to seq {replayed.seq}",
+        )
+    differing = [
+        f"{name}: stored {getattr(stored, name)!r}, replayed {getattr(replayed, name)!r}"
+        for name in ("protocol", "version", "digest", "state", "head")
+        if getattr(stored, name) != getattr(replayed, name)
+    ]
+    differing += [
+        f"{name}: stored {dict(getattr(stored, name))!r}, replayed {dict(getattr(replayed, name))!r}"
+        for name in ("context", "signatures")
+        if canonical_json(getattr(stored, name)) != canonical_json(getattr(replayed, name))
+    ]
+    if not differing:
+        return None
+    return ReplayProblem(
+        ProblemKind.SNAPSHOT_MISMATCH,
+        stored.id,
+        stored.seq,
+        f"the stored snapshot differs from the replayed one: {'; '.join(differing)}",
+    )

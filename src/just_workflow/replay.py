@@ -1,0 +1,661 @@
+"""Replay: fold the pure step over a log and report, per instance, the first event that breaks it.
+
+:func:`replay` takes events (or a :class:`Log` read from an export) and the
+definitions an auditor trusts, and checks every instance's history in log
+order. For each event, in this order: its hash against its content; its seq
+against the instance's position (gap, duplicate, reordered); its
+``prev_hash`` against the previous event's hash (or the genesis hash); its
+protocol version and definition digest against the definitions; then the
+event is computed again by :func:`~just_workflow.step.apply_event` from the
+snapshot before it and compared with the record. Heads (the log's own head
+lines, and the expected heads an auditor kept elsewhere) catch events cut off
+at the end.
+
+Each instance stops at its first problem, whose ``seq`` is the instance's
+first bad position: events ``1 .. seq - 1`` were verified, and the event at
+``seq`` is missing, altered or not allowed by the protocol.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from just_workflow.definition import Definition
+from just_workflow.errors import (
+    GuardFailed,
+    InvalidPayload,
+    NotAuthorized,
+    TransitionNotAllowed,
+    WorkflowError,
+)
+from just_workflow.events import Event, compute_hash, genesis_hash
+from just_workflow.guards import NamedGuard
+from just_workflow.instance import Instance
+from just_workflow.step import apply_event
+from just_workflow.table import Table, compile_definition
+
+#: Finds the compiled table of ``(protocol, version)``, or None when it is unknown.
+TableLookup = Callable[[str, int], Table | None]
+
+
+class ProblemKind(enum.StrEnum):
+    """What is wrong at a problem's position."""
+
+    MALFORMED = "malformed"  # a log line that does not parse or lacks a field
+    HASH_MISMATCH = "hash_mismatch"  # the event's hash does not match its content: it was edited
+    GAP = "gap"  # the event at this seq is missing
+    DUPLICATE = "duplicate"  # a seq the instance already passed appears again
+    REORDERED = "reordered"  # a later seq appears before this one
+    BROKEN_LINK = "broken_link"  # prev_hash is not the hash of the event before
+    UNKNOWN_VERSION = "unknown_version"  # no definition of the recorded protocol version
+    DIGEST_MISMATCH = "digest_mismatch"  # the recorded definition digest is not the definition's
+    ILLEGAL_TRANSITION = "illegal_transition"  # the protocol does not allow or does not give this event
+    GUARD_VIOLATED = "guard_violated"  # a guard or an invariant was false
+    UNAUTHORIZED_ROLE = "unauthorized_role"  # the actor's role may not fire (or sign twice)
+    INVALID_PAYLOAD = "invalid_payload"  # the payload does not fit the trigger's inputs
+    TRUNCATED = "truncated"  # a head names events the log does not have
+    HEAD_MISMATCH = "head_mismatch"  # a head names a hash the chain does not have at that seq
+    MISSING_HEAD = "missing_head"  # the log has events of an instance but no head line for it
+    SNAPSHOT_MISMATCH = "snapshot_mismatch"  # a stored snapshot differs from the replayed one
+
+    @property
+    def label(self) -> str:
+        """The kind in words: ``hash mismatch``."""
+        return self.value.replace("_", " ")
+
+
+_REFUSALS: tuple[tuple[type[WorkflowError], ProblemKind], ...] = (
+    (TransitionNotAllowed, ProblemKind.ILLEGAL_TRANSITION),
+    (GuardFailed, ProblemKind.GUARD_VIOLATED),
+    (NotAuthorized, ProblemKind.UNAUTHORIZED_ROLE),
+    (InvalidPayload, ProblemKind.INVALID_PAYLOAD),
+)
+
+
+@attrs.frozen
+class ReplayProblem:
+    """One problem: its kind, the instance and the first bad ``seq``, the log line, and what is wrong.
+
+    ``instance`` and ``seq`` are None for a line that belongs to no known
+    instance; ``line`` is None when the events did not come from a file.
+    """
+
+    kind: ProblemKind
+    instance: str | None
+    seq: int | None
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}"] if self.line is not None else []
+        if self.instance is not None:
+            where.append(f"instance {self.instance!r}")
+        if self.seq is not None:
+            where.append(f"seq {self.seq}")
+        prefix = ", ".join(where)
+        return (
+            f"{prefix}: {self.kind.label}: {self.message}" if prefix else f"{self.kind.label}: {self.message}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The problem as JSON data."""
+        return {
+            "kind": self.kind.value,
+            "instance": self.instance,
+            "seq": self.seq,
+            "line": self.line,
+            "message": self.message,
+        }
+
+
+@attrs.frozen
+class Head:
+    """Where an instance's chain ends: the ``seq`` and ``hash`` of its last event.
+
+    Kept apart from the log, a head is what detects events cut off at the
+    end. ``line`` is where a head was read from a log file.
+    """
+
+    instance: str
+    seq: int
+    hash: str
+    line: int | None = attrs.field(default=None, eq=False)
+
+    @classmethod
+    def of(cls, instance: Instance) -> Head:
+        """The head of a snapshot."""
+        return cls(instance.id, instance.seq, instance.head)
+
+    def to_json(self) -> dict[str, Any]:
+        """The head as a log line's JSON data."""
+        return {"type": "head", "instance": self.instance, "seq": self.seq, "hash": self.hash}
+
+
+@attrs.frozen
+class MalformedLine:
+    """A log line that could not be read, and why."""
+
+    line: int
+    reason: str
+
+
+@attrs.frozen
+class Log:
+    """The content of an exported log: events in log order, heads, embedded definitions, unreadable lines.
+
+    ``lines[i]`` is the line of ``events[i]`` in the file, and
+    ``definition_lines[i]`` that of ``definitions[i]``; ``line_count`` the
+    number of lines. A log read with ``strict=False`` keeps the lines it
+    could not read in ``malformed``; :func:`replay` reports them.
+    """
+
+    events: Sequence[Event]
+    heads: Mapping[str, Head] = attrs.field(factory=dict)
+    lines: Sequence[int] = ()
+    definitions: tuple[Definition, ...] = ()
+    definition_lines: tuple[int, ...] = ()
+    malformed: tuple[MalformedLine, ...] = ()
+    line_count: int = 0
+    source: str | None = None
+
+
+@attrs.frozen
+class ReplayReport:
+    """The verdict on a log: every problem (by line), and each instance's snapshot after its verified events.
+
+    ``instances`` holds, for every instance with at least one verified
+    event, the snapshot after the last of them (its final state when the
+    instance has no problem). ``definitions`` maps each ``(protocol, version)``
+    the log used to the digest of the definition it was checked against.
+    """
+
+    problems: tuple[ReplayProblem, ...]
+    instances: Mapping[str, Instance]
+    events: int
+    definitions: Mapping[tuple[str, int], str]
+    _first: Mapping[str, ReplayProblem] = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(
+            lambda self: {p.instance: p for p in reversed(self.problems) if p.instance is not None},
+            takes_self=True,
+        ),
+    )
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def problem_of(self, instance_id: str) -> ReplayProblem | None:
+        """The first problem of an instance, or None when its history verified."""
+        return self._first.get(instance_id)
+
+    def with_problems(self, extra: Iterable[ReplayProblem]) -> ReplayReport:
+        """This report with more problems, kept in line order."""
+        return attrs.evolve(self, problems=_in_line_order([*self.problems, *extra]))
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON data (what ``just-workflow replay --json`` prints)."""
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "definitions": [
+                {"protocol": protocol, "version": version, "digest": digest}
+                for (protocol, version), digest in sorted(self.definitions.items())
+            ],
+            "instances": {
+                instance_id: self._instance_json(instance_id) for instance_id in self._instance_ids()
+            },
+            "problems": [problem.to_json() for problem in self.problems],
+        }
+
+    def format(self) -> str:
+        """A readable audit report: the verdict, the definitions used, each instance, each problem."""
+        count = len(self.problems)
+        verdict = "OK" if self.ok else f"FAILED: {_count(count, 'problem')}"
+        instances = len(self._instance_ids())
+        lines = [f"Audit of {_count(self.events, 'event')}, {_count(instances, 'instance')}: {verdict}"]
+        if self.definitions:
+            lines.append("Definitions:")
+            lines += [
+                f"  {protocol} v{version} (digest {digest[:16]})"
+                for (protocol, version), digest in sorted(self.definitions.items())
+            ]
+        lines.append("Instances:")
+        for instance_id in self._instance_ids():
+            lines.append("  " + self._instance_line(instance_id))
+        if self.problems:
+            lines.append("Problems:")
+            lines += [f"  {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
+    def _instance_ids(self) -> list[str]:
+        return sorted(set(self.instances) | set(self._first))
+
+    def _instance_json(self, instance_id: str) -> dict[str, Any]:
+        """What was verified of an instance: the snapshot after its verified events (None: none), its problem."""
+        snapshot = self.instances.get(instance_id)
+        problem = self.problem_of(instance_id)
+        verified = None
+        if snapshot is not None:
+            verified = {
+                "protocol": snapshot.protocol,
+                "version": snapshot.version,
+                "state": snapshot.state,
+                "seq": snapshot.seq,
+                "head": snapshot.head,
+                "context": {k: list(v) if isinstance(v, tuple) else v for k, v in snapshot.context.items()},
+            }
+        return {"verified": verified, "problem": problem.to_json() if problem is not None else None}
+
+    def _instance_line(self, instance_id: str) -> str:
+        snapshot = self.instances.get(instance_id)
+        problem = self.problem_of(instance_id)
+        if snapshot is None:
+            verified = "no event verified"
+        else:
+            verified = (
+                f"{snapshot.protocol} v{snapshot.version}, events 1-{snapshot.seq} verified, "
+                f"state {snapshot.state!r}, head {snapshot.head[:16]}"
+            )
+        if problem is None:
+            return f"ok    {instance_id}: {verified}"
+        at = f"seq {problem.seq}" if problem.seq is not None else "its head"
+        return f"FAIL  {instance_id}: {verified}; first bad: {at}, {problem.kind.label}"
+
+
+def definitions_lookup(
+    definitions: Mapping[Any, Definition] | Iterable[Definition],
+    guards: Mapping[str, NamedGuard] | None = None,
+) -> TableLookup:
+    """A table lookup over ``definitions`` (compiled on first use), for :func:`replay_with`."""
+    given = definitions.values() if isinstance(definitions, Mapping) else definitions
+    by_key = {definition.key: definition for definition in given}
+    tables: dict[tuple[str, int], Table] = {}
+
+    def lookup(protocol: str, version: int) -> Table | None:
+        key = (protocol, version)
+        table = tables.get(key)
+        if table is None and key in by_key:
+            table = tables[key] = compile_definition(by_key[key], guards)
+        return table
+
+    return lookup
+
+
+def replay(
+    events: Log | Iterable[Event],
+    definitions: Mapping[Any, Definition] | Iterable[Definition] = (),
+    expected_heads: Mapping[str, Head] | Iterable[Head] | None = None,
+    *,
+    guards: Mapping[str, NamedGuard] | None = None,
+) -> ReplayReport:
+    """Re-run every event through the step under the protocol version it recorded; the report of what broke.
+
+    ``definitions`` are the definitions the auditor trusts (a mapping as
+    :func:`~just_workflow.loading.load_all_versions` or ``load_definitions``
+    returns, or an iterable); a :class:`Log` may embed definitions, used only
+    for versions not given here, and only when their digest is the one the
+    events recorded. ``expected_heads`` are heads kept apart from the log: a
+    log that ends before one of them is truncated. ``guards`` are the named
+    Python guards the definitions use.
+    """
+    log = events if isinstance(events, Log) else Log(tuple(events))
+    given = {d.key: d for d in (definitions.values() if isinstance(definitions, Mapping) else definitions)}
+    fallback = [definition for definition in log.definitions if definition.key not in given]
+    report = replay_with(log, definitions_lookup([*given.values(), *fallback], guards), expected_heads)
+    return report.with_problems(_embedded_differences(log, given))
+
+
+def _embedded_differences(log: Log, given: Mapping[tuple[str, int], Definition]) -> list[ReplayProblem]:
+    """A problem for each definition the log embeds that differs from the one the auditor gave."""
+    problems = []
+    lines: Sequence[int | None] = log.definition_lines or [None] * len(log.definitions)
+    for line, embedded in zip(lines, log.definitions, strict=True):
+        trusted = given.get(embedded.key)
+        if trusted is not None and trusted.digest != embedded.digest:
+            message = (
+                f"the log embeds {embedded.protocol!r} version {embedded.version} with digest "
+                f"{embedded.digest[:16]}, but the definition given has digest {trusted.digest[:16]}"
+            )
+            problems.append(ReplayProblem(ProblemKind.DIGEST_MISMATCH, None, None, message, line))
+    return problems
+
+
+def replay_with(
+    log: Log,
+    tables: TableLookup,
+    expected_heads: Mapping[str, Head] | Iterable[Head] | None = None,
+    *,
+    heads_required: bool | None = None,
+) -> ReplayReport:
+    """:func:`replay` with the tables given by a lookup (the engine's, when verifying a store).
+
+    The log's own heads must match the end of each chain exactly; every
+    instance of a log read from a file needs one (``heads_required``,
+    default: when the log came from a file or has heads).
+    """
+    if expected_heads is None:
+        expected: Mapping[str, Head] = {}
+    elif isinstance(expected_heads, Mapping):
+        expected = expected_heads
+    else:
+        expected = {head.instance: head for head in expected_heads}
+    if heads_required is None:
+        heads_required = log.source is not None or bool(log.heads)
+    return _Replay(log, tables, expected, heads_required).run()
+
+
+class _Chain:
+    """What replay knows of one instance while it walks the log."""
+
+    __slots__ = (
+        "captured",
+        "digest",
+        "head",
+        "last_line",
+        "protocol",
+        "seq",
+        "snapshot",
+        "table",
+        "version",
+        "wanted",
+    )
+
+    def __init__(self, wanted: frozenset[int]) -> None:
+        self.seq = 0
+        self.head = ""
+        self.table: Table | None = None
+        self.protocol = ""
+        self.version = 0
+        self.digest = ""
+        self.snapshot: Instance | None = None
+        self.last_line: int | None = None
+        self.wanted = wanted
+        self.captured: dict[int, str] = {}
+
+
+class _Replay:
+    """One replay: walks the log once, then checks heads and places unreadable lines."""
+
+    def __init__(
+        self, log: Log, tables: TableLookup, expected: Mapping[str, Head], heads_required: bool
+    ) -> None:
+        self.log = log
+        self.tables = tables
+        self.expected = expected
+        self.heads_required = heads_required
+        self.chains: dict[str, _Chain] = {}
+        self.failed: dict[str, ReplayProblem] = {}
+        self.used: dict[tuple[str, int], str] = {}
+        wanted: dict[str, set[int]] = {}
+        for head in [*log.heads.values(), *expected.values()]:
+            wanted.setdefault(head.instance, set()).add(head.seq)
+        self.wanted = {instance_id: frozenset(seqs) for instance_id, seqs in wanted.items()}
+
+    def run(self) -> ReplayReport:
+        self._walk()
+        self._check_heads()
+        problems = self._place_malformed_lines()
+        instances = {
+            instance_id: attrs.evolve(chain.snapshot, head=chain.head)
+            for instance_id, chain in self.chains.items()
+            if chain.snapshot is not None
+        }
+        return ReplayReport(_in_line_order(problems), instances, len(self.log.events), self.used)
+
+    def _walk(self) -> None:
+        events = self.log.events
+        lines = self.log.lines
+        chains = self.chains
+        failed = self.failed
+        no_wanted: frozenset[int] = frozenset()
+        for index, event in enumerate(events):
+            instance_id = event.instance
+            if instance_id in failed:
+                continue
+            chain = chains.get(instance_id)
+            if chain is None:
+                chain = chains[instance_id] = _Chain(self.wanted.get(instance_id, no_wanted))
+                chain.head = genesis_hash(instance_id, event.protocol, event.version)
+            line = lines[index] if lines else None
+            problem = self._check(chain, event, index, line)
+            if problem is not None:
+                failed[instance_id] = problem
+                continue
+            chain.seq = event.seq
+            chain.head = event.hash
+            chain.last_line = line
+            if chain.wanted and event.seq in chain.wanted:
+                chain.captured[event.seq] = event.hash
+
+    def _check(self, chain: _Chain, event: Event, index: int, line: int | None) -> ReplayProblem | None:
+        """The problem of ``event`` at the chain's next position, or None (then ``chain.snapshot`` moves on)."""
+        position = chain.seq + 1
+        instance_id = event.instance
+        computed = compute_hash(event)
+        if event.hash != computed:
+            return ReplayProblem(
+                ProblemKind.HASH_MISMATCH,
+                instance_id,
+                position,
+                f"the recorded hash {event.hash[:16]} is not the hash of the event's content "
+                f"({computed[:16]}): the event was edited",
+                line,
+            )
+        if event.seq != position:
+            return self._sequence_problem(event, position, index, line)
+        if event.prev_hash != chain.head:
+            before = f"the hash of event {position - 1}" if position > 1 else "the instance's genesis hash"
+            return ReplayProblem(
+                ProblemKind.BROKEN_LINK,
+                instance_id,
+                position,
+                f"prev_hash {event.prev_hash[:16]} is not {before} ({chain.head[:16]}): "
+                "the event does not follow the one before it",
+                line,
+            )
+        table = chain.table
+        if table is None:
+            table = self._start_chain(chain, event)
+            if table is None:
+                return ReplayProblem(
+                    ProblemKind.UNKNOWN_VERSION,
+                    instance_id,
+                    position,
+                    f"protocol {event.protocol!r} version {event.version} is not among the definitions given: "
+                    "its definition is needed to check these events",
+                    line,
+                )
+        elif event.protocol != chain.protocol or event.version != chain.version:
+            return ReplayProblem(
+                ProblemKind.ILLEGAL_TRANSITION,
+                instance_id,
+                position,
+                f"the instance runs {chain.protocol!r} version {chain.version}, but the event records "
+                f"{event.protocol!r} version {event.version}",
+                line,
+            )
+        if event.digest != chain.digest:
+            return ReplayProblem(
+                ProblemKind.DIGEST_MISMATCH,
+                instance_id,
+                position,
+                f"the event ran under definition digest {event.digest[:16]}, but {event.protocol!r} "
+                f"version {event.version} has digest {chain.digest[:16]}",
+                line,
+            )
+        try:
+            after, recomputed = apply_event(table, chain.snapshot, event, seal=False)
+        except WorkflowError as refusal:
+            kind = next((k for error, k in _REFUSALS if isinstance(refusal, error)), None)
+            if kind is None:
+                raise
+            return ReplayProblem(
+                kind, instance_id, position, f"the protocol refuses the event: {refusal}", line
+            )
+        if (
+            recomputed.target != event.target
+            or recomputed.kind != event.kind
+            or recomputed.source != event.source
+            or recomputed.trigger != event.trigger
+            or recomputed.payload != event.payload
+        ):
+            return ReplayProblem(
+                ProblemKind.ILLEGAL_TRANSITION,
+                instance_id,
+                position,
+                f"the protocol gives another event: {_differences(recomputed, event)}",
+                line,
+            )
+        chain.snapshot = after
+        return None
+
+    def _start_chain(self, chain: _Chain, event: Event) -> Table | None:
+        table = self.tables(event.protocol, event.version)
+        if table is not None:
+            chain.table = table
+            chain.protocol = event.protocol
+            chain.version = event.version
+            chain.digest = table.digest
+            self.used[(event.protocol, event.version)] = table.digest
+        return table
+
+    def _sequence_problem(self, event: Event, position: int, index: int, line: int | None) -> ReplayProblem:
+        instance_id = event.instance
+        found = event.seq
+        if found < position:
+            kind = ProblemKind.DUPLICATE
+            message = f"expected seq {position}, found seq {found}, which the instance has already passed"
+        else:
+            later = itertools.islice(self.log.events, index + 1, None)
+            if any(e.instance == instance_id and e.seq == position for e in later):
+                kind = ProblemKind.REORDERED
+                message = f"expected seq {position}, found seq {found}; seq {position} comes later in the log"
+            else:
+                kind = ProblemKind.GAP
+                message = f"event {position} is missing: the next event of the instance is seq {found}"
+        return ReplayProblem(kind, instance_id, position, message, line)
+
+    def _check_heads(self) -> None:
+        for instance_id, head in self.log.heads.items():
+            self._check_head(instance_id, head, "the log's head line", exact=True)
+        for instance_id, head in self.expected.items():
+            self._check_head(instance_id, head, "the expected head", exact=False)
+        if self.heads_required:
+            for instance_id, chain in self.chains.items():
+                if instance_id not in self.failed and instance_id not in self.log.heads:
+                    self.failed[instance_id] = ReplayProblem(
+                        ProblemKind.MISSING_HEAD,
+                        instance_id,
+                        None,
+                        f"the log has events of the instance up to seq {chain.seq} but no head line for it, "
+                        "so events cut off at its end would go unnoticed",
+                    )
+
+    def _check_head(self, instance_id: str, head: Head, source: str, *, exact: bool) -> None:
+        """Compare a head with the verified chain; ``exact``: the chain must end there, not pass through."""
+        if instance_id in self.failed:
+            return
+        chain = self.chains.get(instance_id)
+        last = chain.seq if chain is not None else 0
+        kind: ProblemKind | None = None
+        if head.seq > last:
+            kind, seq = ProblemKind.TRUNCATED, last + 1
+            ends = f"ends at seq {last}" if last else "has no event of the instance"
+            missing = f"event {head.seq} is" if head.seq == last + 1 else f"events {last + 1}-{head.seq} are"
+            message = f"{source} names seq {head.seq}, but the log {ends}: {missing} missing"
+        else:
+            assert chain is not None  # head.seq >= 1 > last otherwise
+            recorded = chain.head if head.seq == last else chain.captured.get(head.seq, "")
+            if recorded != head.hash:
+                kind, seq = ProblemKind.HEAD_MISMATCH, head.seq
+                message = (
+                    f"{source} names hash {head.hash[:16]} at seq {head.seq}, but event {head.seq} "
+                    f"has hash {recorded[:16]}"
+                )
+            elif exact and head.seq < last:
+                kind, seq = ProblemKind.HEAD_MISMATCH, head.seq + 1
+                message = f"{source} ends the instance at seq {head.seq}, but the log goes on to seq {last}"
+        if kind is not None:
+            self.failed[instance_id] = ReplayProblem(kind, instance_id, seq, message, head.line)
+
+    def _place_malformed_lines(self) -> list[ReplayProblem]:
+        """Attribute each unreadable line to the event missing where it stands, if any.
+
+        An exported log keeps each instance's events together, so a line
+        that did not parse between an instance's last verified event and
+        where its chain broke (a gap, or a head beyond its end) most
+        probably held the missing event: the problem becomes that line's.
+        """
+        malformed = {m.line: m for m in self.log.malformed}
+        problems: list[ReplayProblem] = []
+        for instance_id, problem in self.failed.items():
+            window = self._missing_window(instance_id, problem, malformed)
+            claimed = (
+                min((n for n in malformed if window[0] <= n < window[1]), default=None) if window else None
+            )
+            if claimed is None:
+                problems.append(problem)
+                continue
+            reason = malformed.pop(claimed).reason
+            message = f"{reason}; the line stands where event {problem.seq} of the instance should be"
+            problems.append(ReplayProblem(ProblemKind.MALFORMED, instance_id, problem.seq, message, claimed))
+        problems += [
+            ReplayProblem(ProblemKind.MALFORMED, None, None, m.reason, m.line) for m in malformed.values()
+        ]
+        return problems
+
+    def _missing_window(
+        self, instance_id: str, problem: ReplayProblem, malformed: Mapping[int, MalformedLine]
+    ) -> tuple[int, int] | None:
+        """The lines (from, to) where the instance's missing event would stand, or None."""
+        if not malformed or problem.kind not in (ProblemKind.GAP, ProblemKind.TRUNCATED):
+            return None
+        chain = self.chains.get(instance_id)
+        last_line = chain.last_line if chain is not None else None
+        if problem.kind is ProblemKind.GAP:
+            end = problem.line
+            if end is None:
+                return None
+            if last_line is None:  # the first event is missing: look just above the line found
+                last_line = end - 1
+                while last_line in malformed:
+                    last_line -= 1
+            return last_line + 1, end
+        if last_line is None:
+            return None
+        end = last_line + 1
+        while end in malformed:
+            end += 1
+        return last_line + 1, end
+
+
+def _differences(recomputed: Event, recorded: Event) -> str:
+    """What differs between the event the step computes and the recorded one."""
+    fields = ("kind", "source", "target", "trigger", "payload")
+    return "; ".join(
+        f"{name} {getattr(recomputed, name)!r}, the log records {getattr(recorded, name)!r}"
+        for name in fields
+        if getattr(recomputed, name) != getattr(recorded, name)
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _in_line_order(problems: Iterable[ReplayProblem]) -> tuple[ReplayProblem, ...]:
+    return tuple(
+        sorted(
+            problems,
+            key=lambda p: (p.line is None, p.line or 0, p.instance or "", p.seq or 0),
+        )
+    )
