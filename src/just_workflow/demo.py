@@ -43,7 +43,6 @@ SCRIPT: tuple[tuple[Actor, str, Mapping[str, Any]], ...] = (
     (ANNA, "define_fit", {"fit": ["reputation", "commitment_to_cause"]}),
     (ANNA, "define_ways", {"ways_of_collaboration": ["traineeship", "joint_research_projects"]}),
 )
-REFUSED = (DARIO, "draft_agreement", {})
 FINISH: tuple[tuple[Actor, str, Mapping[str, Any]], ...] = (
     (DARIO, "define_fields", {"fields_of_collaboration": ["data analytics", "supply-chain optimisation"]}),
     (DARIO, "draft_agreement", {}),
@@ -78,7 +77,7 @@ def run_demo(definitions: Mapping[str, Definition], db_path: Path, say: Callable
 
     say("")
     say("Before the fields of collaboration are defined, the Memorandum cannot be drafted or signed:")
-    for actor, trigger in ((REFUSED[0], REFUSED[1]), (ANNA, "sign_moa")):
+    for actor, trigger in ((DARIO, "draft_agreement"), (ANNA, "sign_moa")):
         try:
             engine.fire(inst.id, trigger, actor=actor, expected_seq=inst.seq)
         except WorkflowError as refused:
@@ -113,9 +112,9 @@ def run_demo(definitions: Mapping[str, Definition], db_path: Path, say: Callable
     log_path = db_path.with_suffix(".log.jsonl")
     export_log(store, log_path, instance_ids=[inst.id])
     log = read_log(log_path)
-    report = replay(log.events, list(definitions.values()), expected_heads=log.heads)
+    report = replay(log, list(definitions.values()), expected_heads=log.heads)
     say(f"Exported the log to {log_path}; an auditor replays it against the protocol definitions:")
-    for line in report.summary().splitlines():
+    for line in report.format().splitlines():
         say(f"  {line}")
     say("")
     say("Diagram (Mermaid) with the path taken:")
