@@ -18,6 +18,7 @@ from just_workflow.errors import ConcurrencyConflict, HookError, InstanceNotFoun
 from just_workflow.events import Actor, Event
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Command, Instance, Option
+from just_workflow.replay import ReplayReport
 from just_workflow.step import begin, step
 from just_workflow.store.base import Store
 from just_workflow.store.memory import MemoryStore
@@ -168,6 +169,17 @@ class Engine:
                 )
         assert snapshot is not None
         return snapshot
+
+    def verify(self, instance_id: str | None = None) -> ReplayReport:
+        """Replay an instance's stored history (default: every instance's) and check its snapshot against it.
+
+        Returns the :class:`~just_workflow.replay.ReplayReport` (``ok`` when
+        the hash chain, every step and the stored snapshot agree); see
+        :func:`just_workflow.audit.verify`.
+        """
+        from just_workflow.audit import verify  # the audit module builds on the engine
+
+        return verify(self, None if instance_id is None else [instance_id])
 
     def options(self, instance_id: str, actor: Actor) -> list[Option]:
         """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not."""

@@ -19,8 +19,7 @@ from just_workflow.errors import (
     TransitionNotAllowed,
     WorkflowError,
 )
-from just_workflow.events import FIRE, SIGN, START, Actor, Event, genesis_hash
-from just_workflow.events import seal as seal_event
+from just_workflow.events import FIRE, SIGN, START, Actor, Event, genesis_hash, new_event
 from just_workflow.instance import Command, Instance
 from just_workflow.table import CompiledTransition, Table
 
@@ -40,7 +39,7 @@ def begin(
             role=actor.role,
             allowed_roles=sorted(table.start_roles),
         )
-    event = Event(
+    event = new_event(
         instance_id,
         1,
         START,
@@ -54,9 +53,8 @@ def begin(
         {},
         now,
         genesis_hash(instance_id, definition.protocol, definition.version),
+        seal=seal,
     )
-    if seal:
-        event = seal_event(event)
     instance = Instance(
         instance_id,
         definition.protocol,
@@ -83,8 +81,14 @@ def step(
         raise _not_available(table, state, trigger)
     actor = command.actor
     role = actor.role
-    authorized = [c for c in candidates if role in c.roles]
-    if not authorized:
+    refusals: list[WorkflowError] = []
+    for candidate in candidates:
+        if role in candidate.roles:
+            try:
+                return _apply(table, instance, candidate, command, now, seal)
+            except (GuardFailed, InvalidPayload, NotAuthorized) as refusal:
+                refusals.append(refusal)
+    if not refusals:  # no candidate authorizes the role
         roles = sorted({r for c in candidates for r in c.roles})
         raise NotAuthorized(
             f"Role {role!r} may not fire {trigger!r} in state {state!r}; roles that may: {', '.join(roles)}.",
@@ -92,12 +96,6 @@ def step(
             role=role,
             allowed_roles=roles,
         )
-    refusals: list[WorkflowError] = []
-    for candidate in authorized:
-        try:
-            return _apply(table, instance, candidate, command, now, seal)
-        except (GuardFailed, InvalidPayload, NotAuthorized) as refusal:
-            refusals.append(refusal)
     # Several candidates exist only when their conditions exclude each other: the variant whose conditions
     # hold is the one the caller meant, so its refusal is the useful one.
     raise min(refusals, key=_is_other_variant)
@@ -148,17 +146,21 @@ def _apply(
         if len(signed) < len(move.signers):
             target = source
             signatures = {**signatures, trigger: signed}
+        elif trigger in signatures:  # a completed sign-off is used up, even when it leads back to its state
+            signatures = {name: roles for name, roles in signatures.items() if name != trigger}
     if target != source:
         signatures = _NO_SIGNATURES
     checks = table.invariants.get(target)
     if checks:
-        broken = [reason for invariant in checks for reason in invariant.violations(context)]
+        broken: list[str] = []
+        for invariant in checks:
+            broken += invariant.violations(context)
         if broken:
             raise GuardFailed(
                 f"Cannot fire {trigger!r}: {'; '.join(broken)}.", trigger=trigger, reasons=broken
             )
     seq = instance.seq + 1
-    event = Event(
+    event = new_event(
         instance.id,
         seq,
         kind,
@@ -172,9 +174,8 @@ def _apply(
         values,
         now,
         instance.head,
+        seal=seal,
     )
-    if seal:
-        event = seal_event(event)
     after = Instance(
         instance.id,
         instance.protocol,
@@ -207,4 +208,6 @@ def apply_event(
     """Recompute ``event`` from the snapshot before it: what replay compares the record against."""
     if instance is None:
         return begin(table, event.instance, event.actor, event.at, seal=seal)
-    return step(table, instance, Command(event.trigger or "", event.actor, event.payload), event.at, seal=seal)
+    return step(
+        table, instance, Command(event.trigger or "", event.actor, event.payload), event.at, seal=seal
+    )

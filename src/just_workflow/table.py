@@ -62,17 +62,18 @@ class CompiledTransition:
         :meth:`Engine.options`); conditions and named guards that read them
         are not judged.
         """
-        reasons = [
-            f"required field '{name}' is not set"
-            for name in self.requires
-            if name not in context and name not in assumed
-        ]
-        for condition, check in zip(self.source.conditions, self.conditions, strict=True):
-            if condition.field in assumed:
-                continue
-            reason = check(context)
-            if reason is not None:
-                reasons.append(reason)
+        # Plain loops, no comprehensions or zip unless needed: this runs on every fire.
+        reasons: list[str] = []
+        for name in self.requires:
+            if name not in context and name not in assumed:
+                reasons.append(f"required field '{name}' is not set")
+        if self.conditions:
+            for condition, check in zip(self.source.conditions, self.conditions, strict=True):
+                if condition.field in assumed:
+                    continue
+                reason = check(context)
+                if reason is not None:
+                    reasons.append(reason)
         if not assumed:  # a named guard may read any input: judge it only with the payload known
             for name, guard in self.named_guards:
                 if not guard(context, actor):
@@ -90,17 +91,17 @@ class CompiledInvariant:
     def violations(self, context: Mapping[str, Any], assumed: frozenset[str] = frozenset()) -> list[str]:
         """What the context breaks of this invariant (empty when it holds); ``assumed`` fields are not judged."""
         name = self.source.name
-        reasons = [
-            f"invariant '{name}' would be broken: field '{field}' is not set"
-            for field in self.source.requires
-            if field not in context and field not in assumed
-        ]
-        for condition, check in zip(self.source.conditions, self.conditions, strict=True):
-            if condition.field in assumed:
-                continue
-            reason = check(context)
-            if reason is not None:
-                reasons.append(f"invariant '{name}' would be broken: {reason}")
+        reasons: list[str] = []
+        for field in self.source.requires:
+            if field not in context and field not in assumed:
+                reasons.append(f"invariant '{name}' would be broken: field '{field}' is not set")
+        if self.conditions:
+            for condition, check in zip(self.source.conditions, self.conditions, strict=True):
+                if condition.field in assumed:
+                    continue
+                reason = check(context)
+                if reason is not None:
+                    reasons.append(f"invariant '{name}' would be broken: {reason}")
         return reasons
 
 

@@ -1,0 +1,181 @@
+"""Events and the hash chain: the fast encoder writes canonical JSON exactly, hashes link, the genesis is fixed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from just_workflow.canonical import canonical_json
+from just_workflow.events import (
+    FIRE,
+    SIGN,
+    START,
+    Actor,
+    Event,
+    compute_hash,
+    encode_body,
+    genesis_hash,
+    new_event,
+    seal,
+)
+
+# Any text, escapes and non-ASCII included: quotes, backslashes, control characters, U+2028, emoji.
+texts = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ['"', "\\", "\n\t\x00", "\u2028", "é😀"]
+)
+hexes = st.text("0123456789abcdef", min_size=64, max_size=64)
+# The values a step records in a payload...
+recorded_values = st.one_of(
+    texts,
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+    st.lists(texts, max_size=3).map(tuple),
+)
+# ...and what else a log may hold, which the general encoder takes.
+other_values = st.one_of(
+    st.lists(texts, max_size=3),
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(st.integers() | st.booleans(), max_size=2).map(tuple),
+    st.dictionaries(texts, st.integers(), max_size=2),
+)
+
+
+def events_with(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Event]:
+    """Events with any text in every field and payloads of ``values``."""
+    return st.builds(
+        Event,
+        instance=texts,
+        seq=st.integers(min_value=1, max_value=2**63),
+        kind=st.sampled_from([START, FIRE, SIGN]),
+        protocol=texts,
+        version=st.integers(min_value=1, max_value=2**31),
+        digest=hexes,
+        trigger=st.none() | texts,
+        source=st.none() | texts,
+        target=texts,
+        actor=st.builds(Actor, texts, texts),
+        payload=st.dictionaries(texts, values, max_size=4),
+        at=texts,
+        prev_hash=hexes,
+    )
+
+
+recorded_events = events_with(recorded_values)
+events = events_with(recorded_values | other_values)
+
+
+def reference_hash(event: Event) -> str:
+    """The hash as an auditor computes it with the standard library alone."""
+    body = json.dumps(
+        event.body(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return hashlib.sha256(event.prev_hash.encode("ascii") + body.encode("utf-8")).hexdigest()
+
+
+def fields(event: Event) -> dict[str, Any]:
+    """The constructor arguments of ``event`` without its hash."""
+    return {name: value for name, value in attrs.asdict(event, recurse=False).items() if name != "hash"}
+
+
+@given(events)
+def test_the_fast_encoder_writes_canonical_json(event: Event) -> None:
+    """encode_body gives exactly the canonical JSON bytes of the event body, escapes and unicode included."""
+    assert encode_body(event) == canonical_json(event.body())
+
+
+@given(events)
+def test_compute_hash_matches_the_standard_library(event: Event) -> None:
+    """compute_hash is sha256 of the prev_hash and the canonical body, as json.dumps writes it."""
+    assert compute_hash(event) == reference_hash(event)
+
+
+@given(events)
+def test_new_event_is_sealed_unless_told_not_to(event: Event) -> None:
+    """new_event fills in the hash an auditor would compute; with seal=False the hash stays empty."""
+    sealed = new_event(**fields(event))
+    assert sealed.hash == reference_hash(event)
+    assert attrs.evolve(sealed, hash="") == new_event(**fields(event), seal=False)
+
+
+@given(events)
+def test_seal_adds_the_hash_and_keeps_the_rest(event: Event) -> None:
+    """seal returns the same event with its hash computed."""
+    sealed = seal(event)
+    assert sealed.hash == compute_hash(event)
+    assert attrs.evolve(sealed, hash=event.hash) == event
+
+
+@given(texts, texts, st.integers(min_value=1, max_value=2**40))
+def test_genesis_hash_is_the_hash_of_the_instance_protocol_and_version(
+    instance: str, protocol: str, version: int
+) -> None:
+    """The first prev_hash is sha256 of the canonical JSON of instance id, protocol and version."""
+    seed = canonical_json({"instance": instance, "protocol": protocol, "version": version})
+    assert genesis_hash(instance, protocol, version) == hashlib.sha256(seed).hexdigest()
+
+
+def test_genesis_hash_of_a_malformed_version_follows_canonical_json() -> None:
+    """A version that is not an int (from a malformed log) is encoded as canonical JSON encodes it."""
+    for version in (True, 1.0, "1"):
+        seed = canonical_json({"instance": "i", "protocol": "p", "version": version})
+        assert genesis_hash("i", "p", version) == hashlib.sha256(seed).hexdigest()  # type: ignore[arg-type]
+
+
+def test_genesis_hash_differs_between_instances_protocols_and_versions() -> None:
+    """Two chains never share a first link unless id, protocol and version all agree."""
+    hashes = {genesis_hash(*key) for key in [("a", "p", 1), ("b", "p", 1), ("a", "q", 1), ("a", "p", 2)]}
+    assert len(hashes) == 4
+
+
+def chain(length: int) -> list[Event]:
+    """A start event and ``length - 1`` fires, each linked to the one before."""
+    actor = Actor("anna", "sme")
+    head = genesis_hash("i-1", "moa", 1)
+    made = []
+    for seq in range(1, length + 1):
+        kind, trigger, source = (START, None, None) if seq == 1 else (FIRE, "define", "defining")
+        payload = {} if seq == 1 else {"fields": (f"field {seq}",)}
+        event = new_event(
+            "i-1", seq, kind, "moa", 1, "d" * 64, trigger, source, "defining", actor, payload, "t", head
+        )
+        made.append(event)
+        head = event.hash
+    return made
+
+
+def test_each_event_links_to_the_one_before() -> None:
+    """prev_hash of each event is the hash of the previous one; the first links to the genesis hash."""
+    events_ = chain(5)
+    assert events_[0].prev_hash == genesis_hash("i-1", "moa", 1)
+    assert [e.prev_hash for e in events_[1:]] == [e.hash for e in events_[:-1]]
+    assert all(e.hash == reference_hash(e) for e in events_)
+
+
+@given(st.sampled_from(["at", "target", "payload", "actor", "seq", "digest", "prev_hash"]))
+def test_changing_any_field_changes_the_hash(name: str) -> None:
+    """Tampering with a recorded field makes the stored hash disagree with the recomputed one."""
+    event = chain(2)[1]
+    changed = {
+        "at": "2030-01-01",
+        "target": "signed",
+        "payload": {"fields": ("other",)},
+        "actor": Actor("mallory", "sme"),
+        "seq": 9,
+        "digest": "e" * 64,
+        "prev_hash": "0" * 64,
+    }[name]
+    tampered = attrs.evolve(event, **{name: changed})
+    assert compute_hash(tampered) != event.hash
+
+
+@given(recorded_events)
+def test_json_round_trip_keeps_the_event(event: Event) -> None:
+    """from_json(to_json(event)) through real JSON text gives the same event back."""
+    sealed = seal(event)
+    assert Event.from_json(json.loads(json.dumps(sealed.to_json()))) == sealed
