@@ -6,5 +6,6 @@
 
 from just_workflow.store.base import Store
 from just_workflow.store.memory import MemoryStore
+from just_workflow.store.sqlite import SQLiteStore
 
-__all__ = ["MemoryStore", "Store"]
+__all__ = ["MemoryStore", "SQLiteStore", "Store"]

@@ -1,0 +1,333 @@
+"""The SQLite store beyond the shared contract: schema, PRAGMAs, locking, migrations, threads, fork, definitions."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+
+import just_workflow as jw
+from just_workflow import definition as d
+from just_workflow.store import schema
+from just_workflow.store import sqlite as sqlite_store
+
+DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
+
+TALLY = d.Definition(
+    protocol="tally",
+    version=1,
+    title=d.Text("Tally"),
+    roles=(d.Role("clerk"),),
+    states=(d.State("open"), d.State("closed", final=True)),
+    initial="open",
+    context=(d.Field("count", d.FieldType.INT),),
+    transitions=(
+        d.Transition("count", ("open",), ("clerk",), inputs=(d.Input("count"),)),
+        d.Transition("close", ("open",), ("clerk",), "closed"),
+    ),
+)
+CLERK = jw.Actor("ines", "clerk")
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    """Where the test's database lives."""
+    return tmp_path / "workflows.db"
+
+
+@pytest.fixture
+def store(path: Path) -> Iterator[jw.SQLiteStore]:
+    """A SQLite store on a fresh file."""
+    with jw.SQLiteStore(path) as opened:
+        yield opened
+
+
+def started(store: jw.SQLiteStore, instance_id: str = "t1") -> jw.Engine:
+    """An engine on ``store`` with one started tally instance."""
+    engine = jw.Engine([TALLY], store=store)
+    engine.start("tally", CLERK, instance_id=instance_id)
+    return engine
+
+
+def raw(path: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection to the database, in autocommit mode."""
+    return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+
+def traced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL statements of every connection the store opens from now on, in order."""
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def tracing_connect(*args: object, **kwargs: object) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)  # type: ignore[arg-type]
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(sqlite_store.sqlite3, "connect", tracing_connect)
+    return statements
+
+
+# -- schema and settings ---------------------------------------------------------------------
+
+
+def test_the_schema_has_definitions_instances_events_and_keys(store: jw.SQLiteStore, path: Path) -> None:
+    """A new database gets the four tables, UNIQUE(instance, seq) on events and the current schema version."""
+    conn = raw(path)
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"definitions", "instances", "events", "idempotency_keys"}
+    (unique,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events_by_instance_seq'").fetchone()
+    assert unique.startswith("CREATE UNIQUE INDEX") and '("instance", "seq")' in unique
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
+    instance_columns = [row[1] for row in conn.execute("PRAGMA table_info(instances)")]
+    assert {"state", "context", "seq", "head", "created_at", "updated_at"} <= set(instance_columns)
+
+
+def test_the_database_is_in_wal_mode_with_the_chosen_durability(path: Path) -> None:
+    """Connections use WAL, synchronous NORMAL by default and FULL on request, and enforce foreign keys."""
+    with jw.SQLiteStore(path) as store:
+        conn = store._session().conn
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with jw.SQLiteStore(path, synchronous="FULL") as store:
+        assert store._session().conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"path": ":memory:"}, "needs a database file, got ':memory:'.*use MemoryStore"),
+        ({"synchronous": "OFF"}, "Unknown synchronous level 'OFF'; levels are: NORMAL, FULL"),
+        ({"busy_timeout": -1}, "busy_timeout must be 0 or more seconds, got -1"),
+    ],
+)
+def test_bad_settings_are_refused(path: Path, kwargs: dict[str, object], message: str) -> None:
+    """An in-memory path, an unknown durability level or a negative busy timeout is a StoreError."""
+    arguments: dict[str, object] = {"path": path, **kwargs}
+    with pytest.raises(jw.StoreError, match=message):
+        jw.SQLiteStore(**arguments)  # type: ignore[arg-type]
+
+
+def test_a_database_that_cannot_be_opened_names_its_path(tmp_path: Path) -> None:
+    """A path in a missing folder is a StoreError naming the path."""
+    missing = tmp_path / "no" / "such" / "folder" / "x.db"
+    with pytest.raises(
+        jw.StoreError, match=f"{missing}: could not open the database: unable to open database file"
+    ):
+        jw.SQLiteStore(missing)
+
+
+def test_a_reopened_database_holds_everything(path: Path) -> None:
+    """Instances, histories and definitions survive closing and reopening the store."""
+    with jw.SQLiteStore(path) as store:
+        engine = started(store)
+        last = engine.fire("t1", "count", CLERK, {"count": 3})
+        history = engine.history("t1")
+    with jw.SQLiteStore(path) as reopened:
+        assert reopened.load("t1") == last
+        assert reopened.events("t1") == history
+        assert reopened.definitions() == [TALLY]
+
+
+def test_timestamps_are_those_of_the_first_and_last_events(store: jw.SQLiteStore, path: Path) -> None:
+    """The instance row records when its first and its last events happened."""
+    engine = started(store)
+    engine.fire("t1", "count", CLERK, {"count": 1})
+    first, last = engine.history("t1")
+    row = raw(path).execute("SELECT created_at, updated_at FROM instances WHERE id = 't1'").fetchone()
+    assert row == (first.at, last.at)
+
+
+# -- transactions and locking ----------------------------------------------------------------
+
+
+def test_every_write_begins_immediate_and_a_fire_reads_no_history(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes open with BEGIN IMMEDIATE; a fire writes one event and one snapshot and never selects events."""
+    statements = traced(monkeypatch)
+    with jw.SQLiteStore(path) as store:
+        engine = started(store)
+        statements.clear()
+        engine.fire("t1", "count", CLERK, {"count": 2})
+    assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
+    assert [s.split()[0] for s in statements if not s.startswith("PRAGMA")] == [
+        "BEGIN",
+        "UPDATE",
+        "INSERT",
+        "COMMIT",
+    ]
+    assert not [s for s in statements if "FROM events" in s]
+
+
+def test_a_writer_waits_for_the_lock_within_the_busy_timeout(store: jw.SQLiteStore, path: Path) -> None:
+    """A fire while another connection holds the write lock waits for it, then succeeds."""
+    engine = started(store)
+    holder = raw(path)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, holder.execute, ["COMMIT"])
+    release.start()
+    begun = time.monotonic()
+    assert engine.fire("t1", "count", CLERK, {"count": 1}).seq == 2
+    assert time.monotonic() - begun >= 0.25
+    release.join()
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda engine: engine.fire("t1", "count", CLERK, {"count": 1}),
+        lambda engine: engine.start("tally", CLERK),
+        lambda engine: engine.store.register_definition(attrs.evolve(TALLY, version=2)),
+    ],
+    ids=["fire", "start", "register"],
+)
+def test_a_lock_held_past_the_busy_timeout_is_store_busy(
+    path: Path, write: Callable[[jw.Engine], object]
+) -> None:
+    """Past the busy timeout a write raises StoreBusy (never sqlite3's 'database is locked'), writing nothing."""
+    with jw.SQLiteStore(path, busy_timeout=0.2) as store:
+        engine = started(store)
+        holder = raw(path)
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(
+            jw.StoreBusy,
+            match=r"could not .*: the database stayed locked by other writers for more than 0\.2 s",
+        ):
+            write(engine)
+        holder.execute("ROLLBACK")
+        assert store.load("t1").seq == 1
+        assert list(store.instance_ids()) == ["t1"]
+        assert store.definitions() == [TALLY]
+
+
+def test_a_snapshot_changed_by_another_connection_is_read_afresh(path: Path) -> None:
+    """A store never serves a snapshot another connection has since replaced."""
+    with jw.SQLiteStore(path) as mine, jw.SQLiteStore(path) as theirs:
+        engine = started(mine)
+        assert mine.load("t1").seq == 1
+        jw.Engine([TALLY], store=theirs).fire("t1", "count", CLERK, {"count": 7})
+        assert mine.load("t1").seq == 2
+        assert mine.load("t1").context == {"count": 7}
+        assert engine.fire("t1", "count", CLERK, {"count": 8}, expected_seq=2).seq == 3
+
+
+# -- connections: threads and fork -----------------------------------------------------------
+
+
+def test_each_thread_has_its_own_connection(store: jw.SQLiteStore) -> None:
+    """Threads using one store get different connections; close() closes them all."""
+    seen: list[sqlite3.Connection] = [store._session().conn]
+    thread = threading.Thread(target=lambda: seen.append(store._session().conn))
+    thread.start()
+    thread.join()
+    assert seen[0] is not seen[1]
+    store.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        seen[1].execute("SELECT 1")
+    assert store._session().conn is not seen[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_opens_its_own_connection(store: jw.SQLiteStore) -> None:
+    """After fork the child never touches the parent's connection, and its writes reach the parent."""
+    engine = started(store)
+    parent_conn = store._session().conn
+    pid = os.fork()
+    if pid == 0:  # the child
+        status = 1
+        try:
+            engine.fire("t1", "count", CLERK, {"count": 42})
+            status = 0 if store._session().conn is not parent_conn else 2
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.load("t1").context == {"count": 42}
+    assert store._session().conn is parent_conn
+    assert parent_conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# -- migrations ------------------------------------------------------------------------------
+
+
+def test_a_database_from_a_newer_release_is_refused(path: Path) -> None:
+    """A schema version above the known ones is a StoreError saying which versions this release knows."""
+    jw.SQLiteStore(path).close()
+    raw(path).execute("PRAGMA user_version = 99")
+    with pytest.raises(
+        jw.StoreError, match=r"schema version 99, newer than the versions this release knows \(up to 1\)"
+    ):
+        jw.SQLiteStore(path)
+
+
+def test_a_later_release_migrates_todays_database_once(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new migration runs once on an existing database, keeps its data, and bumps the schema version."""
+    with jw.SQLiteStore(path) as store:
+        started(store)
+    runs: list[int] = []
+
+    def add_labels(db: object) -> None:
+        runs.append(1)
+        db.execute("ALTER TABLE instances ADD COLUMN label TEXT")  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, add_labels))
+    for _ in range(2):
+        with jw.SQLiteStore(path) as store:
+            assert store.load("t1").seq == 1
+    assert runs == [1]
+    conn = raw(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert "label" in [row[1] for row in conn.execute("PRAGMA table_info(instances)")]
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migration that fails half-way is rolled back whole: no new table, the version unchanged."""
+    jw.SQLiteStore(path).close()
+
+    def half_done(db: object) -> None:
+        db.execute("CREATE TABLE half (x)")  # type: ignore[attr-defined]
+        raise sqlite3.OperationalError("disk full, say")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, half_done))
+    with pytest.raises(jw.StoreError, match="could not create or migrate the schema: disk full, say"):
+        jw.SQLiteStore(path)
+    conn = raw(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
+
+
+# -- definitions -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file", sorted(DEFINITIONS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_bundled_definition_reads_back_with_its_digest(path: Path, file: Path) -> None:
+    """A bundled definition stored and read back (by a new store) is equal, with the same digest."""
+    definition = jw.load_definition(file)
+    with jw.SQLiteStore(path) as store:
+        store.register_definition(definition)
+    with jw.SQLiteStore(path) as store:
+        (kept,) = store.definitions()
+    assert kept == definition and kept.digest == definition.digest
+
+
+def test_an_altered_definitions_table_is_detected(store: jw.SQLiteStore, path: Path) -> None:
+    """A stored definition whose source no longer matches its digest is a StoreError, not a silent swap."""
+    store.register_definition(TALLY)
+    conn = raw(path)
+    (source,) = conn.execute("SELECT source FROM definitions").fetchone()
+    conn.execute("UPDATE definitions SET source = ?", (source.replace('"Tally"', '"Tampered"'),))
+    with (
+        jw.SQLiteStore(path) as fresh,
+        pytest.raises(jw.StoreError, match="the definitions table was altered"),
+    ):
+        fresh.definitions()
