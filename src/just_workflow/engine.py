@@ -24,6 +24,8 @@ from just_workflow.store.base import Store
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import Table, compile_definition
 
+_NO_PAYLOAD: Mapping[str, Any] = {}
+
 #: A hook an app registers: called with the stored snapshot and event after a fire.
 Hook = Callable[[Instance, Event], None]
 
@@ -60,10 +62,13 @@ class Engine:
         self.clock = clock or utc_now
         self._guards = dict(guards or {})
         self._tables: dict[tuple[str, int], Table] = {}
+        self._by_digest: dict[str, Table] = {}  # the fire path's lookup: one string key, hash cached
         self._newest: dict[str, int] = {}
         self._hooks: list[tuple[str, str | None, str | None, Hook]] = []
         for definition in given:
-            self._tables[definition.key] = compile_definition(definition, self._guards)
+            self._tables[definition.key] = self._by_digest[definition.digest] = compile_definition(
+                definition, self._guards
+            )
             self.store.register_definition(definition)
             newest = self._newest.get(definition.protocol, 0)
             self._newest[definition.protocol] = max(newest, definition.version)
@@ -85,7 +90,8 @@ class Engine:
         if table is None:
             for stored in self.store.definitions():
                 if stored.key == (protocol, version):
-                    table = self._tables[stored.key] = compile_definition(stored, self._guards)
+                    table = compile_definition(stored, self._guards)
+                    self._tables[stored.key] = self._by_digest[stored.digest] = table
                     break
             else:
                 raise WorkflowError(f"Protocol {protocol!r} version {version} is neither loaded nor stored.")
@@ -120,25 +126,26 @@ class Engine:
         ``idempotency_key`` returns the snapshot the first one produced and
         writes nothing.
         """
-        command = Command(trigger, actor, payload or {})
+        command = Command(trigger, actor, payload if payload is not None else _NO_PAYLOAD)
+        store = self.store
         for _attempt in range(AUTO_RETRIES):
             if idempotency_key is not None:
-                done = self.store.seq_for_key(instance_id, idempotency_key)
+                done = store.seq_for_key(instance_id, idempotency_key)
                 if done is not None:
                     return self.state_at(instance_id, done)
-            instance = self.store.load(instance_id)
+            instance = store.load(instance_id)
             if expected_seq is not None and instance.seq != expected_seq:
                 raise ConcurrencyConflict(instance_id, expected_seq, instance.seq)
-            after, event = step(
-                self.table(instance.protocol, instance.version), instance, command, self._now()
-            )
+            table = self._by_digest.get(instance.digest) or self.table(instance.protocol, instance.version)
+            after, event = step(table, instance, command, self.clock().isoformat())
             try:
-                self.store.append(after, event, instance.seq, idempotency_key)
+                store.append(after, event, instance.seq, idempotency_key)
             except ConcurrencyConflict:
                 if expected_seq is not None and idempotency_key is None:
                     raise
                 continue
-            self._run_hooks(after, event, instance.state)
+            if self._hooks:
+                self._run_hooks(after, event, instance.state)
             return after
         raise ConcurrencyConflict(instance_id, instance.seq, self.store.load(instance_id).seq)
 

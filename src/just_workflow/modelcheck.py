@@ -1,0 +1,464 @@
+"""The model checker: every reachable abstract state of a definition, explored breadth first.
+
+A definition is finite once its context is abstracted: which fields are set
+and, for each, which class of values it holds (one representative per class
+the conditions tell apart, see :mod:`just_workflow.testing.values`), plus the
+signatures given so far. :func:`model_check` starts an instance and fires
+every command of representative values in every state it reaches, with the
+engine's own :func:`~just_workflow.step.step`, so that its semantics are the
+engine's. It reports:
+
+- ``invariant-broken``: a transition whose guards pass but whose step would
+  break an invariant (the engine refuses it at run time: the protocol is
+  stuck on that path), or an invariant broken right at the start; with the
+  shortest trace;
+- ``trap-state``: a reachable state from which no final state can be reached;
+- ``dead-transition``: a transition that can never fire from one of its
+  ``from`` states (a final one included);
+- ``unreachable-state``: a state no run reaches.
+
+Named Python guards are unknown to the checker: it assumes they may pass.
+When the exploration hits ``max_states`` it stops; the report says so and
+keeps only the violations found, which are real.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
+
+import attrs
+
+from just_workflow.definition import Definition
+from just_workflow.errors import WorkflowError
+from just_workflow.events import SIGN
+from just_workflow.findings import Finding, Severity
+from just_workflow.instance import Command, Instance
+from just_workflow.step import begin, step
+from just_workflow.table import CompiledTransition, Table, compile_definition
+from just_workflow.testing.trace import Trace, TraceStep, signature_note
+from just_workflow.testing.values import Abstraction
+
+#: How many abstract states the exploration visits at most, unless told otherwise.
+DEFAULT_MAX_STATES = 200_000
+
+#: Called every :data:`PROGRESS_EVERY` states explored, with the numbers of states explored and discovered so far.
+Progress = Callable[[int, int], None]
+
+#: How many states the exploration explores between two calls of its progress callback (about a second's work).
+PROGRESS_EVERY = 10_000
+
+_INSTANCE = "model-check"
+_NOW = "2026-01-01T00:00:00+00:00"
+
+
+@attrs.frozen
+class ModelFinding:
+    """One fact the exploration proved wrong, where it is in the file, and the shortest run that shows it."""
+
+    code: str
+    message: str
+    path: str = "$"
+    trigger: str | None = None
+    state: str | None = None
+    invariant: str | None = None
+    trace: Trace | None = None
+
+    def __str__(self) -> str:
+        return str(self.to_finding())
+
+    def to_finding(self) -> Finding:
+        """The finding as the static checks report theirs: an error, its trace (if any) ending the message."""
+        message = self.message if self.trace is None else f"{self.message}\n{self.trace.format('    ')}"
+        return Finding(Severity.ERROR, self.code, message, self.path)
+
+
+@attrs.frozen
+class ModelCheckReport:
+    """What :func:`model_check` explored and found.
+
+    ``states`` counts the abstract states explored, ``moves`` the accepted
+    steps between them. ``invariants`` names the invariants proven to hold
+    on every path (all of them unless a finding says otherwise, and only when
+    the exploration was complete). ``assumed_guards`` names the Python guards
+    taken as possibly passing. ``bounded`` says the exploration stopped at
+    ``max_states``: then only the invariant violations found are reported.
+    """
+
+    protocol: str
+    version: int
+    states: int
+    moves: int
+    seconds: float
+    bounded: bool
+    max_states: int
+    findings: tuple[ModelFinding, ...]
+    invariants: tuple[str, ...]
+    assumed_guards: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the exploration was complete and found nothing wrong."""
+        return not self.findings and not self.bounded
+
+    def summary(self) -> str:
+        """One line: the protocol, the size of the exploration, its time, and the verdict."""
+        size = f"{self.states} abstract states, {self.moves} moves, {self.seconds:.2f} s"
+        verdict = "ok" if self.ok else f"{len(self.findings)} finding(s)"
+        if self.bounded:
+            verdict += f"; stopped at --max-states {self.max_states}: the exploration is incomplete"
+        return f"{self.protocol} v{self.version}: {size}: {verdict}"
+
+
+def model_check(
+    definition: Definition, *, max_states: int = DEFAULT_MAX_STATES, progress: Progress | None = None
+) -> ModelCheckReport:
+    """Explore every reachable abstract state of ``definition`` (at most ``max_states``) and report."""
+    started = time.perf_counter()
+    explorer = explore(definition, max_states=max_states, progress=progress)
+    findings = explorer.findings()
+    broken = {finding.invariant for finding in findings}
+    proven = () if explorer.bounded else tuple(i.name for i in definition.invariants if i.name not in broken)
+    return ModelCheckReport(
+        protocol=definition.protocol,
+        version=definition.version,
+        states=len(explorer.nodes),
+        moves=explorer.moves,
+        seconds=time.perf_counter() - started,
+        bounded=explorer.bounded,
+        max_states=max_states,
+        findings=tuple(findings),
+        invariants=proven,
+        assumed_guards=explorer.assumed_guards,
+    )
+
+
+def _assume_passes(_context: Mapping[str, Any], _actor: Any) -> bool:
+    return True
+
+
+def abstract_key(instance: Instance) -> Hashable:
+    """What identifies an abstract state: the state, the context, and who signed what (in any order)."""
+    return (
+        instance.state,
+        tuple(sorted(instance.context.items())),
+        tuple(sorted((trigger, tuple(sorted(roles))) for trigger, roles in instance.signatures.items())),
+    )
+
+
+@attrs.frozen
+class _Violation:
+    """A step whose guards pass but that would break ``invariant``, first found from ``node``."""
+
+    node: int
+    step: TraceStep
+    transition: int
+    invariant: int
+    reasons: tuple[str, ...]
+
+
+def explore(
+    definition: Definition, *, max_states: int = DEFAULT_MAX_STATES, progress: Progress | None = None
+) -> Exploration:
+    """The breadth-first exploration of ``definition``'s abstract states, done."""
+    exploration = Exploration(definition, max_states)
+    exploration.run(progress)
+    return exploration
+
+
+class Exploration:
+    """The breadth-first exploration and the facts it gathers.
+
+    ``nodes`` are the abstract states in breadth-first order (the first is the
+    start); ``parents[n]`` is the node before ``n`` on a shortest path and the
+    step from it (None for the start); :meth:`trace` gives that path.
+    """
+
+    def __init__(self, definition: Definition, max_states: int) -> None:
+        self.definition = definition
+        self.max_states = max_states
+        self.assumed_guards = tuple(sorted({g for t in definition.transitions for g in t.guards}))
+        optimistic = dict.fromkeys(self.assumed_guards, _assume_passes)
+        self.table = compile_definition(definition, optimistic)
+        # Guards and invariants are judged apart: a step the guards allow but an invariant refuses is a finding.
+        self.unchecked = compile_definition(attrs.evolve(definition, invariants=()), optimistic)
+        self.abstraction = Abstraction(definition)
+        self.single: dict[tuple[str, str, int], Table] = {}
+        self.nodes: list[Instance] = []
+        self.keys: dict[Hashable, int] = {}
+        self.parents: list[tuple[int, TraceStep] | None] = []
+        self.successors: list[list[int]] = []
+        self.moves = 0
+        self.bounded = False
+        self.completed: set[tuple[int, str]] = set()
+        self.signed: set[tuple[int, str]] = set()
+        self.refusals: dict[tuple[int, str], str] = {}
+        self.violations: dict[tuple[int, int], _Violation] = {}
+        cast = self.abstraction.actors
+        self.starter = next(actor for role, actor in cast.items() if role in self.table.start_roles)
+
+    # -- exploring ------------------------------------------------------------------------------
+
+    def run(self, progress: Progress | None) -> None:
+        """Explore from the start, breadth first, until every state is expanded or the bound is hit."""
+        root, _ = begin(self.table, _INSTANCE, self.starter, _NOW, seal=False)
+        self._add(root, None)
+        expanded = 0
+        while expanded < len(self.nodes) and not self.bounded:
+            self._expand(expanded)
+            expanded += 1
+            if progress is not None and expanded % PROGRESS_EVERY == 0:
+                progress(expanded, len(self.nodes))
+        if progress is not None and expanded > PROGRESS_EVERY and expanded % PROGRESS_EVERY:
+            progress(
+                expanded, len(self.nodes)
+            )  # the last count, when the exploration was long enough to report
+
+    def _add(self, instance: Instance, parent: tuple[int, TraceStep] | None) -> int | None:
+        key = abstract_key(instance)
+        known = self.keys.get(key)
+        if known is not None:
+            return known
+        if len(self.nodes) >= self.max_states:
+            self.bounded = True
+            return None
+        self.keys[key] = len(self.nodes)
+        self.nodes.append(instance)
+        self.parents.append(parent)
+        self.successors.append([])
+        return len(self.nodes) - 1
+
+    def _expand(self, node: int) -> None:
+        instance = self.nodes[node]
+        moves = self.table.moves.get(instance.state, {})
+        for command in self.abstraction.commands(self.table, instance.state):
+            authorized = [c for c in moves[command.trigger] if command.actor.role in c.roles]
+            self._attempt(node, instance, command, authorized)
+
+    def _attempt(
+        self, node: int, instance: Instance, command: Command, authorized: list[CompiledTransition]
+    ) -> None:
+        """Fire ``command`` as the engine would: the first authorized candidate that accepts it moves.
+
+        A candidate with named guards may also refuse: the candidates after it are tried too.
+        """
+        state = instance.state
+        for candidate in authorized:
+            try:
+                after, event = step(
+                    self._only(state, command.trigger, candidate), instance, command, _NOW, seal=False
+                )
+            except WorkflowError as refusal:
+                self.refusals.setdefault((candidate.index, state), str(refusal))
+                continue
+            move = TraceStep(command.actor, command.trigger, command.payload, state, after.state)
+            if self._breaks_invariant(node, candidate, after, move):
+                continue
+            if event.kind == SIGN:
+                note = signature_note(candidate.signers, after.signatures.get(command.trigger))
+                move = attrs.evolve(move, note=note)
+            key = (candidate.index, state)
+            completed = after.state != state or event.kind != SIGN
+            (self.completed if completed else self.signed).add(key)
+            child = self._add(after, (node, move))
+            if child is not None:
+                self.moves += 1
+                self.successors[node].append(child)
+            if not candidate.named_guards:
+                return
+
+    def _only(self, state: str, trigger: str, candidate: CompiledTransition) -> Table:
+        """The table without invariants, in which ``candidate`` is the only move for ``trigger`` in ``state``."""
+        if len(self.unchecked.moves[state][trigger]) == 1:
+            return self.unchecked
+        key = (state, trigger, candidate.index)
+        table = self.single.get(key)
+        if table is None:
+            (unchecked,) = (c for c in self.unchecked.moves[state][trigger] if c.index == candidate.index)
+            table = self.single[key] = attrs.evolve(self.unchecked, moves={state: {trigger: (unchecked,)}})
+        return table
+
+    def _breaks_invariant(
+        self, node: int, candidate: CompiledTransition, after: Instance, move: TraceStep
+    ) -> bool:
+        """Whether the engine would refuse the step for an invariant; the first such step of a pair is kept."""
+        broken = False
+        for check in self.table.invariants.get(after.state, ()):
+            reasons = check.violations(after.context)
+            if not reasons:
+                continue
+            broken = True
+            invariant = self.definition.invariants.index(check.source)
+            if (candidate.index, invariant) not in self.violations:
+                refused = attrs.evolve(move, refused="; ".join(reasons))
+                self.violations[candidate.index, invariant] = _Violation(
+                    node, refused, candidate.index, invariant, tuple(reasons)
+                )
+        return broken
+
+    # -- findings -------------------------------------------------------------------------------
+
+    def path(self, node: int) -> list[tuple[int, TraceStep | None]]:
+        """The nodes of the shortest path to ``node``, from the start, each with the step into it."""
+        path: list[tuple[int, TraceStep | None]] = []
+        parent = self.parents[node]
+        while parent is not None:
+            path.append((node, parent[1]))
+            node = parent[0]
+            parent = self.parents[node]
+        path.append((node, None))
+        return path[::-1]
+
+    def trace(self, node: int, last: TraceStep | None = None) -> Trace:
+        """The shortest run to ``node`` (breadth first order makes the recorded parents shortest)."""
+        steps = [move for _, move in self.path(node) if move is not None]
+        return Trace(self.starter, self.definition.initial, (*steps, *([last] if last else [])))
+
+    def findings(self) -> list[ModelFinding]:
+        """What the exploration proved wrong; with a bounded exploration, only the violations found."""
+        found = [*self._start_findings(), *self._violation_findings()]
+        if not self.bounded:
+            found.extend(self._trap_findings())
+            found.extend(self._dead_findings())
+            found.extend(self._unreachable_findings())
+        return found
+
+    def _start_findings(self) -> list[ModelFinding]:
+        initial = self.definition.initial
+        found = []
+        for check in self.table.invariants.get(initial, ()):
+            reasons = check.violations({})
+            if reasons:
+                name = check.source.name
+                found.append(
+                    ModelFinding(
+                        "invariant-broken",
+                        f"Invariant '{name}' is broken at the start: an instance starts in {initial!r} "
+                        f"with no field set ({'; '.join(reasons)})",
+                        f"$.invariants[{self.definition.invariants.index(check.source)}]",
+                        state=initial,
+                        invariant=name,
+                        trace=self.trace(0),
+                    )
+                )
+        return found
+
+    def _violation_findings(self) -> list[ModelFinding]:
+        found = []
+        for violation in sorted(self.violations.values(), key=lambda v: (v.transition, v.invariant)):
+            transition = self.definition.transitions[violation.transition]
+            invariant = self.definition.invariants[violation.invariant]
+            move = violation.step
+            prefix = f"invariant '{invariant.name}' would be broken: "
+            broken = "; ".join(reason.removeprefix(prefix) for reason in violation.reasons)
+            message = (
+                f"Transition '{transition.trigger}' can break invariant '{invariant.name}': its guards let it "
+                f"move from {move.source!r} to {move.target!r} while {broken}, and the engine refuses that "
+                "step; make the transition require what the invariant needs"
+            )
+            found.append(
+                ModelFinding(
+                    "invariant-broken",
+                    message,
+                    f"$.transitions[{violation.transition}]",
+                    trigger=transition.trigger,
+                    state=move.source,
+                    invariant=invariant.name,
+                    trace=self.trace(violation.node, move),
+                )
+            )
+        return found
+
+    def _trap_findings(self) -> list[ModelFinding]:
+        finals = self.table.finals
+        predecessors: list[list[int]] = [[] for _ in self.nodes]
+        for node, children in enumerate(self.successors):
+            for child in children:
+                predecessors[child].append(node)
+        finishing = {node for node, instance in enumerate(self.nodes) if instance.state in finals}
+        pending = list(finishing)
+        while pending:
+            for parent in predecessors[pending.pop()]:
+                if parent not in finishing:
+                    finishing.add(parent)
+                    pending.append(parent)
+        found: list[ModelFinding] = []
+        reported: set[str] = set()
+        for node, instance in enumerate(self.nodes):
+            state = instance.state
+            if node in finishing or state in reported:
+                continue
+            reported.add(state)
+            stuck = not self.successors[node]
+            why = (
+                "no transition can fire there"
+                if stuck
+                else "the moves from there only lead to states that never reach a final state"
+            )
+            trace = self.trace(node)
+            found.append(
+                ModelFinding(
+                    "trap-state",
+                    f"A run can reach {state!r} and then never reach a final state: {why}",
+                    f"$.states.{state}",
+                    trigger=trace.steps[-1].trigger if trace.steps else None,
+                    state=state,
+                    trace=trace,
+                )
+            )
+        return found
+
+    def _dead_findings(self) -> list[ModelFinding]:
+        reached = {instance.state for instance in self.nodes}
+        finals = self.table.finals
+        found = []
+        for index, transition in enumerate(self.definition.transitions):
+            for position, source in enumerate(transition.sources):
+                key = (index, source)
+                if key in self.completed or (source not in reached and source not in finals):
+                    continue
+                if source in finals:
+                    why = f"{source!r} is final: a final state accepts no trigger"
+                elif key in self.signed:
+                    why = "its sign-off never completes: " + self._signoff_problem(index, key)
+                elif any(v.transition == index and v.step.source == source for v in self.violations.values()):
+                    continue  # reported as an invariant it would break
+                else:
+                    why = "its guards never pass there; the first refusal: " + self.refusals.get(key, "none")
+                found.append(
+                    ModelFinding(
+                        "dead-transition",
+                        f"Transition '{transition.trigger}' can never fire from {source!r}: {why}",
+                        f"$.transitions[{index}].from[{position}]",
+                        trigger=transition.trigger,
+                        state=source,
+                    )
+                )
+        return found
+
+    def _signoff_problem(self, index: int, key: tuple[int, str]) -> str:
+        transition = self.definition.transitions[index]
+        twice = sorted({role for role in transition.by if transition.by.count(role) > 1})
+        if twice:
+            return f"`signoff.all_of` lists {', '.join(map(repr, twice))} more than once, but each role signs once"
+        required = [item.field for item in transition.inputs if item.required]
+        if required:
+            return (
+                f"each signature must give {', '.join(map(repr, required))}, which changes the context, "
+                "and a change of the context clears the signatures given before"
+            )
+        return self.refusals.get(key, "no last signature is ever accepted")
+
+    def _unreachable_findings(self) -> list[ModelFinding]:
+        reached = {instance.state for instance in self.nodes}
+        return [
+            ModelFinding(
+                "unreachable-state",
+                f"No run reaches state {state.name!r}: no transition into it can ever fire",
+                f"$.states.{state.name}",
+                state=state.name,
+            )
+            for state in self.definition.states
+            if state.name not in reached
+        ]

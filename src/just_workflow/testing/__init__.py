@@ -1,0 +1,56 @@
+"""The test kit: property-test a protocol definition and read its counterexamples.
+
+::
+
+    from just_workflow.loading import load_definition
+    from just_workflow.testing import protocol_test
+
+    TestMyProtocol = protocol_test(load_definition("definitions/my_protocol.yaml"))
+
+- :mod:`~just_workflow.testing.strategies`: Hypothesis strategies for field
+  values, payloads, commands, walks through a definition, and random valid
+  definitions;
+- :mod:`~just_workflow.testing.stateful`: the property test, a sweep through
+  every abstract state then a ``RuleBasedStateMachine`` per definition
+  (:func:`protocol_test`, :func:`protocol_machine`);
+- :mod:`~just_workflow.testing.checks`: the checks after every step, the
+  sweep, and :class:`ProtocolViolation`;
+- :mod:`~just_workflow.testing.trace`: traces, the numbered form of every
+  counterexample;
+- :mod:`~just_workflow.testing.values`: the representative values the model
+  checker (:func:`just_workflow.model_check`) and the property test share.
+"""
+
+from just_workflow.testing.checks import ProtocolViolation, TickingClock, sweep
+from just_workflow.testing.stateful import ProtocolMachine, protocol_machine, protocol_test, run_protocol_test
+from just_workflow.testing.strategies import (
+    Walk,
+    broken_values,
+    commands,
+    definitions,
+    field_values,
+    payloads,
+    walks,
+)
+from just_workflow.testing.trace import Trace, TraceStep
+from just_workflow.testing.values import representatives
+
+__all__ = [
+    "ProtocolMachine",
+    "ProtocolViolation",
+    "TickingClock",
+    "Trace",
+    "TraceStep",
+    "Walk",
+    "broken_values",
+    "commands",
+    "definitions",
+    "field_values",
+    "payloads",
+    "protocol_machine",
+    "protocol_test",
+    "representatives",
+    "run_protocol_test",
+    "sweep",
+    "walks",
+]

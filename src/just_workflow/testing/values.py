@@ -1,0 +1,176 @@
+"""Representative values: the finite abstraction of a definition's context that the checks share.
+
+A definition's declarative conditions only tell some values apart: ``offer eq
+joint_teaching`` splits the strings in two, ``ects ge 1`` splits the integers
+at 1, ``departments contains hr`` splits the lists by whether they hold
+``hr``. :func:`representatives` picks one valid value for each class of
+values that every condition of the definition treats alike, so that a run
+over representatives behaves, for every condition, as some run over real
+values would, and every class is covered. The model checker explores with
+them; the property test uses them to decide whether a state can progress.
+
+Named Python guards may tell more values apart; the abstraction cannot see
+what they read.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from just_workflow.definition import Condition, Definition, Field, FieldType, Input, Op, Transition
+from just_workflow.events import Actor
+from just_workflow.guards import condition_check, value_check
+from just_workflow.instance import Command
+from just_workflow.table import Table
+
+#: Names given to the representative actor of each role, in role declaration order.
+ACTOR_NAMES = ("anna", "ben", "carla", "dora", "emil", "fiona", "gabor", "hana", "ivan", "jana")
+
+#: The most items (in ``contains`` conditions) of one list field whose presence the representatives tell
+#: apart, each subset of them being a class; items past these are only ever absent from representatives.
+MAX_LIST_ITEMS = 10
+
+
+def actors(definition: Definition) -> dict[str, Actor]:
+    """One actor per role, named in role declaration order: ``anna`` for the first role, ``ben``..."""
+    return {
+        role.name: Actor(ACTOR_NAMES[index] if index < len(ACTOR_NAMES) else f"actor_{index}", role.name)
+        for index, role in enumerate(definition.roles)
+    }
+
+
+def outsider(definition: Definition) -> Actor:
+    """An actor of a role the definition does not declare: no transition lets it act."""
+    return Actor("olga", fresh_name("outsider", [role.name for role in definition.roles]))
+
+
+def conditions_on(definition: Definition, name: str) -> list[Condition]:
+    """Every condition of the definition (transitions and invariants) that reads field ``name``."""
+    everything = itertools.chain(
+        (c for t in definition.transitions for c in t.conditions),
+        (c for i in definition.invariants for c in i.conditions),
+    )
+    return [condition for condition in everything if condition.field == name]
+
+
+def representatives(definition: Definition) -> dict[str, tuple[Any, ...]]:
+    """For each context field, one valid, normalized value per class its conditions tell apart."""
+    return {
+        field.name: field_representatives(field, conditions_on(definition, field.name))
+        for field in definition.context
+    }
+
+
+def field_representatives(field: Field, conditions: Sequence[Condition]) -> tuple[Any, ...]:
+    """One valid value of ``field`` for each combination of outcomes of ``conditions`` it can take."""
+    check = value_check(field)
+    compiled = [condition_check(condition) for condition in conditions]
+    chosen: dict[tuple[bool, ...], Any] = {}
+    for candidate in _candidates(field, conditions):
+        value, problem = check(candidate)
+        if problem is not None:
+            continue
+        outcome = tuple(test({field.name: value}) is None for test in compiled)
+        chosen.setdefault(outcome, value)
+    return tuple(chosen.values())
+
+
+def _candidates(field: Field, conditions: Sequence[Condition]) -> Iterator[Any]:
+    """Values that reach every class: the compared constants, their neighbours, and a fresh value."""
+    constants = [item for c in conditions for item in _compared(c)]
+    kind = field.type
+    if kind is FieldType.BOOL:
+        yield from (True, False)
+    elif kind is FieldType.STR:
+        yield from field.choices or ()
+        yield from (c for c in constants if isinstance(c, str))
+        yield fresh_name("text", constants)
+    elif kind is FieldType.INT:
+        numbers = sorted({c for c in constants if isinstance(c, int) and not isinstance(c, bool)})
+        yield from sorted({n + delta for n in numbers for delta in (0, -1, 1)}) or (1,)
+    elif kind is FieldType.DATE:
+        days = sorted({datetime.date.fromisoformat(c).toordinal() for c in constants if isinstance(c, str)})
+        around = sorted({day + delta for day in days for delta in (0, -1, 1)})
+        yield from (datetime.date.fromordinal(day).isoformat() for day in around or (_DEFAULT_DAY,))
+    else:
+        yield from _list_candidates(field, conditions)
+
+
+_DEFAULT_DAY = datetime.date(2026, 1, 1).toordinal()
+
+
+def _compared(condition: Condition) -> list[Any]:
+    """The constants a condition compares with (the items, for ``in`` and ``not_in``)."""
+    if condition.op in (Op.IN, Op.NOT_IN) and isinstance(condition.value, list | tuple):
+        return list(condition.value)
+    return [condition.value]
+
+
+def fresh_name(stem: str, taken: Sequence[Any]) -> str:
+    """``stem``, or ``stem_2``, ``stem_3``... : the first one not in ``taken``."""
+    for number in itertools.count(1):
+        name = stem if number == 1 else f"{stem}_{number}"
+        if name not in taken:
+            return name
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _list_candidates(field: Field, conditions: Sequence[Condition]) -> Iterator[Any]:
+    """Lists with and without each mentioned item, padded to ``min_items``; the compared lists as they are."""
+    whole_lists = [item for c in conditions for item in _compared(c) if isinstance(item, list | tuple)]
+    yield from (list(value) for value in whole_lists)
+    mentioned = list(
+        dict.fromkeys(c.value for c in conditions if c.op is Op.CONTAINS and isinstance(c.value, str))
+    )
+    mentioned = mentioned[:MAX_LIST_ITEMS]
+    if field.choices is not None:
+        spare = [choice for choice in field.choices if choice not in mentioned]
+    else:
+        taken = [*mentioned, *(item for value in whole_lists for item in value)]
+        spare = [fresh_name("item", taken)]
+    if not field.min_items:
+        yield []
+    least = max(field.min_items or 0, 1)
+    for size in range(len(mentioned) + 1):
+        for subset in itertools.combinations(mentioned, size):
+            filler = spare[:1] or list(subset[:1])  # no spare choice left: repeat an item
+            if filler:
+                yield [*subset, *filler * (least - size)]
+
+
+class Abstraction:
+    """A definition's representative values, one actor per role, and the payloads of each transition."""
+
+    def __init__(self, definition: Definition) -> None:
+        self.values = representatives(definition)
+        self.actors = actors(definition)
+        self.payloads = [payloads(transition, self.values) for transition in definition.transitions]
+
+    def commands(self, table: Table, state: str) -> Iterator[Command]:
+        """Every command of representative values for the triggers of ``state``, by each role that may fire them."""
+        for trigger, candidates in table.moves.get(state, {}).items():
+            offered = {repr(payload): payload for c in candidates for payload in self.payloads[c.index]}
+            for role, actor in self.actors.items():
+                if any(role in candidate.roles for candidate in candidates):
+                    for payload in offered.values():
+                        yield Command(trigger, actor, payload)
+
+
+def payloads(transition: Transition, values: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every payload of representative values for ``transition``'s inputs (an optional input may be left out)."""
+    choices = [_input_choices(item, values) for item in transition.inputs]
+    return [
+        {name: value for name, value in combination if name is not None}
+        for combination in itertools.product(*choices)
+    ]
+
+
+_LEFT_OUT: tuple[None, None] = (None, None)
+
+
+def _input_choices(item: Input, values: Mapping[str, Sequence[Any]]) -> list[tuple[str | None, Any]]:
+    given: list[tuple[str | None, Any]] = [(item.field, value) for value in values[item.field]]
+    return given if item.required else [_LEFT_OUT, *given]
