@@ -156,7 +156,6 @@ def test_json_output_of_a_load_failure_has_the_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "Missing argument 'PATHS...'"),
         (["no/such/file.yaml"], "does not exist"),
         (["--bogus", "x"], "No such option"),
     ],
@@ -166,6 +165,17 @@ def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     result = run(*args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_no_path_checks_the_definitions_folder_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without PATH, ./definitions is checked; without that folder, it is a usage error."""
+    monkeypatch.chdir(tmp_path)
+    missing = run()
+    assert missing.exit_code == 2 and "there is no ./definitions folder" in missing.output
+    (tmp_path / "definitions").mkdir()
+    (tmp_path / "definitions" / "x.yaml").write_text((DEFINITIONS / "sme_approaching_hei.yaml").read_text())
+    found = run("--strict")
+    assert found.exit_code == 0 and found.output.endswith("1 definition, 0 errors, 0 warnings\n")
 
 
 def test_a_folder_without_definitions_is_a_usage_error(tmp_path: Path) -> None:

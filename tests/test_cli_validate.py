@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from just_workflow.cli import main
@@ -68,7 +70,24 @@ def test_the_whole_broken_corpus_fails_without_a_traceback() -> None:
     assert len(invalid) == len(list(INVALID.iterdir()))
 
 
-def test_usage_errors_exit_2(tmp_path: Path) -> None:
-    """No path, or a path that does not exist, is a usage error."""
+def test_usage_errors_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No path where there is no ./definitions folder, or a path that does not exist, is a usage error."""
+    monkeypatch.chdir(tmp_path)
     assert run()[0] == 2
     assert run(str(tmp_path / "missing.yaml"))[0] == 2
+
+
+def test_no_path_validates_the_definitions_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a path, ./definitions is validated."""
+    monkeypatch.chdir(DEFINITIONS.parent)
+    code, output = run()
+    assert code == 0 and output.count("ok  definitions/") == len(list(DEFINITIONS.glob("*.yaml")))
+
+
+def test_json_output(tmp_path: Path) -> None:
+    """--json lists every file with its problems, each located."""
+    (tmp_path / "bad.yaml").write_text("protocol: x\nversion: one\n")
+    code, output = run("--json", str(tmp_path / "bad.yaml"))
+    report = json.loads(output)
+    assert code == 1 and report["problems"] >= 1
+    assert report["files"][0]["ok"] is False and report["files"][0]["problems"][0]["line"] is not None

@@ -224,8 +224,9 @@ class Engine:
         assumed = frozenset(candidate.inputs)
         reasons: list[str] = candidate.guard_reasons(instance.context, actor, assumed)
         target = candidate.source.target or instance.state
+        judged = assumed | frozenset(candidate.requires)  # a missing required field is reported once, above
         for invariant in table.invariants.get(target, ()):
-            reasons.extend(invariant.violations(instance.context, assumed))
+            reasons.extend(invariant.violations(instance.context, judged))
         if actor.role in instance.signatures.get(candidate.source.trigger, ()):
             reasons.append(f"role {actor.role!r} has already signed")
         return reasons

@@ -1,0 +1,42 @@
+"""The ``just-workflow`` command line: one click group, its commands grouped by what they work on.
+
+- :mod:`~just_workflow.cli.definitions`: ``validate``, ``check``, ``schema``, ``diagram``;
+- :mod:`~just_workflow.cli.instances`: ``start``, ``fire``, ``options``, ``history``, ``demo``;
+- :mod:`~just_workflow.cli.audit`: ``export``, ``replay``, ``verify``;
+- :mod:`~just_workflow.cli.common`: the shared options and conventions.
+"""
+
+from __future__ import annotations
+
+import click
+
+from just_workflow.cli import audit, definitions, instances
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="just_workflow")
+def main() -> None:
+    """Run, check and audit collaboration protocols.
+
+    Shared conventions: --db (default ./workflows.db), --definitions (default
+    ./definitions when present), --json for machine-readable output, --lang
+    for titles. Exit 0 when all is well, 1 when the command found problems,
+    2 on usage errors.
+    """
+
+
+for command in (
+    definitions.validate_command,
+    definitions.check_command,
+    definitions.schema_command,
+    definitions.diagram_command,
+    instances.demo_command,
+    instances.start_command,
+    instances.fire_command,
+    instances.options_command,
+    instances.history_command,
+    audit.export_command,
+    audit.replay_command,
+    audit.verify_command,
+):
+    main.add_command(command)

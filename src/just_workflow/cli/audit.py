@@ -1,0 +1,140 @@
+"""Audit commands: ``export`` a history as a log, ``replay`` a log, ``verify`` a database."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+import click
+
+from just_workflow.audit import export_heads, export_log, read_log, verify
+from just_workflow.cli.common import count, db_option, definitions_option, json_option, trusted_definitions
+from just_workflow.errors import DefinitionError, WorkflowError
+from just_workflow.replay import ReplayReport, replay
+from just_workflow.store.sqlite import SQLiteStore
+
+
+def _print_report(report: ReplayReport, as_json: bool) -> None:
+    """Print an audit report, readable or as JSON; exit 1 when it found a problem."""
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.format())
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@click.command("export")
+@db_option(must_exist=True)
+@click.option(
+    "--instance",
+    "instance_ids",
+    multiple=True,
+    metavar="ID",
+    help="Export this instance (repeatable; default: every instance).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the log to this file (default: standard output).",
+)
+@click.option(
+    "--heads",
+    "heads_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the instances' heads to this file, to keep apart from the log.",
+)
+@click.option("--with-definitions", is_flag=True, help="Embed the definitions the instances run under.")
+def export_command(
+    db: Path,
+    instance_ids: tuple[str, ...],
+    output: Path | None,
+    heads_file: Path | None,
+    with_definitions: bool,
+) -> None:
+    """Export instances' histories from a database as a JSON Lines audit log.
+
+    The log holds a header, the events of each instance in seq order and each
+    instance's head (docs/audit.md gives the exact format). Keep the heads
+    (--heads) where the log's holder cannot change them: with them,
+    `replay --expect-heads` detects events cut off at the end. Exit 0 on
+    success, 1 when an instance is not found, 2 on usage errors.
+    """
+    with SQLiteStore(db) as store:
+        try:
+            destination: Path | BinaryIO = output if output is not None else sys.stdout.buffer
+            heads = export_log(store, destination, instance_ids or None, include_definitions=with_definitions)
+        except WorkflowError as failure:
+            raise click.ClickException(str(failure)) from None
+    if heads_file is not None:
+        export_heads(heads.values(), heads_file)
+    if output is not None:
+        events = sum(head.seq for head in heads.values())
+        click.echo(
+            f"Exported {count(events, 'event')} of {count(len(heads), 'instance')} to {output}.", err=True
+        )
+
+
+@click.command("replay")
+@click.argument("log_file", metavar="LOG", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@definitions_option
+@click.option(
+    "--expect-heads",
+    "heads_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A heads file (or an earlier log) kept apart from LOG: events cut off before its heads are reported.",
+)
+@json_option
+def replay_command(
+    log_file: Path, definitions_folder: Path | None, heads_file: Path | None, as_json: bool
+) -> None:
+    """Replay an audit log through its protocols and report every problem.
+
+    Each instance's events are checked in log order: hash, seq, chain link,
+    protocol version and definition digest; then every step is run again
+    under the definition version it recorded and compared with the record.
+    The report gives each instance's final state, and for each instance with
+    a problem the first bad seq and what is wrong there. Definitions embedded
+    in the log are used only for versions the folder does not hold. Exit 0
+    when the log verifies, 1 on any problem, 2 on usage errors.
+    """
+    definitions = trusted_definitions(definitions_folder)
+    expected = None
+    if heads_file is not None:
+        try:
+            expected = read_log(heads_file).heads
+        except WorkflowError as failure:
+            raise click.BadParameter(str(failure), param_hint="--expect-heads") from None
+    try:
+        report = replay(read_log(log_file, strict=False), definitions, expected)
+    except DefinitionError as failure:  # a definition names Python guards, which only code can register
+        raise click.ClickException(str(failure)) from None
+    _print_report(report, as_json)
+
+
+@click.command("verify")
+@click.argument("instance_ids", nargs=-1, metavar="[ID]...")
+@db_option(must_exist=True)
+@definitions_option
+@json_option
+def verify_command(
+    instance_ids: tuple[str, ...], db: Path, definitions_folder: Path | None, as_json: bool
+) -> None:
+    """Verify instances stored in a database (default: all): hash chains, steps, snapshots.
+
+    Every stored history is replayed under the definition version it
+    recorded, and each stored snapshot (state, context, signatures, seq,
+    head) is compared with the replayed one. Nothing is written. Exit 0 when
+    everything agrees, 1 on any problem or an unknown instance, 2 on usage
+    errors.
+    """
+    definitions = trusted_definitions(definitions_folder) or None
+    with SQLiteStore(db) as store:
+        try:
+            report = verify(store, instance_ids or None, definitions=definitions)
+        except WorkflowError as failure:
+            raise click.ClickException(str(failure)) from None
+    _print_report(report, as_json)
