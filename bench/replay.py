@@ -23,7 +23,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from just_workflow import definition as d
@@ -125,13 +125,16 @@ def best_of(runs: int, task: Callable[[], int]) -> tuple[float, int]:
     return best, result
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """Build the log, time the floor and the audit, print events/s and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--instances", type=int, default=10)
     parser.add_argument("--runs", type=int, default=1, help="time each side this many times, keep the best")
-    options = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="100,000 events: rough numbers in seconds")
+    options = parser.parse_args(argv)
+    if options.quick:
+        options.events = 100_000
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "ledger.jsonl")
         start = time.perf_counter()
