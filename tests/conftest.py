@@ -1,14 +1,10 @@
-"""Shared test configuration: Hypothesis profiles and paths to the bundled definitions."""
+"""Shared test configuration: the Hypothesis profiles (shared test data lives in fixtures.py)."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from hypothesis import HealthCheck, settings
-
-ROOT = Path(__file__).resolve().parent.parent
-DEFINITIONS = ROOT / "definitions"
 
 # A quick profile for local runs, a thorough one for CI (HYPOTHESIS_PROFILE=ci in .ci/run).
 settings.register_profile("dev", max_examples=60, deadline=None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import io
 import json
@@ -14,11 +13,13 @@ import attrs
 import pytest
 
 import just_workflow as jw
+from fixtures import ANNA, DORA
 from just_workflow import audit
 from just_workflow.canonical import canonical_json
 from just_workflow.definition import Text
 from just_workflow.loading import parse_definition
 from just_workflow.replay import Head, ProblemKind
+from just_workflow.testing import TickingClock
 
 MOA_YAML = """
 protocol: moa
@@ -40,20 +41,7 @@ transitions:
   - {trigger: sign, from: defining, to: signed, requires: [fields], signoff: {all_of: [sme, department]}}
 """
 MOA = parse_definition(MOA_YAML, syntax="yaml")
-ANNA = jw.Actor("anna", "sme")
-DORA = jw.Actor("dora", "department")
 HEADER_LINE = b'{"format":"just_workflow.log","version":1}\n'
-
-
-class TickingClock:
-    """A clock that advances one second per reading."""
-
-    def __init__(self) -> None:
-        self.now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-
-    def __call__(self) -> datetime.datetime:
-        self.now += datetime.timedelta(seconds=1)
-        return self.now
 
 
 def populate(engine: jw.Engine) -> None:

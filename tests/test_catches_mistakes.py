@@ -14,16 +14,15 @@ allows, so the memorandum can never be signed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import attrs
 import pytest
 
 import just_workflow as jw
+from fixtures import DEFINITIONS
 from just_workflow import definition as d
 from just_workflow.testing import ProtocolViolation, run_protocol_test
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
 PROTOCOLS = ["sme_approaching_hei", "hei_approaching_sme"]
 FIELDS = "fields_of_collaboration"
 

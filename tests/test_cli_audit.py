@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
 import json
 import os
 import sqlite3
@@ -13,23 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 import just_workflow as jw
+from fixtures import ANNA, CARL, DEFINITIONS
 from just_workflow.cli import main
 from just_workflow.loading import load_definitions
-
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
-ANNA = jw.Actor("anna", "sme")
-CARLA = jw.Actor("carla", "career_services")
-
-
-class TickingClock:
-    """A clock that advances one second per reading."""
-
-    def __init__(self) -> None:
-        self.now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-
-    def __call__(self) -> datetime.datetime:
-        self.now += datetime.timedelta(seconds=1)
-        return self.now
+from just_workflow.testing import TickingClock
 
 
 @pytest.fixture
@@ -42,7 +28,7 @@ def db(tmp_path: Path) -> Path:
         for instance_id in ("a", "b"):
             engine.start("sme_approaching_hei", ANNA, instance_id=instance_id)
             engine.fire(instance_id, "contact_career_services", ANNA)
-        engine.fire("a", "route_request", CARLA, {"departments": ["engineering"]})
+        engine.fire("a", "route_request", CARL, {"departments": ["engineering"]})
     finally:
         store.close()
     return path

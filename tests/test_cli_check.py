@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from fixtures import BUNDLED, DEFINITIONS
 from just_workflow.cli import main
-
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
 
 TINY = """\
 protocol: tiny
@@ -110,7 +109,7 @@ def test_folders_are_expanded_and_every_file_counted(tmp_path: Path) -> None:
     assert (result.exit_code, result.output) == (0, "2 definitions, 0 errors, 0 warnings\n")
 
 
-@pytest.mark.skipif(not list(DEFINITIONS.glob("*.yaml")), reason="no bundled definitions yet")
+@pytest.mark.skipif(not BUNDLED, reason="no bundled definitions yet")
 def test_the_bundled_definitions_pass_strict() -> None:
     """definitions/ is clean even under --strict, as CI runs it."""
     result = run("--strict", str(DEFINITIONS))

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from fixtures import ROOT
 from just_workflow.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGE = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
 HELP_BLOCK = re.compile(r"^```text\n\$ just-workflow ?(\S*) --help\n(.*?)^```", re.MULTILINE | re.DOTALL)
 SESSION = re.search(r"^```console\n(.*?)^```", PAGE, re.MULTILINE | re.DOTALL)

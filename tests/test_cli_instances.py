@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from fixtures import DEFINITIONS
 from just_workflow.cli import main
-
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
 
 
 @pytest.fixture

@@ -9,12 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from fixtures import BUNDLED, DEFINITIONS, INVALID
 from just_workflow.cli import main
 from just_workflow.loading import load_definition
-
-ROOT = Path(__file__).resolve().parent.parent
-DEFINITIONS = ROOT / "definitions"
-INVALID = ROOT / "tests" / "definitions_invalid"
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -28,7 +25,7 @@ def test_a_folder_of_valid_definitions_exits_0() -> None:
     code, output = run(str(DEFINITIONS))
     assert code == 0
     expected = []
-    for path in sorted(DEFINITIONS.glob("*.yaml")):
+    for path in BUNDLED:
         definition = load_definition(path)
         expected.append(f"ok  {path}  {definition.protocol} v{definition.version}")
     assert output.splitlines() == expected
@@ -36,7 +33,7 @@ def test_a_folder_of_valid_definitions_exits_0() -> None:
 
 def test_an_invalid_file_prints_located_problems_and_exits_1() -> None:
     """An invalid file gets `invalid  FILE` and a `FILE:LINE:COLUMN: $.path: message` line per problem."""
-    valid = sorted(DEFINITIONS.glob("*.yaml"))[0]
+    valid = BUNDLED[0]
     broken = INVALID / "unknown_state_to.yaml"
     code, output = run(str(valid), str(broken))
     assert code == 1
@@ -51,7 +48,7 @@ def test_an_invalid_file_prints_located_problems_and_exits_1() -> None:
 
 def test_two_files_of_one_protocol_version_exit_1(tmp_path: Path) -> None:
     """The same protocol version in two files is a problem, though each file is valid."""
-    source = sorted(DEFINITIONS.glob("*.yaml"))[0]
+    source = BUNDLED[0]
     shutil.copy(source, tmp_path / "a.yaml")
     shutil.copy(source, tmp_path / "b.yaml")
     code, output = run(str(tmp_path))
@@ -81,7 +78,7 @@ def test_no_path_validates_the_definitions_folder(monkeypatch: pytest.MonkeyPatc
     """Without a path, ./definitions is validated."""
     monkeypatch.chdir(DEFINITIONS.parent)
     code, output = run()
-    assert code == 0 and output.count("ok  definitions/") == len(list(DEFINITIONS.glob("*.yaml")))
+    assert code == 0 and output.count("ok  definitions/") == len(BUNDLED)
 
 
 def test_json_output(tmp_path: Path) -> None:

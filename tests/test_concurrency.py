@@ -10,7 +10,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,21 @@ def collect(reports: Any, processes: list[Any]) -> list[Any]:
     return collected
 
 
+def in_rounds(worker: Callable[..., None], engine: jw.Engine, rounds: int, workers: int) -> list[Any]:
+    """Run ``worker(engine, k, rounds, barrier, reports)`` in ``workers`` forked processes; one report from each."""
+    barrier = FORK.Barrier(workers, timeout=60)
+    reports_queue = FORK.Queue()
+    processes = [
+        FORK.Process(target=worker, args=(engine, k, rounds, barrier, reports_queue)) for k in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    reports = collect(reports_queue, processes)
+    for process in processes:
+        process.join(timeout=60)
+    return reports
+
+
 def assert_chain(events: list[jw.Event], previous: str | None = None) -> None:
     """Each event is hashed over its content and linked to the one before (or to ``previous``)."""
     if previous is None:
@@ -153,17 +168,7 @@ def repeat_request(engine: jw.Engine, worker: int, rounds: int, barrier: Barrier
 def test_a_request_repeated_at_once_by_many_processes_is_stored_once(engine: jw.Engine) -> None:
     """8 processes send the same keyed request at once, 30 rounds: one event per round, the same answer to all."""
     rounds, workers = 30, 8
-    barrier = FORK.Barrier(workers, timeout=60)
-    reports_queue = FORK.Queue()
-    processes = [
-        FORK.Process(target=repeat_request, args=(engine, k, rounds, barrier, reports_queue))
-        for k in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    answers = collect(reports_queue, processes)
-    for process in processes:
-        process.join(timeout=60)
+    answers = in_rounds(repeat_request, engine, rounds, workers)
     assert answers == [list(range(2, rounds + 2))] * workers
     history = engine.history("c")
     assert [e.payload.get("token") for e in history[1:]] == [f"request-{r}" for r in range(rounds)]
@@ -192,16 +197,7 @@ def compete(engine: jw.Engine, worker: int, rounds: int, barrier: Barrier, repor
 def test_competing_fires_on_the_same_seq_have_exactly_one_winner(engine: jw.Engine) -> None:
     """8 workers fire at the same seq, 100 rounds: one wins each round, the others conflict and write nothing."""
     rounds, workers = 100, 8
-    barrier = FORK.Barrier(workers, timeout=60)
-    reports_queue = FORK.Queue()
-    processes = [
-        FORK.Process(target=compete, args=(engine, k, rounds, barrier, reports_queue)) for k in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    outcomes = [outcome for report in collect(reports_queue, processes) for outcome in report]
-    for process in processes:
-        process.join(timeout=60)
+    outcomes = [outcome for report in in_rounds(compete, engine, rounds, workers) for outcome in report]
     for round_ in range(rounds):
         this_round = sorted((kind, expected, actual) for r, kind, expected, actual in outcomes if r == round_)
         seq = round_ + 1

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import just_workflow as jw
+from fixtures import DEFINITIONS
 from just_workflow.definition import LANGUAGES, Definition, Transition
 from just_workflow.loading import SYNTAXES, load_definition
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
 BUNDLED = sorted(path for path in DEFINITIONS.iterdir() if path.suffix in SYNTAXES)
 SEED_CITATION = re.compile(r"\(seed \d{3}\)")
 

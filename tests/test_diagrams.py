@@ -10,17 +10,15 @@ import pytest
 from click.testing import CliRunner
 
 import just_workflow as jw
+from fixtures import ANNA, DEFINITIONS, DORA, ROOT
 from just_workflow import definition as d
 from just_workflow.cli import main
 from just_workflow.diagrams import diagram, edge_label, protocols_markdown
 from just_workflow.loading import load_definition, load_definitions
 from just_workflow.store.sqlite import SQLiteStore
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFINITIONS = ROOT / "definitions"
 PROTOCOLS_DOC = ROOT / "docs" / "protocols.md"
 SME_FILE = DEFINITIONS / "sme_approaching_hei.yaml"
-SME, DEPARTMENT = jw.Actor("anna", "sme"), jw.Actor("dora", "department")
 
 MOA = d.Definition(
     protocol="moa",
@@ -69,11 +67,11 @@ MOA = d.Definition(
 def run_of_moa() -> tuple[jw.Engine, jw.Instance]:
     """An MoA instance that was contacted, defined twice and signed by the SME (waiting for the department)."""
     engine = jw.Engine([MOA], guards={"budget_approved": lambda context, actor: True})
-    instance = engine.start("moa", SME, instance_id="m-1")
-    engine.fire(instance.id, "contact", SME)
-    engine.fire(instance.id, "define", SME, {"fields": ["ai"]})
-    engine.fire(instance.id, "define", DEPARTMENT, {"fields": ["ai", "robotics"]})
-    return engine, engine.fire(instance.id, "sign", SME)
+    instance = engine.start("moa", ANNA, instance_id="m-1")
+    engine.fire(instance.id, "contact", ANNA)
+    engine.fire(instance.id, "define", ANNA, {"fields": ["ai"]})
+    engine.fire(instance.id, "define", DORA, {"fields": ["ai", "robotics"]})
+    return engine, engine.fire(instance.id, "sign", ANNA)
 
 
 def arrows(text: str) -> list[str]:
@@ -174,7 +172,7 @@ def test_an_instance_without_its_history_shows_only_its_state() -> None:
 def test_a_history_alone_ends_in_its_last_target() -> None:
     """Without a snapshot, the last event's target is the current state."""
     engine, instance = run_of_moa()
-    engine.fire(instance.id, "sign", DEPARTMENT)
+    engine.fire(instance.id, "sign", DORA)
     text = diagram(MOA, history=engine.history(instance.id))
     assert "Class signed s_active" in text
     assert "defining --> signed: ✓ 5, 6 · sign" in text
@@ -284,8 +282,8 @@ def test_cli_highlights_a_stored_instance(tmp_path: Path) -> None:
     definition = load_definition(SME_FILE)
     database = tmp_path / "workflows.db"
     engine = jw.Engine([definition], store=SQLiteStore(database))
-    instance = engine.start("sme_approaching_hei", SME, instance_id="s-1")
-    engine.fire(instance.id, "contact_career_services", SME)
+    instance = engine.start("sme_approaching_hei", ANNA, instance_id="s-1")
+    engine.fire(instance.id, "contact_career_services", ANNA)
     history = engine.history(instance.id)
     code, out, _ = invoke("diagram", SME_FILE, "--instance", "s-1", "--db", database)
     assert (code, out) == (0, diagram(definition, engine.get("s-1"), history=history))
@@ -297,7 +295,7 @@ def test_cli_draws_the_stored_version_an_instance_runs_under(tmp_path: Path) -> 
     old = load_definition(SME_FILE)
     database = tmp_path / "workflows.db"
     engine = jw.Engine([old], store=SQLiteStore(database))
-    engine.start("sme_approaching_hei", SME, instance_id="s-1")
+    engine.start("sme_approaching_hei", ANNA, instance_id="s-1")
     newer = tmp_path / "sme_v2.yaml"
     newer.write_text(
         SME_FILE.read_text(encoding="utf-8").replace("version: 1", "version: 2"), encoding="utf-8"
@@ -311,7 +309,7 @@ def test_cli_reports_an_unknown_instance_or_another_protocol(tmp_path: Path) -> 
     """An unknown instance id, or an instance of another protocol than the file's, exits 1 with the reason."""
     database = tmp_path / "workflows.db"
     engine = jw.Engine([load_definition(SME_FILE)], store=SQLiteStore(database))
-    engine.start("sme_approaching_hei", SME, instance_id="s-1")
+    engine.start("sme_approaching_hei", ANNA, instance_id="s-1")
     code, _, err = invoke("diagram", SME_FILE, "--instance", "nope", "--db", database)
     assert (code, "No instance with id 'nope'") == (1, err.strip().removeprefix("Error: ").rstrip("."))
     other = DEFINITIONS / "hei_approaching_sme.yaml"

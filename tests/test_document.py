@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fixtures import BUNDLED
 from just_workflow.definition import (
     Condition,
     Definition,
@@ -29,8 +30,6 @@ from just_workflow.definition import (
 from just_workflow.document import definition_from_document, definition_to_document
 from just_workflow.errors import DefinitionError
 from just_workflow.loading import load_definition, parse_definition
-
-BUNDLED = sorted((Path(__file__).resolve().parent.parent / "definitions").glob("*.yaml"))
 
 
 def minimal(**changes: Any) -> dict[str, Any]:

@@ -10,82 +10,17 @@ import attrs
 import pytest
 
 import just_workflow as jw
+from fixtures import ANNA, CARL, DORA, moa_definition, with_transition
 from just_workflow import definition as d
+from just_workflow.testing import TickingClock
 
 T = d.Text
 
 
-def make_definition(**changes: Any) -> jw.Definition:
-    """A small MoA protocol: contact, define fields, sign by both parties."""
-    base = d.Definition(
-        protocol="moa",
-        version=1,
-        title=T("MoA"),
-        roles=(d.Role("sme"), d.Role("department"), d.Role("career_services")),
-        states=(
-            d.State("draft"),
-            d.State("defining"),
-            d.State("signed", final=True),
-            d.State("declined", final=True),
-        ),
-        initial="draft",
-        start_by=("sme",),
-        context=(
-            d.Field("fields", d.FieldType.LIST_STR, min_items=1),
-            d.Field("offer", d.FieldType.STR, choices=("internships", "joint_teaching")),
-            d.Field("staff", d.FieldType.INT),
-            d.Field("abroad", d.FieldType.BOOL),
-            d.Field("start", d.FieldType.DATE),
-        ),
-        transitions=(
-            d.Transition("contact", ("draft",), ("sme",), "defining"),
-            d.Transition(
-                "define",
-                ("defining",),
-                ("sme", "department"),
-                inputs=(
-                    d.Input("fields"),
-                    d.Input("offer", required=False),
-                    d.Input("staff", required=False),
-                    d.Input("abroad", required=False),
-                    d.Input("start", required=False),
-                ),
-            ),
-            d.Transition(
-                "sign",
-                ("defining",),
-                ("sme", "department"),
-                "signed",
-                requires=("fields",),
-                signoff=d.Signoff(("sme", "department")),
-            ),
-            d.Transition("decline", ("defining",), ("career_services",), "declined"),
-        ),
-        invariants=(d.Invariant("no_moa_without_fields", ("signed",), ("fields",)),),
-    )
-    return attrs.evolve(base, **changes)
-
-
-ANNA = jw.Actor("anna", "sme")
-DORA = jw.Actor("dora", "department")
-CARL = jw.Actor("carl", "career_services")
-
-
-class FixedClock:
-    """A clock that advances one second per reading."""
-
-    def __init__(self) -> None:
-        self.now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-
-    def __call__(self) -> datetime.datetime:
-        self.now += datetime.timedelta(seconds=1)
-        return self.now
-
-
 @pytest.fixture
 def engine() -> jw.Engine:
-    """An engine on the small protocol, with a fixed clock."""
-    return jw.Engine([make_definition()], clock=FixedClock())
+    """An engine on the small protocol, with a ticking clock."""
+    return jw.Engine([moa_definition()], clock=TickingClock())
 
 
 def defining(engine: jw.Engine) -> jw.Instance:
@@ -320,9 +255,7 @@ def test_named_guards_are_called_with_context_and_actor() -> None:
         seen.append((dict(context), actor))
         return context.get("staff", 0) > 2
 
-    base = make_definition()
-    sign = attrs.evolve(base.transitions[2], guards=("budget_ok",))
-    definition = attrs.evolve(base, transitions=(*base.transitions[:2], sign, base.transitions[3]))
+    definition = with_transition(moa_definition(), "sign", guards=("budget_ok",))
     engine = jw.Engine([definition], guards={"budget_ok": budget_ok})
     inst = engine.fire(defining(engine).id, "define", actor=DORA, payload={"fields": ["a"], "staff": 1})
     with pytest.raises(jw.GuardFailed, match="guard 'budget_ok' is false"):
@@ -332,20 +265,14 @@ def test_named_guards_are_called_with_context_and_actor() -> None:
 
 def test_unregistered_named_guard_fails_at_engine_creation() -> None:
     """An engine whose definitions name an unregistered guard cannot be built."""
-    base = make_definition()
-    sign = attrs.evolve(base.transitions[2], guards=("budget_ok",))
-    definition = attrs.evolve(base, transitions=(*base.transitions[:2], sign, base.transitions[3]))
+    definition = with_transition(moa_definition(), "sign", guards=("budget_ok",))
     with pytest.raises(jw.DefinitionError, match="named guard 'budget_ok' is not registered on the engine"):
         jw.Engine([definition])
 
 
 def test_invariants_are_enforced_at_run_time() -> None:
     """A step that would break an invariant is refused even when the transition forgot the guard."""
-    base = make_definition()
-    careless = attrs.evolve(base.transitions[2], requires=())
-    engine = jw.Engine(
-        [attrs.evolve(base, transitions=(*base.transitions[:2], careless, base.transitions[3]))]
-    )
+    engine = jw.Engine([with_transition(moa_definition(), "sign", requires=())])
     inst = defining(engine)
     inst = engine.fire(inst.id, "sign", actor=ANNA)
     with pytest.raises(
@@ -400,7 +327,7 @@ def test_state_at_rebuilds_past_snapshots(engine: jw.Engine) -> None:
 
 def test_instances_keep_their_version() -> None:
     """An instance stays on the version it started with when a newer one is loaded."""
-    v1 = make_definition()
+    v1 = moa_definition()
     v2 = attrs.evolve(v1, version=2, title=T("MoA, second edition"))
     store = jw.MemoryStore()
     old = jw.Engine([v1], store=store).start("moa", actor=ANNA)
@@ -414,14 +341,14 @@ def test_instances_keep_their_version() -> None:
 def test_a_changed_definition_under_a_kept_version_is_refused() -> None:
     """Registering a different definition under an existing protocol version is refused."""
     store = jw.MemoryStore()
-    jw.Engine([make_definition()], store=store)
+    jw.Engine([moa_definition()], store=store)
     with pytest.raises(jw.DefinitionError, match="a changed definition needs a new version number"):
-        jw.Engine([make_definition(title=T("Changed"))], store=store)
+        jw.Engine([moa_definition(title=T("Changed"))], store=store)
 
 
 def test_a_refused_variant_reports_the_one_whose_conditions_hold() -> None:
     """Of two mutually exclusive variants of a trigger, the refusal comes from the variant that applies."""
-    base = make_definition()
+    base = moa_definition()
     abroad = d.Transition(
         "define",
         ("defining",),

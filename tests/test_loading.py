@@ -13,6 +13,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fixtures import BUNDLED, DEFINITIONS, INVALID, ROOT
 from just_workflow.definition import Definition
 from just_workflow.document import definition_to_document
 from just_workflow.errors import DefinitionError
@@ -25,9 +26,6 @@ from just_workflow.loading import (
 )
 from just_workflow.safe_yaml import MAX_DOCUMENT_BYTES
 
-TESTS = Path(__file__).resolve().parent
-BUNDLED = sorted((TESTS.parent / "definitions").glob("*.yaml"))
-INVALID = TESTS / "definitions_invalid"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((INVALID / "EXPECTED.yaml").read_text(encoding="utf-8"))
 CORPUS = sorted(path for path in INVALID.iterdir() if path.name != "EXPECTED.yaml")
 
@@ -141,7 +139,7 @@ def test_read_document_gives_data_and_positions() -> None:
 
 def test_the_format_page_examples_load() -> None:
     """The YAML, JSON and TOML examples of docs/definition-format.md are valid definitions."""
-    page = (TESTS.parent / "docs" / "definition-format.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "definition-format.md").read_text(encoding="utf-8")
     examples = re.findall(r"^```(yaml|json|toml)\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
     assert [syntax for syntax, _ in examples] == ["yaml", "json", "toml"]
     for syntax, text in examples:
@@ -292,12 +290,12 @@ def test_toml_problems_are_located_at_their_table_or_key() -> None:
 
 def test_load_definitions_maps_protocol_names_to_definitions() -> None:
     """Every bundled definition loads, by protocol name, each with its file as origin."""
-    library = load_definitions(TESTS.parent / "definitions")
+    library = load_definitions(DEFINITIONS)
     assert sorted(library) == sorted(load_definition(path).protocol for path in BUNDLED)
     for definition in library.values():
         assert isinstance(definition, Definition)
         assert definition.origin is not None
-        assert Path(definition.origin).parent == TESTS.parent / "definitions"
+        assert Path(definition.origin).parent == DEFINITIONS
 
 
 def test_a_folder_keeps_the_newest_version_and_all_versions(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import just_workflow as jw
+from fixtures import BUNDLED, moa_definition, with_transition
 from just_workflow import definition as d
 from just_workflow import modelcheck
 from just_workflow.cli import main
@@ -23,45 +24,15 @@ from just_workflow.table import compile_definition
 from just_workflow.testing.strategies import definitions, walks
 from just_workflow.testing.trace import Trace
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
-BUNDLED = sorted(DEFINITIONS.glob("*.yaml"))
-
 
 def moa(**changes: Any) -> jw.Definition:
-    """A small MoA protocol: contact, define the fields, sign by both parties (or decline)."""
-    base = d.Definition(
-        protocol="moa",
-        version=1,
-        title=d.Text("MoA"),
-        roles=(d.Role("sme"), d.Role("department"), d.Role("career_services")),
-        states=(
-            d.State("draft"),
-            d.State("defining"),
-            d.State("signed", final=True),
-            d.State("declined", final=True),
-        ),
-        initial="draft",
-        start_by=("sme",),
-        context=(
-            d.Field("fields", d.FieldType.LIST_STR, min_items=1),
-            d.Field("abroad", d.FieldType.BOOL),
-            d.Field("score", d.FieldType.INT),
-        ),
-        transitions=(
-            d.Transition("contact", ("draft",), ("sme",), "defining"),
-            d.Transition("define", ("defining",), ("sme", "department"), inputs=(d.Input("fields"),)),
-            d.Transition(
-                "sign",
-                ("defining",),
-                ("sme", "department"),
-                "signed",
-                requires=("fields",),
-                signoff=d.Signoff(("sme", "department")),
-            ),
-            d.Transition("decline", ("defining",), ("career_services",), "declined"),
-        ),
-        invariants=(d.Invariant("no_moa_without_fields", ("signed",), ("fields",)),),
+    """The small MoA protocol where `define` sets only `fields`; `abroad` and `score` are for the tests to use."""
+    context = (
+        d.Field("fields", d.FieldType.LIST_STR, min_items=1),
+        d.Field("abroad", d.FieldType.BOOL),
+        d.Field("score", d.FieldType.INT),
     )
+    base = with_transition(moa_definition(context=context), "define", inputs=(d.Input("fields"),))
     return attrs.evolve(base, **changes)
 
 
@@ -72,14 +43,6 @@ def plus(
     return attrs.evolve(
         definition, transitions=definition.transitions + transitions, states=definition.states + states
     )
-
-
-def with_transition(definition: jw.Definition, trigger: str, **changes: Any) -> jw.Definition:
-    """``definition`` with the transition ``trigger`` changed."""
-    transitions = tuple(
-        attrs.evolve(t, **changes) if t.trigger == trigger else t for t in definition.transitions
-    )
-    return attrs.evolve(definition, transitions=transitions)
 
 
 def only(report: ModelCheckReport, code: str) -> ModelFinding:

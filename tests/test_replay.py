@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import io
 import json
 from collections.abc import Mapping
@@ -12,69 +11,14 @@ import attrs
 import pytest
 
 import just_workflow as jw
+from fixtures import ANNA, CARL, DORA, moa_definition
 from just_workflow import definition as d
 from just_workflow.events import genesis_hash, seal
 from just_workflow.replay import Head, Log, ProblemKind
+from just_workflow.testing import TickingClock
 
 T = d.Text
-ANNA = jw.Actor("anna", "sme")
-DORA = jw.Actor("dora", "department")
-CARL = jw.Actor("carl", "career_services")
-
-
-def make_definition(**changes: Any) -> jw.Definition:
-    """A small MoA protocol: contact, define fields (with a choice and a guard), sign by both parties."""
-    base = d.Definition(
-        protocol="moa",
-        version=1,
-        title=T("MoA"),
-        roles=(d.Role("sme"), d.Role("department"), d.Role("career_services")),
-        states=(d.State("draft"), d.State("defining"), d.State("signed", final=True)),
-        initial="draft",
-        start_by=("sme",),
-        context=(
-            d.Field("fields", d.FieldType.LIST_STR, min_items=1),
-            d.Field("offer", d.FieldType.STR, choices=("internships", "joint_teaching")),
-            d.Field("staff", d.FieldType.INT),
-        ),
-        transitions=(
-            d.Transition("contact", ("draft",), ("sme",), "defining"),
-            d.Transition(
-                "define",
-                ("defining",),
-                ("sme", "department"),
-                inputs=(
-                    d.Input("fields"),
-                    d.Input("offer", required=False),
-                    d.Input("staff", required=False),
-                ),
-                conditions=(),
-            ),
-            d.Transition(
-                "sign",
-                ("defining",),
-                ("sme", "department"),
-                "signed",
-                requires=("fields",),
-                signoff=d.Signoff(("sme", "department")),
-            ),
-        ),
-    )
-    return attrs.evolve(base, **changes)
-
-
-MOA = make_definition()
-
-
-class TickingClock:
-    """A clock that advances one second per reading."""
-
-    def __init__(self) -> None:
-        self.now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-
-    def __call__(self) -> datetime.datetime:
-        self.now += datetime.timedelta(seconds=1)
-        return self.now
+MOA = moa_definition()
 
 
 def run(engine: jw.Engine, instance_id: str, *, sign: bool = True) -> jw.Instance:
@@ -206,7 +150,7 @@ def test_an_unknown_protocol_version_is_reported(engine: jw.Engine) -> None:
 
 def test_a_changed_definition_under_the_same_version_is_a_digest_mismatch(engine: jw.Engine) -> None:
     """Events recorded under another digest of the same version are flagged at their first event."""
-    changed = make_definition(title=T("MoA, revised"))
+    changed = moa_definition(title=T("MoA, revised"))
     report = jw.replay(history(engine), [changed])
     assert problems(report) == [(ProblemKind.DIGEST_MISMATCH, "a", 1), (ProblemKind.DIGEST_MISMATCH, "b", 1)]
     assert MOA.digest[:16] in report.problems[0].message and changed.digest[:16] in report.problems[0].message
@@ -258,7 +202,7 @@ def test_a_forged_payload_of_the_wrong_type_is_an_invalid_payload(engine: jw.Eng
 
 def test_an_instance_that_changes_version_midway_is_an_illegal_transition(engine: jw.Engine) -> None:
     """Every event of an instance runs under the version of its start event."""
-    v2 = make_definition(version=2)
+    v2 = moa_definition(version=2)
     events = forge(history(engine), 2, version=2, digest=v2.digest)
     report = jw.replay(events, [MOA, v2])
     assert problems(report) == [(ProblemKind.ILLEGAL_TRANSITION, "a", 3)]
@@ -335,7 +279,7 @@ def test_a_log_head_before_the_end_is_a_head_mismatch_at_the_next_seq(engine: jw
 
 def test_named_guards_are_evaluated_on_replay() -> None:
     """A definition's Python guards are passed to replay; one false on replay is a guard violation."""
-    guarded = make_definition(
+    guarded = moa_definition(
         transitions=(*MOA.transitions[:1], attrs.evolve(MOA.transitions[1], guards=("small_team",)))
     )
     guards: Mapping[str, Any] = {"small_team": lambda context, actor: context.get("staff", 0) < 10}
@@ -356,7 +300,7 @@ def test_embedded_definitions_are_used_only_for_versions_not_given(engine: jw.En
     """A log's own definitions serve when the auditor has none; a differing one is flagged on its line."""
     events = history(engine)
     assert problems(jw.replay(Log(events, definitions=(MOA,)))) == []
-    changed = make_definition(title=T("MoA, revised"))
+    changed = moa_definition(title=T("MoA, revised"))
     report = jw.replay(Log(events, definitions=(changed,), definition_lines=(2,)), [MOA])
     assert problems(report) == [(ProblemKind.DIGEST_MISMATCH, None, None)]
     assert report.problems[0].line == 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -13,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import just_workflow as jw
+from fixtures import ANNA, CARL, DEFINITIONS, DORA, moa_definition, with_transition
 from just_workflow import definition as d
 from just_workflow.events import SIGN, START, Actor, Event, compute_hash, genesis_hash
 from just_workflow.instance import Command, Instance
@@ -21,49 +21,13 @@ from just_workflow.step import apply_event, begin, step
 from just_workflow.table import Table, compile_definition
 from just_workflow.testing.strategies import definitions, walks
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
 NOW = "2026-03-01T09:00:00+00:00"
-SME, DEPARTMENT, CAREER = Actor("anna", "sme"), Actor("dora", "department"), Actor("carl", "career_services")
-
-MOA = d.Definition(
-    protocol="moa",
-    version=1,
-    title=d.Text("MoA"),
-    roles=(d.Role("sme"), d.Role("department"), d.Role("career_services")),
-    states=(d.State("draft"), d.State("defining"), d.State("signed", final=True)),
-    initial="draft",
-    start_by=("sme",),
-    context=(
-        d.Field("fields", d.FieldType.LIST_STR, min_items=1),
-        d.Field("offer", d.FieldType.STR, choices=("internships", "joint_teaching")),
-        d.Field("staff", d.FieldType.INT),
-        d.Field("start", d.FieldType.DATE),
-    ),
-    transitions=(
-        d.Transition("contact", ("draft",), ("sme",), "defining"),
-        d.Transition(
-            "define",
-            ("defining",),
-            ("sme", "department"),
-            inputs=(
-                d.Input("fields"),
-                d.Input("offer", False),
-                d.Input("staff", False),
-                d.Input("start", False),
-            ),
-        ),
-        d.Transition(
-            "sign",
-            ("defining",),
-            ("sme", "department"),
-            "signed",
-            requires=("fields",),
-            conditions=(d.Condition("staff", d.Op.GE, 1),),
-            guards=("budget_approved",),
-            signoff=d.Signoff(("sme", "department")),
-        ),
-    ),
-    invariants=(d.Invariant("signed_with_offer", ("signed",), requires=("offer",)),),
+# The small MoA whose sign-off also needs staff >= 1 and the named guard, and whose invariant needs an offer.
+MOA = with_transition(
+    moa_definition(invariants=(d.Invariant("signed_with_offer", ("signed",), requires=("offer",)),)),
+    "sign",
+    conditions=(d.Condition("staff", d.Op.GE, 1),),
+    guards=("budget_approved",),
 )
 
 
@@ -77,8 +41,8 @@ TABLE = compile_definition(MOA, {"budget_approved": budget_approved})
 
 def started() -> Instance:
     """A MoA instance in state defining."""
-    instance, _ = begin(TABLE, "i-1", SME, NOW)
-    instance, _ = step(TABLE, instance, Command("contact", SME), NOW)
+    instance, _ = begin(TABLE, "i-1", ANNA, NOW)
+    instance, _ = step(TABLE, instance, Command("contact", ANNA), NOW)
     return instance
 
 
@@ -89,7 +53,7 @@ def fire(instance: Instance, trigger: str, actor: Actor, **payload: Any) -> Inst
 
 def ready() -> Instance:
     """Defining, with every field the sign-off and the invariant need."""
-    return fire(started(), "define", SME, fields=["ai"], offer="internships", staff=3)
+    return fire(started(), "define", ANNA, fields=["ai"], offer="internships", staff=3)
 
 
 # -- begin --------------------------------------------------------------------------------------
@@ -97,7 +61,7 @@ def ready() -> Instance:
 
 def test_begin_starts_in_the_initial_state_with_a_start_event() -> None:
     """begin gives seq 1 in the initial state, an empty context, a start event linked to the genesis hash."""
-    instance, event = begin(TABLE, "i-1", SME, NOW)
+    instance, event = begin(TABLE, "i-1", ANNA, NOW)
     assert (instance.state, instance.seq, dict(instance.context), instance.head) == (
         "draft",
         1,
@@ -112,7 +76,7 @@ def test_begin_starts_in_the_initial_state_with_a_start_event() -> None:
 def test_begin_refuses_a_role_that_may_not_start() -> None:
     """Only the start_by roles may start; the refusal lists them."""
     with pytest.raises(jw.NotAuthorized, match="may not start 'moa'; roles that may: sme") as refusal:
-        begin(TABLE, "i-1", DEPARTMENT, NOW)
+        begin(TABLE, "i-1", DORA, NOW)
     assert refusal.value.allowed_roles == ("sme",)
 
 
@@ -122,23 +86,23 @@ def test_begin_refuses_a_role_that_may_not_start() -> None:
 @pytest.mark.parametrize(
     ("trigger", "actor", "payload", "kind", "message"),
     [
-        ("publish", SME, {}, jw.TransitionNotAllowed, "Trigger 'publish' is unknown in state 'defining'"),
+        ("publish", ANNA, {}, jw.TransitionNotAllowed, "Trigger 'publish' is unknown in state 'defining'"),
         (
             "contact",
-            SME,
+            ANNA,
             {},
             jw.TransitionNotAllowed,
             "Trigger 'contact' is not available in state 'defining'",
         ),
-        ("define", CAREER, {"fields": ["ai"]}, jw.NotAuthorized, "roles that may: department, sme"),
-        ("define", SME, {}, jw.InvalidPayload, "required input 'fields' is missing"),
-        ("define", SME, {"fields": ["ai"], "colour": "red"}, jw.InvalidPayload, "unknown input 'colour'"),
-        ("define", SME, {"fields": "ai"}, jw.InvalidPayload, "'fields' expects a list of strings"),
-        ("define", SME, {"fields": []}, jw.InvalidPayload, "needs at least 1 item"),
-        ("define", SME, {"fields": ["ai"], "offer": "money"}, jw.InvalidPayload, "not one of the choices"),
-        ("define", SME, {"fields": ["ai"], "staff": True}, jw.InvalidPayload, "expects an integer"),
-        ("define", SME, {"fields": ["ai"], "start": "31/12/2026"}, jw.InvalidPayload, "expects a date"),
-        ("sign", SME, {}, jw.GuardFailed, "required field 'fields' is not set"),
+        ("define", CARL, {"fields": ["ai"]}, jw.NotAuthorized, "roles that may: department, sme"),
+        ("define", ANNA, {}, jw.InvalidPayload, "required input 'fields' is missing"),
+        ("define", ANNA, {"fields": ["ai"], "colour": "red"}, jw.InvalidPayload, "unknown input 'colour'"),
+        ("define", ANNA, {"fields": "ai"}, jw.InvalidPayload, "'fields' expects a list of strings"),
+        ("define", ANNA, {"fields": []}, jw.InvalidPayload, "needs at least 1 item"),
+        ("define", ANNA, {"fields": ["ai"], "offer": "money"}, jw.InvalidPayload, "not one of the choices"),
+        ("define", ANNA, {"fields": ["ai"], "staff": True}, jw.InvalidPayload, "expects an integer"),
+        ("define", ANNA, {"fields": ["ai"], "start": "31/12/2026"}, jw.InvalidPayload, "expects a date"),
+        ("sign", ANNA, {}, jw.GuardFailed, "required field 'fields' is not set"),
     ],
 )
 def test_refusals_have_their_kind_and_say_why(
@@ -151,24 +115,24 @@ def test_refusals_have_their_kind_and_say_why(
 
 def test_a_final_state_accepts_nothing() -> None:
     """In a final state every trigger is refused as not allowed, with nothing available."""
-    signed = fire(fire(ready(), "sign", SME), "sign", DEPARTMENT)
+    signed = fire(fire(ready(), "sign", ANNA), "sign", DORA)
     with pytest.raises(jw.TransitionNotAllowed, match="is final") as refusal:
-        step(TABLE, signed, Command("define", SME, {"fields": ["x"]}), NOW)
+        step(TABLE, signed, Command("define", ANNA, {"fields": ["x"]}), NOW)
     assert refusal.value.available == ()
 
 
 def test_conditions_named_guards_and_invariants_are_guards() -> None:
     """A false condition, a false named guard and a broken invariant each refuse with GuardFailed."""
-    few = fire(started(), "define", SME, fields=["ai"], offer="internships", staff=0)
-    many = fire(started(), "define", SME, fields=["ai"], offer="internships", staff=11)
-    no_offer = fire(started(), "define", SME, fields=["ai"], staff=2)
+    few = fire(started(), "define", ANNA, fields=["ai"], offer="internships", staff=0)
+    many = fire(started(), "define", ANNA, fields=["ai"], offer="internships", staff=11)
+    no_offer = fire(started(), "define", ANNA, fields=["ai"], staff=2)
     for instance, reason in [
         (few, "condition 'staff ge 1' is false"),
         (many, "guard 'budget_approved' is false"),
-        (fire(no_offer, "sign", SME), "invariant 'signed_with_offer' would be broken"),
+        (fire(no_offer, "sign", ANNA), "invariant 'signed_with_offer' would be broken"),
     ]:
         with pytest.raises(jw.GuardFailed, match=reason):
-            step(TABLE, instance, Command("sign", DEPARTMENT), NOW)
+            step(TABLE, instance, Command("sign", DORA), NOW)
 
 
 def test_guards_see_the_payload_applied() -> None:
@@ -184,9 +148,9 @@ def test_guards_see_the_payload_applied() -> None:
         invariants=(),
     )
     table = compile_definition(definition)
-    instance, _ = begin(table, "i-1", SME, NOW)
-    instance, _ = step(table, instance, Command("contact", SME), NOW)
-    after, _ = step(table, instance, Command("close", SME, {"offer": "internships"}), NOW)
+    instance, _ = begin(table, "i-1", ANNA, NOW)
+    instance, _ = step(table, instance, Command("contact", ANNA), NOW)
+    after, _ = step(table, instance, Command("close", ANNA, {"offer": "internships"}), NOW)
     assert (after.state, after.context["offer"]) == ("signed", "internships")
 
 
@@ -195,7 +159,7 @@ def test_a_refusal_leaves_the_snapshot_as_it_was() -> None:
     instance = started()
     before = attrs.evolve(instance)
     with pytest.raises(jw.InvalidPayload):
-        step(TABLE, instance, Command("define", SME, {"fields": []}), NOW)
+        step(TABLE, instance, Command("define", ANNA, {"fields": []}), NOW)
     assert instance == before
 
 
@@ -204,27 +168,27 @@ def test_a_refusal_leaves_the_snapshot_as_it_was() -> None:
 
 def test_signoff_moves_with_the_last_signature() -> None:
     """Each signature is a sign event; the first stays and is kept, the last moves and clears them."""
-    first, first_event = step(TABLE, ready(), Command("sign", SME), NOW)
+    first, first_event = step(TABLE, ready(), Command("sign", ANNA), NOW)
     assert (first.state, first.signatures, first_event.kind) == ("defining", {"sign": ("sme",)}, SIGN)
     assert (first_event.source, first_event.target) == ("defining", "defining")
-    last, last_event = step(TABLE, first, Command("sign", DEPARTMENT), NOW)
+    last, last_event = step(TABLE, first, Command("sign", DORA), NOW)
     assert (last.state, dict(last.signatures), last_event.kind) == ("signed", {}, SIGN)
     assert (last_event.source, last_event.target) == ("defining", "signed")
 
 
 def test_a_role_signs_once() -> None:
     """A second signature by the same role is refused as not authorized, naming who is awaited."""
-    first = fire(ready(), "sign", SME)
+    first = fire(ready(), "sign", ANNA)
     with pytest.raises(jw.NotAuthorized, match="already signed 'sign'; waiting for: department"):
-        step(TABLE, first, Command("sign", SME), NOW)
+        step(TABLE, first, Command("sign", ANNA), NOW)
 
 
 def test_a_change_of_context_clears_the_signatures() -> None:
     """A signature endorses the content it saw: changing the context removes it."""
-    first = fire(ready(), "sign", SME)
-    changed = fire(first, "define", DEPARTMENT, fields=["robotics"])
+    first = fire(ready(), "sign", ANNA)
+    changed = fire(first, "define", DORA, fields=["robotics"])
     assert dict(changed.signatures) == {}
-    again = fire(changed, "sign", SME)
+    again = fire(changed, "sign", ANNA)
     assert again.signatures == {"sign": ("sme",)}
 
 
@@ -236,19 +200,19 @@ def test_payload_values_are_normalized_in_context_and_event() -> None:
     after, event = step(
         TABLE,
         started(),
-        Command("define", SME, {"fields": ["ai", "robotics"], "start": datetime.date(2026, 9, 1)}),
+        Command("define", ANNA, {"fields": ["ai", "robotics"], "start": datetime.date(2026, 9, 1)}),
         NOW,
     )
     assert after.context == {"fields": ("ai", "robotics"), "start": "2026-09-01"}
     assert event.payload == after.context
-    again, _ = step(TABLE, after, Command("define", SME, {"fields": ("x",), "start": "2026-10-01"}), NOW)
+    again, _ = step(TABLE, after, Command("define", ANNA, {"fields": ("x",), "start": "2026-10-01"}), NOW)
     assert again.context["start"] == "2026-10-01"
 
 
 def test_an_event_carries_only_the_normalized_payload() -> None:
     """The event's payload is what was given, normalized; the context keeps the fields set before too."""
-    instance = fire(started(), "define", SME, fields=["ai"], staff=2)
-    after, event = step(TABLE, instance, Command("define", SME, {"fields": ["x"]}), NOW)
+    instance = fire(started(), "define", ANNA, fields=["ai"], staff=2)
+    after, event = step(TABLE, instance, Command("define", ANNA, {"fields": ["x"]}), NOW)
     assert event.payload == {"fields": ("x",)}
     assert after.context == {"fields": ("x",), "staff": 2}
 
@@ -259,7 +223,7 @@ def test_an_event_carries_only_the_normalized_payload() -> None:
 def test_step_is_pure_same_inputs_same_outputs() -> None:
     """Two steps with equal inputs give equal snapshots and events, whatever the wall clock says."""
     instance = started()
-    command = Command("define", SME, {"fields": ["ai"], "start": "2026-09-01"})
+    command = Command("define", ANNA, {"fields": ["ai"], "start": "2026-09-01"})
     first = step(TABLE, instance, command, NOW)
     second = step(TABLE, instance, command, NOW)
     assert first == second
@@ -269,8 +233,8 @@ def test_step_is_pure_same_inputs_same_outputs() -> None:
 def test_the_time_is_what_the_caller_passes() -> None:
     """The event's time is the ``now`` argument, and a different ``now`` gives a different hash."""
     instance = started()
-    early = step(TABLE, instance, Command("define", SME, {"fields": ["a"]}), "2020-01-01T00:00:00+00:00")[1]
-    late = step(TABLE, instance, Command("define", SME, {"fields": ["a"]}), "2030-01-01T00:00:00+00:00")[1]
+    early = step(TABLE, instance, Command("define", ANNA, {"fields": ["a"]}), "2020-01-01T00:00:00+00:00")[1]
+    late = step(TABLE, instance, Command("define", ANNA, {"fields": ["a"]}), "2030-01-01T00:00:00+00:00")[1]
     assert (early.at, late.at) == ("2020-01-01T00:00:00+00:00", "2030-01-01T00:00:00+00:00")
     assert early.hash != late.hash
 
@@ -278,8 +242,8 @@ def test_the_time_is_what_the_caller_passes() -> None:
 def test_unsealed_steps_leave_the_hashes_empty() -> None:
     """seal=False builds the same snapshot and event without hashing."""
     instance = started()
-    sealed = step(TABLE, instance, Command("define", SME, {"fields": ["a"]}), NOW)
-    unsealed = step(TABLE, instance, Command("define", SME, {"fields": ["a"]}), NOW, seal=False)
+    sealed = step(TABLE, instance, Command("define", ANNA, {"fields": ["a"]}), NOW)
+    unsealed = step(TABLE, instance, Command("define", ANNA, {"fields": ["a"]}), NOW, seal=False)
     assert (unsealed[0].head, unsealed[1].hash) == ("", "")
     assert attrs.evolve(unsealed[1], hash=sealed[1].hash) == sealed[1]
     assert attrs.evolve(unsealed[0], head=sealed[0].head) == sealed[0]
@@ -356,9 +320,9 @@ def test_a_completed_signoff_is_used_up_even_when_it_stays() -> None:
         ),
     )
     table = compile_definition(review)
-    instance, _ = begin(table, "r-1", SME, NOW)
-    for actor in (SME, DEPARTMENT):
+    instance, _ = begin(table, "r-1", ANNA, NOW)
+    for actor in (ANNA, DORA):
         instance, _ = step(table, instance, Command("approve", actor), NOW)
     assert dict(instance.signatures) == {}
-    instance, _ = step(table, instance, Command("approve", DEPARTMENT), NOW)
+    instance, _ = step(table, instance, Command("approve", DORA), NOW)
     assert instance.signatures == {"approve": ("department",)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,59 +12,31 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import just_workflow as jw
+from fixtures import ANNA, DORA, moa_definition, with_transition
 from just_workflow import definition as d
 from just_workflow.events import compute_hash, genesis_hash
 from just_workflow.instance import Command
 from just_workflow.step import step
 from just_workflow.store.base import Store
+from just_workflow.testing import TickingClock
 
 T = d.Text
 
-MOA = d.Definition(
-    protocol="moa",
-    version=1,
-    title=T("Memorandum of agreement"),
-    roles=(d.Role("sme"), d.Role("department")),
-    states=(d.State("draft"), d.State("defining"), d.State("signed", final=True)),
-    initial="draft",
-    context=(
-        d.Field("fields", d.FieldType.LIST_STR, min_items=1),
-        d.Field("note", d.FieldType.STR),
-        d.Field("staff", d.FieldType.INT),
-    ),
-    transitions=(
-        d.Transition("contact", ("draft",), ("sme",), "defining"),
-        d.Transition(
-            "define",
-            ("defining",),
-            ("sme", "department"),
-            inputs=(d.Input("fields"), d.Input("note", required=False), d.Input("staff", required=False)),
-        ),
-        d.Transition(
-            "sign",
-            ("defining",),
-            ("sme", "department"),
-            "signed",
-            requires=("fields",),
-            signoff=d.Signoff(("sme", "department")),
+# The small MoA that any role may start, with a free-text note (for text that must come back unchanged).
+MOA = with_transition(
+    moa_definition(
+        start_by=(),
+        context=(
+            d.Field("fields", d.FieldType.LIST_STR, min_items=1),
+            d.Field("note", d.FieldType.STR),
+            d.Field("staff", d.FieldType.INT),
         ),
     ),
+    "define",
+    inputs=(d.Input("fields"), d.Input("note", required=False), d.Input("staff", required=False)),
 )
-MOA_V2 = attrs.evolve(MOA, version=2, title=T("Memorandum of agreement, second edition"))
+MOA_V2 = attrs.evolve(MOA, version=2, title=T("MoA, second edition"))
 OTHER = attrs.evolve(MOA, protocol="other")
-ANNA = jw.Actor("anna", "sme")
-DORA = jw.Actor("dora", "department")
-
-
-class FixedClock:
-    """A clock that advances one second per reading."""
-
-    def __init__(self) -> None:
-        self.now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-
-    def __call__(self) -> datetime.datetime:
-        self.now += datetime.timedelta(seconds=1)
-        return self.now
 
 
 def open_store(kind: str, folder: Path) -> Store:
@@ -84,8 +55,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def engine(store: Store) -> jw.Engine:
-    """An engine running MOA on the store, with a fixed clock."""
-    return jw.Engine([MOA, OTHER], store=store, clock=FixedClock())
+    """An engine running MOA on the store, with a ticking clock."""
+    return jw.Engine([MOA, OTHER], store=store, clock=TickingClock())
 
 
 def defined(engine: jw.Engine, instance_id: str = "i1") -> jw.Instance:
@@ -204,7 +175,7 @@ def test_instance_ids_are_oldest_first_and_filter_by_protocol(engine: jw.Engine,
 
 def test_import_stores_histories_and_refuses_existing_ids(store: Store) -> None:
     """Imported histories read back as given; an import naming an existing instance imports nothing."""
-    source = jw.Engine([MOA], clock=FixedClock())
+    source = jw.Engine([MOA], clock=TickingClock())
     snapshot = defined(source, "imported")
     history = source.history("imported")
     store.import_events(reversed(history), [snapshot])
@@ -240,8 +211,8 @@ def test_a_changed_definition_under_a_kept_version_is_refused(store: Store) -> N
 
 def test_an_instance_stays_on_the_version_it_started_with(store: Store) -> None:
     """After v2 is deployed, a v1 instance keeps firing under v1 (kept by the store); new ones start on v2."""
-    old = jw.Engine([MOA], store=store, clock=FixedClock()).start("moa", ANNA, instance_id="old")
-    engine = jw.Engine([MOA_V2], store=store, clock=FixedClock())
+    old = jw.Engine([MOA], store=store, clock=TickingClock()).start("moa", ANNA, instance_id="old")
+    engine = jw.Engine([MOA_V2], store=store, clock=TickingClock())
     moved = engine.fire(old.id, "contact", ANNA)
     assert (moved.version, moved.digest) == (1, MOA.digest)
     assert {e.digest for e in store.events("old")} == {MOA.digest}
@@ -310,7 +281,7 @@ def test_a_store_agrees_with_the_reference_store_on_any_run(
     """Any sequence of fires, refused or not, leaves the same snapshots and histories as on a MemoryStore."""
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(kind, Path(folder))
-        engines = [jw.Engine([MOA], store=s, clock=FixedClock()) for s in (jw.MemoryStore(), store)]
+        engines = [jw.Engine([MOA], store=s, clock=TickingClock()) for s in (jw.MemoryStore(), store)]
         for engine in engines:
             engine.start("moa", ANNA, instance_id="run")
         for trigger, actor, payload in commands:

@@ -13,11 +13,10 @@ import attrs
 import pytest
 
 import just_workflow as jw
+from fixtures import BUNDLED
 from just_workflow import definition as d
 from just_workflow.store import schema
 from just_workflow.store import sqlite as sqlite_store
-
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
 
 TALLY = d.Definition(
     protocol="tally",
@@ -309,7 +308,7 @@ def test_a_failing_migration_leaves_the_database_as_it_was(
 # -- definitions -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("file", sorted(DEFINITIONS.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("file", BUNDLED, ids=lambda p: p.stem)
 def test_every_bundled_definition_reads_back_with_its_digest(path: Path, file: Path) -> None:
     """A bundled definition stored and read back (by a new store) is equal, with the same digest."""
     definition = jw.load_definition(file)

@@ -15,7 +15,6 @@ the definition line's bytes is changed too.
 
 from __future__ import annotations
 
-import datetime
 import io
 import itertools
 from collections.abc import Iterator, Mapping
@@ -26,26 +25,15 @@ import attrs
 import pytest
 
 import just_workflow as jw
+from fixtures import BUNDLED, DEFINITIONS
 from just_workflow.definition import Field, FieldType
 from just_workflow.loading import load_all_versions
 from just_workflow.replay import ProblemKind, TableLookup, definitions_lookup, replay_with
+from just_workflow.testing import TickingClock
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
-FILES = sorted(DEFINITIONS.glob("*.yaml"))
 LONG_RUN, SHORT_RUN = 8, 3
 # Definition lines are long (10-20 kB); every 41st byte of them is changed, each test a different bit.
 EMBEDDED_STRIDE = 41
-
-
-class TickingClock:
-    """A clock that advances one second per reading."""
-
-    def __init__(self) -> None:
-        self.now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-
-    def __call__(self) -> datetime.datetime:
-        self.now += datetime.timedelta(seconds=1)
-        return self.now
 
 
 def candidate_values(field: Field) -> list[Any]:
@@ -174,7 +162,7 @@ def byte_flips(data: bytes) -> Iterator[tuple[int, bytes]]:
         yield position, data[:position] + bytes([changed]) + data[position + 1 :]
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_every_changed_byte_is_caught_at_the_first_bad_event(
     path: Path, definitions: Mapping[tuple[str, int], jw.Definition]
 ) -> None:
@@ -235,7 +223,7 @@ def event_mutations(exported: Exported) -> Iterator[tuple[str, int, str, list[by
                 )
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_every_deleted_duplicated_swapped_or_inserted_event_is_caught(
     path: Path, definitions: Mapping[tuple[str, int], jw.Definition]
 ) -> None:
@@ -270,14 +258,14 @@ def test_each_structural_change_has_its_kind(
     definitions: Mapping[tuple[str, int], jw.Definition],
 ) -> None:
     """A deleted event is a gap, a repeated one a duplicate, a later one moved up is reordered."""
-    exported = export(jw.load_definition(FILES[0]))
+    exported = export(jw.load_definition(BUNDLED[0]))
     instance = exported.lines[1][1]
     mutations = {what: mutated for what, _line, _instance, mutated in event_mutations(exported)}
     report = jw.replay(jw.read_log(io.BytesIO(b"".join(mutations[mutation.format(i=instance)]))), definitions)
     assert [(p.kind, p.instance, p.seq) for p in report.problems] == [(kind, instance, first_bad_seq)]
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_a_changed_embedded_definition_is_caught_on_its_line(path: Path) -> None:
     """In a log embedding its definition, a changed byte of the definition line is flagged on that line."""
     definition = jw.load_definition(path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unittest
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -11,6 +10,7 @@ import pytest
 from hypothesis import Phase, Verbosity, given
 from hypothesis import strategies as st
 
+import fixtures
 import just_workflow as jw
 from just_workflow import definition as d
 from just_workflow.audit import verify
@@ -41,8 +41,7 @@ from just_workflow.testing.stateful import default_settings
 from just_workflow.testing.values import field_representatives
 from just_workflow.validation import structural_findings
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
-BUNDLED = [jw.load_definition(path) for path in sorted(DEFINITIONS.glob("*.yaml"))]
+BUNDLED = [jw.load_definition(path) for path in fixtures.BUNDLED]
 
 PLACEMENT = parse_definition(
     """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -11,8 +10,6 @@ import pytest
 import just_workflow as jw
 from just_workflow import definition as d
 from just_workflow.validation import structural_findings
-
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
 
 
 def text(en: str) -> d.Text:

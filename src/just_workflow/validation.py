@@ -78,7 +78,8 @@ def _identifier(kind: str, name: str, path: str) -> Iterator[Finding]:
         return
     fixed = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     hint = f" (did you mean {fixed!r}?)" if IDENTIFIER.fullmatch(fixed) else ""
-    yield error("bad-identifier", path, f"Invalid {kind} name {name!r}; names match ^[a-z][a-z0-9_]*${hint}")
+    message = f"Invalid {kind} name {name!r}; names match ^{IDENTIFIER.pattern}${hint}"
+    yield error("bad-identifier", path, message)
 
 
 def _unique_names(kind: str, entries: Iterable[tuple[str, str]]) -> Iterator[Finding]:
