@@ -167,3 +167,15 @@ def test_verify_of_an_unknown_instance_exits_1(db: Path) -> None:
     """An unknown id is an error naming it."""
     result = invoke("verify", "--db", db, "nope")
     assert result.exit_code == 1 and "No instance with id 'nope'" in result.output
+
+
+def test_replay_of_a_long_log_shows_a_progress_bar(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log past the progress threshold gets a bar on standard error; short ones do not."""
+    log = export(db, tmp_path)
+    quiet = invoke("replay", log, "--definitions", DEFINITIONS)
+    assert "Replaying" not in quiet.output
+    monkeypatch.setattr("just_workflow.cli.common.PROGRESS_THRESHOLD", 1)
+    shown = invoke("replay", log, "--definitions", DEFINITIONS)
+    assert shown.exit_code == 0 and f"Replaying {log.name}" in shown.stderr

@@ -367,3 +367,15 @@ def test_replay_reads_a_log_straight_from_an_export(engine: jw.Engine) -> None:
     report = jw.replay(jw.read_log(io.BytesIO(bytes(data))), [MOA])
     assert problems(report) == [(ProblemKind.HASH_MISMATCH, "a", 3)]
     assert report.problems[0].line == 4
+
+
+def test_progress_is_reported_from_start_to_end() -> None:
+    """replay calls progress(done, total) at the start, every PROGRESS_EVERY events, and at the end."""
+    engine = jw.Engine([moa_definition()], clock=TickingClock())
+    inst = engine.start("moa", actor=ANNA)
+    engine.fire(inst.id, "contact", actor=ANNA)
+    calls: list[tuple[int, int]] = []
+    report = jw.replay(
+        engine.history(inst.id), [moa_definition()], progress=lambda done, total: calls.append((done, total))
+    )
+    assert report.ok and calls == [(0, 2), (2, 2)]

@@ -290,12 +290,19 @@ def definitions_lookup(
     return lookup
 
 
+#: ``progress(done, total)``: how many of the log's events replay has walked.
+Progress = Callable[[int, int], None]
+#: How many events pass between two calls of ``progress``.
+PROGRESS_EVERY = 10_000
+
+
 def replay(
     events: Log | Iterable[Event],
     definitions: Mapping[Any, Definition] | Iterable[Definition] = (),
     expected_heads: Mapping[str, Head] | Iterable[Head] | None = None,
     *,
     guards: Mapping[str, NamedGuard] | None = None,
+    progress: Progress | None = None,
 ) -> ReplayReport:
     """Re-run every event through the step under the protocol version it recorded; the report of what broke.
 
@@ -305,12 +312,15 @@ def replay(
     for versions not given here, and only when their digest is the one the
     events recorded. ``expected_heads`` are heads kept apart from the log: a
     log that ends before one of them is truncated. ``guards`` are the named
-    Python guards the definitions use.
+    Python guards the definitions use. ``progress(done, total)`` is called
+    every :data:`PROGRESS_EVERY` events, for a progress bar.
     """
     log = events if isinstance(events, Log) else Log(tuple(events))
     given = {d.key: d for d in (definitions.values() if isinstance(definitions, Mapping) else definitions)}
     fallback = [definition for definition in log.definitions if definition.key not in given]
-    report = replay_with(log, definitions_lookup([*given.values(), *fallback], guards), expected_heads)
+    report = replay_with(
+        log, definitions_lookup([*given.values(), *fallback], guards), expected_heads, progress=progress
+    )
     return report.with_problems(_embedded_differences(log, given))
 
 
@@ -335,6 +345,7 @@ def replay_with(
     expected_heads: Mapping[str, Head] | Iterable[Head] | None = None,
     *,
     heads_required: bool | None = None,
+    progress: Progress | None = None,
 ) -> ReplayReport:
     """:func:`replay` with the tables given by a lookup (the engine's, when verifying a store).
 
@@ -350,7 +361,7 @@ def replay_with(
         expected = {head.instance: head for head in expected_heads}
     if heads_required is None:
         heads_required = log.source is not None or bool(log.heads)
-    return _Replay(log, tables, expected, heads_required).run()
+    return _Replay(log, tables, expected, heads_required, progress).run()
 
 
 class _Chain:
@@ -386,9 +397,15 @@ class _Replay:
     """One replay: walks the log once, then checks heads and places unreadable lines."""
 
     def __init__(
-        self, log: Log, tables: TableLookup, expected: Mapping[str, Head], heads_required: bool
+        self,
+        log: Log,
+        tables: TableLookup,
+        expected: Mapping[str, Head],
+        heads_required: bool,
+        progress: Progress | None = None,
     ) -> None:
         self.log = log
+        self.progress = progress
         self.tables = tables
         self.expected = expected
         self.heads_required = heads_required
@@ -417,7 +434,10 @@ class _Replay:
         chains = self.chains
         failed = self.failed
         no_wanted: frozenset[int] = frozenset()
+        progress, total = self.progress, len(events)
         for index, event in enumerate(events):
+            if progress is not None and index % PROGRESS_EVERY == 0:
+                progress(index, total)
             instance_id = event.instance
             if instance_id in failed:
                 continue
@@ -435,6 +455,8 @@ class _Replay:
             chain.last_line = line
             if chain.wanted and event.seq in chain.wanted:
                 chain.captured[event.seq] = event.hash
+        if progress is not None:
+            progress(total, total)
 
     def _check(self, chain: _Chain, event: Event, index: int, line: int | None) -> ReplayProblem | None:
         """The problem of ``event`` at the chain's next position, or None (then ``chain.snapshot`` moves on)."""

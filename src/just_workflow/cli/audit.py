@@ -10,7 +10,14 @@ from typing import BinaryIO
 import click
 
 from just_workflow.audit import export_heads, export_log, read_log, verify
-from just_workflow.cli.common import count, db_option, definitions_option, json_option, trusted_definitions
+from just_workflow.cli.common import (
+    count,
+    db_option,
+    definitions_option,
+    json_option,
+    progress_bar,
+    trusted_definitions,
+)
 from just_workflow.errors import DefinitionError, WorkflowError
 from just_workflow.replay import ReplayReport, replay
 from just_workflow.store.sqlite import SQLiteStore
@@ -108,8 +115,10 @@ def replay_command(
             expected = read_log(heads_file).heads
         except WorkflowError as failure:
             raise click.BadParameter(str(failure), param_hint="--expect-heads") from None
+    log = read_log(log_file, strict=False)
     try:
-        report = replay(read_log(log_file, strict=False), definitions, expected)
+        with progress_bar(f"Replaying {log_file.name}", len(log.events)) as progress:
+            report = replay(log, definitions, expected, progress=progress)
     except DefinitionError as failure:  # a definition names Python guards, which only code can register
         raise click.ClickException(str(failure)) from None
     _print_report(report, as_json)

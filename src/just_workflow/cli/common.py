@@ -10,6 +10,7 @@ when the command found problems, 2 on usage errors; an error is one line
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -99,6 +100,24 @@ def open_engine(db: Path, folder: Path | None) -> Iterator[Engine]:
         keys = {definition.key for definition in loaded}
         kept = [definition for definition in store.definitions() if definition.key not in keys]
         yield Engine([*loaded, *kept], store=store)
+
+
+#: Work shorter than this many units shows no progress bar.
+PROGRESS_THRESHOLD = 50_000
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a bar on standard error, for long work only."""
+    if total < PROGRESS_THRESHOLD:
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+
+        def progress(done: int, _total: int) -> None:
+            bar.update(done - bar.pos)
+
+        yield progress
 
 
 def count(number: int, noun: str) -> str:
