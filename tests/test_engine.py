@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import just_workflow as jw
 from fixtures import ANNA, CARL, DORA, moa_definition, with_transition
 from just_workflow import definition as d
+from just_workflow.engine import new_instance_id, utc_text
 from just_workflow.testing import TickingClock
 
 T = d.Text
@@ -372,3 +376,47 @@ def test_a_refused_variant_reports_the_one_whose_conditions_hold() -> None:
         engine.fire(inst.id, "define", actor=ANNA, payload={"abroad": True})
     assert refused.value.reasons == ("required field 'start' is not set",)
     assert engine.fire(inst.id, "define", actor=ANNA, payload={"abroad": False}).context == {"abroad": False}
+
+
+# -- the default clock and instance ids ------------------------------------------------------------
+
+
+@given(st.integers(min_value=-(10**18), max_value=10**19))
+def test_utc_text_is_the_isoformat_of_the_utc_datetime(time_ns: int) -> None:
+    """The default clock's text for an instant is what isoformat() writes for it (microseconds truncated)."""
+    micros = time_ns // 1000
+    moment = datetime.datetime.fromtimestamp(micros // 1_000_000, datetime.UTC)
+    assert utc_text(time_ns) == moment.replace(microsecond=micros % 1_000_000).isoformat()
+
+
+def test_utc_text_follows_the_clock_within_a_second_and_across_seconds() -> None:
+    """Instants of one second share its date and time; the next second and an earlier one are written anew."""
+    second = 1_767_225_599 * 10**9  # 2025-12-31T23:59:59 UTC
+    assert utc_text(second) == "2025-12-31T23:59:59+00:00"
+    assert utc_text(second + 7_000) == "2025-12-31T23:59:59.000007+00:00"
+    assert utc_text(second + 999_999_999) == "2025-12-31T23:59:59.999999+00:00"
+    assert utc_text(second + 10**9 + 120_000_000) == "2026-01-01T00:00:00.120000+00:00"
+    assert utc_text(second - 1) == "2025-12-31T23:59:58.999999+00:00"
+
+
+def test_the_default_clock_stamps_events_with_the_current_utc_time() -> None:
+    """Without a clock, events carry the current time in UTC, as datetime.now(UTC).isoformat() writes it."""
+    engine = jw.Engine([moa_definition()])
+    before = datetime.datetime.now(datetime.UTC)
+    inst = engine.start("moa", actor=ANNA)
+    inst = engine.fire(inst.id, "contact", actor=ANNA)
+    after = datetime.datetime.now(datetime.UTC)
+    for event in engine.history(inst.id):
+        stamp = datetime.datetime.fromisoformat(event.at)
+        assert before <= stamp <= after
+        assert stamp.isoformat() == event.at
+
+
+def test_new_instance_ids_are_random_version_4_uuids() -> None:
+    """Instance ids are version 4 UUIDs in hex, as uuid.uuid4().hex writes them, and do not repeat."""
+    ids = {new_instance_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for text in ids:
+        parsed = uuid.UUID(hex=text)
+        assert (parsed.hex, parsed.version, parsed.variant) == (text, 4, uuid.RFC_4122)
+    assert len(jw.Engine([moa_definition()]).start("moa", actor=ANNA).id) == 32

@@ -90,6 +90,36 @@ def test_the_fast_encoder_writes_canonical_json(event: Event) -> None:
 
 
 @given(events)
+def test_the_encoder_gives_the_same_bytes_from_its_cache_of_strings(event: Event) -> None:
+    """Encoding an event again, its strings now remembered, gives the same canonical bytes."""
+    first = encode_body(event)
+    assert encode_body(event) == first == canonical_json(event.body())
+
+
+def test_the_encoder_stays_exact_past_the_size_of_its_cache_of_strings() -> None:
+    """Thousands of distinct ids and actors (more than the cache keeps) are all encoded exactly."""
+    for number in range(5000):
+        actor = Actor(f"actor-{number}", "sme")
+        event = new_event(
+            f"i-{number}", 1, START, "moa", 1, "d" * 64, None, None, "draft", actor, {}, "t", "h"
+        )
+        assert encode_body(event) == canonical_json(event.body())
+
+
+@given(
+    events,
+    st.sampled_from(["seq", "version"]),
+    st.booleans() | st.floats(allow_nan=False, allow_infinity=False),
+)
+def test_a_seq_or_version_that_is_not_an_int_is_encoded_as_canonical_json_encodes_it(
+    event: Event, name: str, value: Any
+) -> None:
+    """A malformed seq or version (true, 2.0) is written as the general encoder writes it, not as an int."""
+    malformed = attrs.evolve(event, **{name: value})
+    assert encode_body(malformed) == canonical_json(malformed.body())
+
+
+@given(events)
 def test_compute_hash_matches_the_standard_library(event: Event) -> None:
     """compute_hash is sha256 of the prev_hash and the canonical body, as json.dumps writes it."""
     assert compute_hash(event) == reference_hash(event)

@@ -17,7 +17,7 @@ from just_workflow import definition as d
 from just_workflow.events import SIGN, START, Actor, Event, compute_hash, genesis_hash
 from just_workflow.instance import Command, Instance
 from just_workflow.loading import load_definitions
-from just_workflow.step import apply_event, begin, step
+from just_workflow.step import apply_event, begin, step, step_with
 from just_workflow.table import Table, compile_definition
 from just_workflow.testing.strategies import definitions, walks
 
@@ -247,6 +247,19 @@ def test_unsealed_steps_leave_the_hashes_empty() -> None:
     assert (unsealed[0].head, unsealed[1].hash) == ("", "")
     assert attrs.evolve(unsealed[1], hash=sealed[1].hash) == sealed[1]
     assert attrs.evolve(unsealed[0], head=sealed[0].head) == sealed[0]
+
+
+def test_step_with_is_step_with_the_command_given_field_by_field() -> None:
+    """step_with gives what step gives for a Command of the same trigger, actor and payload, refusals too."""
+    instance = started()
+    payload = {"fields": ["ai"], "start": "2026-09-01"}
+    assert step_with(TABLE, instance, "define", ANNA, payload, NOW) == step(
+        TABLE, instance, Command("define", ANNA, payload), NOW
+    )
+    unsealed = step_with(TABLE, instance, "define", ANNA, payload, NOW, seal=False)
+    assert unsealed == step(TABLE, instance, Command("define", ANNA, payload), NOW, seal=False)
+    with pytest.raises(jw.InvalidPayload, match="unknown input 'nope'"):
+        step_with(TABLE, instance, "define", ANNA, {"nope": 1}, NOW)
 
 
 # -- replay -------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ hooks. A refused fire raises before anything is written.
 from __future__ import annotations
 
 import datetime
-import uuid
+import os
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -19,7 +20,7 @@ from just_workflow.events import Actor, Event
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Command, Instance, Option
 from just_workflow.replay import ReplayReport
-from just_workflow.step import begin, step
+from just_workflow.step import begin, step, step_with
 from just_workflow.store.base import Store
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import Table, compile_definition
@@ -36,6 +37,40 @@ AUTO_RETRIES = 100
 def utc_now() -> datetime.datetime:
     """The default clock: the current time in UTC."""
     return datetime.datetime.now(datetime.UTC)
+
+
+# The last second utc_text wrote: its first microsecond since the epoch and its text to the seconds. The
+# date and the time of day change once a second, and formatting them is most of the cost.
+_last_second: list[tuple[int, str]] = [(0, "1970-01-01T00:00:00")]
+
+
+def utc_text(time_ns: int) -> str:
+    """The instant ``time_ns`` (nanoseconds since the epoch) as the ``isoformat()`` of its UTC datetime.
+
+    The same text as ``utc_now().isoformat()`` for the same instant
+    (microseconds truncated, omitted when zero), without building a datetime:
+    the engine stamps the default clock's events with it, in under a third of the time.
+    """
+    micros = time_ns // 1000
+    start, text = _last_second[0]
+    fraction = micros - start
+    if not 0 <= fraction < 1_000_000:
+        start = micros - micros % 1_000_000
+        moment = datetime.datetime.fromtimestamp(start // 1_000_000, datetime.UTC)
+        text = moment.replace(tzinfo=None).isoformat()
+        _last_second[0] = (start, text)
+        fraction = micros - start
+    if not fraction:
+        return f"{text}+00:00"
+    return f"{text}.{str(1_000_000 + fraction)[1:]}+00:00"  # six digits, zero-padded, faster than :06d
+
+
+def new_instance_id() -> str:
+    """A fresh random instance id: a version 4 UUID in hex (``uuid.uuid4().hex``), in a third of the time."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # the version: 4, random
+    raw[8] = raw[8] & 0x3F | 0x80  # the variant: RFC 4122
+    return raw.hex()
 
 
 class Engine:
@@ -104,9 +139,10 @@ class Engine:
     ) -> Instance:
         """Start a new instance of ``protocol`` in its initial state and record the start event."""
         table = self.table(protocol, version)
-        instance, event = begin(table, instance_id or uuid.uuid4().hex, actor, self._now())
+        instance, event = begin(table, instance_id or new_instance_id(), actor, self._now())
         self.store.create(instance, event)
-        self._run_hooks(instance, event)
+        if self._hooks:
+            self._run_hooks(instance, event)
         return instance
 
     def fire(
@@ -126,7 +162,8 @@ class Engine:
         ``idempotency_key`` returns the snapshot the first one produced and
         writes nothing.
         """
-        command = Command(trigger, actor, payload if payload is not None else _NO_PAYLOAD)
+        if payload is None:
+            payload = _NO_PAYLOAD
         store = self.store
         for _attempt in range(AUTO_RETRIES):
             if idempotency_key is not None:
@@ -137,7 +174,7 @@ class Engine:
             if expected_seq is not None and instance.seq != expected_seq:
                 raise ConcurrencyConflict(instance_id, expected_seq, instance.seq)
             table = self._by_digest.get(instance.digest) or self.table(instance.protocol, instance.version)
-            after, event = step(table, instance, command, self.clock().isoformat())
+            after, event = step_with(table, instance, trigger, actor, payload, self._now())
             try:
                 store.append(after, event, instance.seq, idempotency_key)
             except ConcurrencyConflict:
@@ -246,8 +283,6 @@ class Engine:
         self._hooks.append(("after", None, protocol, hook))
 
     def _run_hooks(self, instance: Instance, event: Event, before: str | None = None) -> None:
-        if not self._hooks:
-            return
         moved = before != event.target
         failures: list[tuple[str, BaseException]] = []
         for kind, state, protocol, hook in self._hooks:
@@ -275,4 +310,5 @@ class Engine:
             ) from first
 
     def _now(self) -> str:
-        return self.clock().isoformat()
+        clock = self.clock
+        return utc_text(time.time_ns()) if clock is utc_now else clock().isoformat()

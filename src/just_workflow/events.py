@@ -7,9 +7,10 @@ digests, the ``prev_hash`` as its ASCII hex bytes), and the first event's
 The encoding is canonical JSON (see :mod:`just_workflow.canonical`); this
 module writes those exact bytes by hand for the fixed fields and the payload
 values a step records, because the general encoder is where most of a fire's
-time would otherwise go. A property test keeps the two encodings
-byte-identical. :func:`new_event` hashes the fields before building the
-event, so that a step builds each event once.
+time would otherwise go, and remembers the encoded form of the strings that
+events repeat. A property test keeps the two encodings byte-identical.
+:func:`new_event` hashes the fields before building the event, so that a
+step builds each event once.
 """
 
 from __future__ import annotations
@@ -21,13 +22,34 @@ from typing import Any
 
 import attrs
 
-from just_workflow.canonical import canonical_json
+from just_workflow.canonical import canonical_json, canonical_text
 
 _sha256 = hashlib.sha256
 # The C-accelerated string encoder behind json.dumps(ensure_ascii=False).
 _encode_str: Callable[[str], str] = (
     getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 )
+
+
+class _EncodedStrings(dict[str, str]):
+    """The canonical JSON of the strings events repeat (names, digests, actors), each encoded once.
+
+    A lookup that finds the string is cheaper than calling the encoder,
+    most of all for the 64 characters of a digest. Bounded: when full it
+    starts afresh, so that the actors of long ago do not pile up.
+    """
+
+    LIMIT = 4096
+
+    def __missing__(self, text: str) -> str:
+        encoded = _encode_str(text)
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[text] = encoded
+        return encoded
+
+
+_encoded = _EncodedStrings()
 
 #: Event kinds: an instance was started; a trigger fired; a role signed a sign-off.
 START, FIRE, SIGN = "start", "fire", "sign"
@@ -158,14 +180,20 @@ def _encode_fields(
     at: str,
     prev_hash: str,
 ) -> bytes:
+    if type(seq) is not int or type(version) is not int:  # a malformed record: the general encoder judges
+        fields = (instance, seq, kind, protocol, version, digest, trigger, source, target, actor, payload, at)
+        return canonical_json(Event(*fields, prev_hash).body())
     # One f-string builds the text in a single allocation; the general encoder serves the payload only.
+    # The time stamp and the previous hash change with every event, and there is an instance id per
+    # instance: they are encoded, not remembered.
+    encoded = _encoded
     return (
-        f'{{"actor":{{"id":{_encode_str(actor.id)},"role":{_encode_str(actor.role)}}},"at":{_encode_str(at)},'
-        f'"digest":{_encode_str(digest)},"instance":{_encode_str(instance)},"kind":{_encode_str(kind)},'
+        f'{{"actor":{{"id":{encoded[actor.id]},"role":{encoded[actor.role]}}},"at":{_encode_str(at)},'
+        f'"digest":{encoded[digest]},"instance":{_encode_str(instance)},"kind":{encoded[kind]},'
         f'"payload":{_encode_payload(payload) if payload else "{}"},'
-        f'"prev_hash":{_encode_str(prev_hash)},"protocol":{_encode_str(protocol)},"seq":{int(seq)},'
-        f'"source":{"null" if source is None else _encode_str(source)},"target":{_encode_str(target)},'
-        f'"trigger":{"null" if trigger is None else _encode_str(trigger)},"version":{int(version)}}}'
+        f'"prev_hash":{_encode_str(prev_hash)},"protocol":{encoded[protocol]},"seq":{seq},'
+        f'"source":{"null" if source is None else encoded[source]},"target":{encoded[target]},'
+        f'"trigger":{"null" if trigger is None else encoded[trigger]},"version":{version}}}'
     ).encode()
 
 
@@ -176,7 +204,7 @@ def _encode_payload(payload: Mapping[str, Any]) -> str:
         value = payload[key]
         kind = type(value)
         if type(key) is not str:
-            return canonical_json(payload).decode("utf-8")
+            return canonical_text(payload)
         if kind is str:
             text = _encode_str(value)
         elif kind is bool:
@@ -186,7 +214,7 @@ def _encode_payload(payload: Mapping[str, Any]) -> str:
         elif (kind is tuple or kind is list) and all(type(item) is str for item in value):
             text = "[" + ",".join(map(_encode_str, value)) + "]"
         else:
-            return canonical_json(payload).decode("utf-8")
+            return canonical_text(payload)
         members.append(f"{_encode_str(key)}:{text}")
     return "{" + ",".join(members) + "}"
 

@@ -10,7 +10,9 @@ import attrs
 from just_workflow.events import Actor
 
 
-@attrs.frozen
+# Not slotted, as Event: a frozen slotted class sets each field through object.__setattr__, which makes
+# building a snapshot (once per fire) take 0.7 µs instead of 0.45; reading its fields costs a little more.
+@attrs.frozen(slots=False)
 class Instance:
     """A snapshot of one running protocol instance after ``seq`` events.
 

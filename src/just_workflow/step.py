@@ -1,5 +1,8 @@
 """The pure core: ``begin`` and ``step`` turn a snapshot and a command into the next snapshot and its event.
 
+``step_with`` is ``step`` with the command given field by field, as
+:meth:`~just_workflow.engine.Engine.fire` receives it.
+
 No clock, no store, no randomness: the caller passes ``now`` (an ISO 8601
 string) and gets back new immutable values, or a typed refusal. Replay,
 property tests and concurrency control all rest on that. Events come out
@@ -11,6 +14,7 @@ hashes stay empty), for dry runs and for measuring the step alone.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from just_workflow.errors import (
     GuardFailed,
@@ -23,6 +27,10 @@ from just_workflow.events import FIRE, SIGN, START, Actor, Event, genesis_hash, 
 from just_workflow.instance import Command, Instance
 from just_workflow.table import CompiledTransition, Table
 
+# Shared by every snapshot and event that has no values or signatures: records never change their mappings
+# in place, and a new empty dict per event would be 64 bytes more to keep and one more object to allocate
+# and count towards the next garbage collection.
+_NO_VALUES: Mapping[str, Any] = {}
 _NO_SIGNATURES: Mapping[str, tuple[str, ...]] = {}
 
 
@@ -50,7 +58,7 @@ def begin(
         None,
         definition.initial,
         actor,
-        {},
+        _NO_VALUES,
         now,
         genesis_hash(instance_id, definition.protocol, definition.version),
         seal=seal,
@@ -61,7 +69,7 @@ def begin(
         definition.version,
         table.digest,
         definition.initial,
-        {},
+        _NO_VALUES,
         _NO_SIGNATURES,
         1,
         event.hash,
@@ -72,20 +80,32 @@ def begin(
 def step(
     table: Table, instance: Instance, command: Command, now: str, *, seal: bool = True
 ) -> tuple[Instance, Event]:
-    """Fire ``command`` on ``instance``: the next snapshot and its (unhashed) event, or a refusal."""
+    """Fire ``command`` on ``instance``: the next snapshot and its event, or a refusal."""
+    return step_with(table, instance, command.trigger, command.actor, command.payload, now, seal=seal)
+
+
+def step_with(
+    table: Table,
+    instance: Instance,
+    trigger: str,
+    actor: Actor,
+    payload: Mapping[str, Any],
+    now: str,
+    *,
+    seal: bool = True,
+) -> tuple[Instance, Event]:
+    """:func:`step` with the command given as its trigger, actor and payload: the engine builds no Command."""
     state = instance.state
     triggers = table.moves.get(state)
-    trigger = command.trigger
     candidates = triggers.get(trigger) if triggers is not None else None
     if candidates is None:
         raise _not_available(table, state, trigger)
-    actor = command.actor
     role = actor.role
     refusals: list[WorkflowError] = []
     for candidate in candidates:
         if role in candidate.roles:
             try:
-                return _apply(table, instance, candidate, command, now, seal)
+                return _apply(table, instance, candidate, trigger, actor, payload, now, seal)
             except (GuardFailed, InvalidPayload, NotAuthorized) as refusal:
                 refusals.append(refusal)
     if not refusals:  # no candidate authorizes the role
@@ -107,12 +127,18 @@ def _is_other_variant(refusal: WorkflowError) -> bool:
 
 
 def _apply(
-    table: Table, instance: Instance, move: CompiledTransition, command: Command, now: str, seal: bool
+    table: Table,
+    instance: Instance,
+    move: CompiledTransition,
+    trigger: str,
+    actor: Actor,
+    payload: Mapping[str, Any],
+    now: str,
+    seal: bool,
 ) -> tuple[Instance, Event]:
-    trigger = command.trigger
-    payload = command.payload
     context = instance.context
     signatures = instance.signatures
+    values: Mapping[str, Any] = _NO_VALUES
     if payload or move.required_inputs:
         values, problems = move.normalize_payload(payload)
         if problems:
@@ -122,9 +148,7 @@ def _apply(
         if values:
             context = {**context, **values}
             signatures = _NO_SIGNATURES  # a signature endorses the content it saw
-    else:
-        values = {}
-    reasons = move.guard_reasons(context, command.actor)
+    reasons = move.guard_reasons(context, actor)
     if reasons:
         raise GuardFailed(f"Cannot fire {trigger!r}: {'; '.join(reasons)}.", trigger=trigger, reasons=reasons)
     source = instance.state
@@ -132,7 +156,7 @@ def _apply(
     kind = FIRE
     if move.signers:
         kind = SIGN
-        role = command.actor.role
+        role = actor.role
         signed = signatures.get(trigger, ())
         if role in signed:
             waiting = [r for r in move.signers if r not in signed]
@@ -160,27 +184,29 @@ def _apply(
                 f"Cannot fire {trigger!r}: {'; '.join(broken)}.", trigger=trigger, reasons=broken
             )
     seq = instance.seq + 1
+    # Each field read once: a snapshot's fields are read through its instance dict, not a slot.
+    instance_id, protocol, version, digest = instance.id, instance.protocol, instance.version, instance.digest
     event = new_event(
-        instance.id,
+        instance_id,
         seq,
         kind,
-        instance.protocol,
-        instance.version,
-        instance.digest,
+        protocol,
+        version,
+        digest,
         trigger,
         source,
         target,
-        command.actor,
+        actor,
         values,
         now,
         instance.head,
         seal=seal,
     )
     after = Instance(
-        instance.id,
-        instance.protocol,
-        instance.version,
-        instance.digest,
+        instance_id,
+        protocol,
+        version,
+        digest,
         target,
         context,
         signatures,

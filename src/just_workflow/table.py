@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from just_workflow.definition import Definition, Invariant, Transition
+from just_workflow.definition import Condition, Definition, Invariant, Transition
 from just_workflow.errors import DefinitionError, Problem
 from just_workflow.guards import ConditionCheck, NamedGuard, ValueCheck, condition_check, value_check
 
@@ -28,7 +28,7 @@ class CompiledTransition:
     inputs: Mapping[str, ValueCheck]
     required_inputs: tuple[str, ...]
     requires: tuple[str, ...]
-    conditions: tuple[ConditionCheck, ...]
+    conditions: tuple[tuple[str, ConditionCheck], ...]  # (the field it reads, the check)
     named_guards: tuple[tuple[str, NamedGuard], ...]
     signers: tuple[str, ...]
 
@@ -62,15 +62,13 @@ class CompiledTransition:
         :meth:`Engine.options`); conditions and named guards that read them
         are not judged.
         """
-        # Plain loops, no comprehensions or zip unless needed: this runs on every fire.
+        # Plain loops, no comprehensions: this runs on every fire.
         reasons: list[str] = []
         for name in self.requires:
             if name not in context and name not in assumed:
                 reasons.append(f"required field '{name}' is not set")
-        if self.conditions:
-            for condition, check in zip(self.source.conditions, self.conditions, strict=True):
-                if condition.field in assumed:
-                    continue
+        for field, check in self.conditions:
+            if field not in assumed:
                 reason = check(context)
                 if reason is not None:
                     reasons.append(reason)
@@ -86,7 +84,7 @@ class CompiledInvariant:
     """An invariant, ready to evaluate on a state's context."""
 
     source: Invariant
-    conditions: tuple[ConditionCheck, ...]
+    conditions: tuple[tuple[str, ConditionCheck], ...]  # (the field it reads, the check)
 
     def violations(self, context: Mapping[str, Any], assumed: frozenset[str] = frozenset()) -> list[str]:
         """What the context breaks of this invariant (empty when it holds); ``assumed`` fields are not judged."""
@@ -95,10 +93,8 @@ class CompiledInvariant:
         for field in self.source.requires:
             if field not in context and field not in assumed:
                 reasons.append(f"invariant '{name}' would be broken: field '{field}' is not set")
-        if self.conditions:
-            for condition, check in zip(self.source.conditions, self.conditions, strict=True):
-                if condition.field in assumed:
-                    continue
+        for field, check in self.conditions:
+            if field not in assumed:
                 reason = check(context)
                 if reason is not None:
                     reasons.append(f"invariant '{name}' would be broken: {reason}")
@@ -115,6 +111,10 @@ class Table:
     finals: frozenset[str]
     invariants: Mapping[str, tuple[CompiledInvariant, ...]]
     start_roles: frozenset[str]
+
+
+def _checks(conditions: tuple[Condition, ...]) -> tuple[tuple[str, ConditionCheck], ...]:
+    return tuple((condition.field, condition_check(condition)) for condition in conditions)
 
 
 def compile_definition(definition: Definition, guards: Mapping[str, NamedGuard] | None = None) -> Table:
@@ -146,7 +146,7 @@ def compile_definition(definition: Definition, guards: Mapping[str, NamedGuard] 
             inputs={i.field: checks[i.field] for i in transition.inputs},
             required_inputs=tuple(i.field for i in transition.inputs if i.required),
             requires=transition.requires,
-            conditions=tuple(condition_check(c) for c in transition.conditions),
+            conditions=_checks(transition.conditions),
             named_guards=tuple((name, registry[name]) for name in transition.guards),
             signers=transition.signoff.all_of if transition.signoff else (),
         )
@@ -155,9 +155,7 @@ def compile_definition(definition: Definition, guards: Mapping[str, NamedGuard] 
                 moves[state].setdefault(transition.trigger, []).append(compiled)
     invariants: dict[str, list[CompiledInvariant]] = {}
     for invariant in definition.invariants:
-        compiled_invariant = CompiledInvariant(
-            invariant, tuple(condition_check(c) for c in invariant.conditions)
-        )
+        compiled_invariant = CompiledInvariant(invariant, _checks(invariant.conditions))
         for state in invariant.states:
             invariants.setdefault(state, []).append(compiled_invariant)
     return Table(

@@ -27,13 +27,13 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Literal
 
 import sqlite_utils
 
-from just_workflow.canonical import canonical_json
+from just_workflow.canonical import canonical_text
 from just_workflow.definition import Definition
 from just_workflow.document import definition_from_document, definition_to_document
 from just_workflow.errors import ConcurrencyConflict, InstanceNotFound, StoreBusy, StoreError
@@ -457,27 +457,9 @@ class _WriteTransaction:
 # -- rows and values -------------------------------------------------------------------------
 
 
-def _unencodable(value: object) -> object:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-# The C encoder behind json.dumps, built once with the settings of canonical JSON: json.JSONEncoder
-# builds a new one on every call, which would be a tenth of the store's own cost per fire.
-_make_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-_C_ENCODE: Callable[[Any, int], Sequence[str]] | None = (
-    _make_c_encoder(None, _unencodable, json.encoder.encode_basestring, None, ":", ",", True, False, False)
-    if _make_c_encoder is not None
-    else None
-)
-
-
 def encode_values(values: Mapping[str, Any]) -> str:
     """A context, signatures or payload mapping as canonical JSON text (tuples become arrays)."""
-    if not values:
-        return "{}"
-    if _C_ENCODE is None:
-        return canonical_json(values).decode("utf-8")
-    return "".join(_C_ENCODE(values, 0))
+    return canonical_text(values) if values else "{}"
 
 
 def _decode(text: str) -> dict[str, Any]:
