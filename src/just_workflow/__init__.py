@@ -21,7 +21,7 @@ from just_workflow.errors import (
 )
 from just_workflow.events import Actor, Event
 from just_workflow.instance import Instance, Option
-from just_workflow.loading import load_definition, load_definitions
+from just_workflow.loading import load_all_versions, load_definition, load_definitions
 from just_workflow.modelcheck import ModelCheckReport, ModelFinding, model_check
 from just_workflow.replay import Head, Log, ProblemKind, ReplayProblem, ReplayReport, replay
 from just_workflow.store import MemoryStore, SQLiteStore, Store
@@ -62,6 +62,7 @@ __all__ = [
     "diagram",
     "export_log",
     "import_log",
+    "load_all_versions",
     "load_definition",
     "load_definitions",
     "model_check",
