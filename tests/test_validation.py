@@ -557,8 +557,13 @@ def test_signoff_without_target() -> None:
 
 def test_by_with_signoff() -> None:
     """`by` beside a sign-off may only repeat the signers (the loader puts them there)."""
+    # The decision is optional here: a sign-off cannot require an input (see signoff-with-input).
+    decided = with_transition(1, inputs=(d.Input("decision", required=False),))
     assert (
-        jw.check(with_transition(1, by=("author", "editor"), signoff=d.Signoff(("editor", "author")))) == []
+        jw.check(
+            with_transition(1, decided, by=("author", "editor"), signoff=d.Signoff(("editor", "author")))
+        )
+        == []
     )
     finding = one(
         with_transition(1, by=("author",), signoff=d.Signoff(("editor", "author"))), "by-with-signoff"
@@ -683,6 +688,25 @@ def test_nondeterministic() -> None:
         "'editor', and their guards are not mutually exclusive; give both a condition on the same field "
         "with disjoint values"
     )
+
+
+def test_signoff_with_a_required_input() -> None:
+    """A sign-off of several roles that requires an input can never complete: each signature clears the others."""
+    signed = with_transition(
+        0, by=("author", "editor"), signoff=d.Signoff(("author", "editor")), inputs=(d.Input("summary"),)
+    )
+    finding = one(signed, "signoff-with-input")
+    assert finding.path == "$.transitions[0].input"
+    assert finding.message.startswith(
+        "Sign-off 'submit' requires input(s) summary: every signature would change"
+    )
+    optional = with_transition(
+        0,
+        by=("author", "editor"),
+        signoff=d.Signoff(("author", "editor")),
+        inputs=(d.Input("summary", False),),
+    )
+    assert not [f for f in jw.check(optional) if f.code == "signoff-with-input"]
 
 
 def test_nondeterministic_lists_the_shared_states_and_roles() -> None:

@@ -46,6 +46,7 @@ def analysis_findings(definition: Definition, guards: Collection[str] | None = N
     """
     yield from _graph_findings(definition)
     yield from _nondeterminism_findings(definition)
+    yield from _signoff_input_findings(definition)
     yield from _unset_field_findings(definition)
     yield from _invariant_break_findings(definition)
     yield from _unused_findings(definition)
@@ -106,6 +107,21 @@ def _nondeterminism_findings(definition: Definition) -> Iterator[Finding]:
                     "give both a condition on the same field with disjoint values"
                 )
                 yield error("nondeterministic", f"$.transitions[{later}]", message)
+
+
+def _signoff_input_findings(definition: Definition) -> Iterator[Finding]:
+    """A sign-off of several roles cannot take a required input: each signature would clear the others."""
+    for index, transition in enumerate(definition.transitions):
+        signoff = transition.signoff
+        required = [item.field for item in transition.inputs if item.required]
+        if signoff is None or len(set(signoff.all_of)) < 2 or not required:
+            continue
+        message = (
+            f"Sign-off {transition.trigger!r} requires input(s) {', '.join(required)}: every signature would "
+            "change the context and so clear the signatures before it, and the sign-off could never complete; "
+            "set the field(s) in an earlier transition and list them in `requires`"
+        )
+        yield error("signoff-with-input", f"$.transitions[{index}].input", message)
 
 
 def _unset_field_findings(definition: Definition) -> Iterator[Finding]:
