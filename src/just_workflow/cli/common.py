@@ -20,7 +20,6 @@ import click
 from just_workflow.definition import LANGUAGES, Definition
 from just_workflow.engine import Engine
 from just_workflow.errors import WorkflowError
-from just_workflow.events import Actor
 from just_workflow.loading import load_all_versions
 from just_workflow.store.sqlite import SQLiteStore
 
@@ -60,11 +59,6 @@ def actor_options(function: F) -> F:
     """``--actor ID --role ROLE``: who acts."""
     function = click.option("--role", required=True, help="The role the actor acts in (e.g. sme).")(function)
     return click.option("--actor", "actor_id", required=True, help="Who acts (a user id).")(function)
-
-
-def make_actor(actor_id: str, role: str) -> Actor:
-    """The actor the options name."""
-    return Actor(actor_id, role)
 
 
 def definitions_folder_or_default(folder: Path | None) -> Path | None:

@@ -15,12 +15,12 @@ from just_workflow.cli.common import (
     definitions_option,
     json_option,
     lang_option,
-    make_actor,
     open_engine,
     reported,
 )
 from just_workflow.demo import run_demo
 from just_workflow.engine import Engine
+from just_workflow.events import Actor
 from just_workflow.instance import Instance
 from just_workflow.loading import load_definitions
 
@@ -98,9 +98,7 @@ def start_command(
     errors.
     """
     with open_engine(db, definitions_folder) as engine, reported():
-        instance = engine.start(
-            protocol, make_actor(actor_id, role), version=version, instance_id=instance_id
-        )
+        instance = engine.start(protocol, Actor(actor_id, role), version=version, instance_id=instance_id)
         _print_instance(engine, instance, as_json)
 
 
@@ -139,7 +137,7 @@ def fire_command(
         instance = engine.fire(
             instance_id,
             trigger,
-            make_actor(actor_id, role),
+            Actor(actor_id, role),
             payload,
             expected_seq=expected_seq,
             idempotency_key=idempotency_key,
@@ -170,7 +168,7 @@ def options_command(
     with open_engine(db, definitions_folder) as engine, reported():
         instance = engine.get(instance_id)
         definition = engine.definition(instance.protocol, instance.version)
-        options = engine.options(instance_id, make_actor(actor_id, role))
+        options = engine.options(instance_id, Actor(actor_id, role))
     titles = {t.trigger: t.title.get(lang) for t in definition.transitions if t.title}
     if as_json:
         rows = [
