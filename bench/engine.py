@@ -57,9 +57,9 @@ import transitions
 from just_workflow import definition as d
 from just_workflow.engine import Engine
 from just_workflow.events import Actor
+from just_workflow.formats.loading import load_definition
 from just_workflow.guards import condition_check
 from just_workflow.instance import Command
-from just_workflow.loading import load_definition
 from just_workflow.step import begin, step
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import Table, compile_definition

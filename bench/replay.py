@@ -27,11 +27,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from just_workflow import definition as d
-from just_workflow.audit import HEADER, event_line, read_log
+from just_workflow.audit.logfile import HEADER, event_line, read_log
+from just_workflow.audit.replay import replay
+from just_workflow.audit.report import Head
 from just_workflow.canonical import canonical_json
 from just_workflow.events import Actor
 from just_workflow.instance import Command
-from just_workflow.replay import Head, replay
 from just_workflow.step import begin, step
 from just_workflow.table import compile_definition
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from just_workflow import definition as d
-from just_workflow.analysis import (
+from just_workflow.checks.analysis import (
     AllBut,
     Finite,
     Interval,

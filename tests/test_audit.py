@@ -14,11 +14,12 @@ import pytest
 
 import just_workflow as jw
 from fixtures import ANNA, DORA
-from just_workflow import audit
+from just_workflow.audit import logfile as audit
+from just_workflow.audit import verify as audit_verify
+from just_workflow.audit.report import Head, ProblemKind
 from just_workflow.canonical import canonical_json
 from just_workflow.definition import Text
-from just_workflow.loading import parse_definition
-from just_workflow.replay import Head, ProblemKind
+from just_workflow.formats.loading import parse_definition
 from just_workflow.testing import TickingClock
 
 MOA_YAML = """
@@ -407,7 +408,7 @@ def test_verify_finds_an_edited_stored_event(engine: jw.Engine) -> None:
 
 def test_verify_a_store_with_given_definitions(engine: jw.Engine) -> None:
     """A bare store is checked against its own definitions, or the ones given in preference."""
-    assert audit.verify(engine.store).ok
+    assert audit_verify.verify(engine.store).ok
     changed = attrs.evolve(MOA, title=Text("MoA, revised"))
-    report = audit.verify(engine.store, ["a"], definitions=[changed])
+    report = audit_verify.verify(engine.store, ["a"], definitions=[changed])
     assert [(p.kind, p.seq) for p in report.problems] == [(ProblemKind.DIGEST_MISMATCH, 1)]

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 import just_workflow as jw
 from fixtures import ANNA, CARL, DEFINITIONS
 from just_workflow.cli import main
-from just_workflow.loading import load_definitions
+from just_workflow.formats.loading import load_definitions
 from just_workflow.testing import TickingClock
 
 

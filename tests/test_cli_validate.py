@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from fixtures import BUNDLED, DEFINITIONS, INVALID
 from just_workflow.cli import main
-from just_workflow.loading import load_definition
+from just_workflow.formats.loading import load_definition
 
 
 def run(*args: str) -> tuple[int, str]:

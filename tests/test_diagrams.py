@@ -13,8 +13,8 @@ import just_workflow as jw
 from fixtures import ANNA, DEFINITIONS, DORA, ROOT
 from just_workflow import definition as d
 from just_workflow.cli import main
-from just_workflow.diagrams import diagram, edge_label, protocols_markdown
-from just_workflow.loading import load_definition, load_definitions
+from just_workflow.diagrams.drawing import diagram, edge_label, protocols_markdown
+from just_workflow.formats.loading import load_definition, load_definitions
 from just_workflow.store.sqlite import SQLiteStore
 
 PROTOCOLS_DOC = ROOT / "docs" / "protocols.md"

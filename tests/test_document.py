@@ -27,9 +27,9 @@ from just_workflow.definition import (
     Transition,
     Value,
 )
-from just_workflow.document import definition_from_document, definition_to_document
 from just_workflow.errors import DefinitionError
-from just_workflow.loading import load_definition, parse_definition
+from just_workflow.formats.document import definition_from_document, definition_to_document
+from just_workflow.formats.loading import load_definition, parse_definition
 
 
 def minimal(**changes: Any) -> dict[str, Any]:

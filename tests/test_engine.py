@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import just_workflow as jw
 from fixtures import ANNA, CARL, DORA, moa_definition, with_transition
 from just_workflow import definition as d
-from just_workflow.engine import new_instance_id, utc_text
+from just_workflow.clock import new_instance_id, utc_text
 from just_workflow.testing import TickingClock
 
 T = d.Text
@@ -57,7 +57,7 @@ def test_start_refuses_a_role_not_in_start_by(engine: jw.Engine) -> None:
 
 def test_start_of_an_unknown_protocol_names_the_known_ones(engine: jw.Engine) -> None:
     """An unknown protocol name is refused with the list of protocols."""
-    with pytest.raises(jw.WorkflowError, match="Unknown protocol 'nope'; this engine runs: moa"):
+    with pytest.raises(jw.UnknownProtocol, match="Unknown protocol 'nope'; this engine runs: moa"):
         engine.start("nope", actor=ANNA)
 
 

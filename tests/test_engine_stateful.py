@@ -41,8 +41,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 import just_workflow as jw
 import test_differential  # the reference semantics, shared with the differential test
 from just_workflow import definition as d
+from just_workflow.checks.graph import firing_roles
 from just_workflow.events import START, genesis_hash
-from just_workflow.graph import firing_roles
 from just_workflow.instance import Command
 from just_workflow.testing import TickingClock, payloads
 

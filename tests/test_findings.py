@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from just_workflow.findings import (
+from just_workflow.checks.findings import (
     Finding,
     Severity,
     error,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from just_workflow import definition as d
-from just_workflow.graph import (
+from just_workflow.checks.graph import (
     fields_possibly_set,
     fields_surely_set,
     firing_roles,

@@ -15,16 +15,16 @@ from hypothesis import strategies as st
 
 from fixtures import BUNDLED, DEFINITIONS, INVALID, ROOT
 from just_workflow.definition import Definition
-from just_workflow.document import definition_to_document
 from just_workflow.errors import DefinitionError
-from just_workflow.loading import (
+from just_workflow.formats.document import definition_to_document
+from just_workflow.formats.loading import (
     load_all_versions,
     load_definition,
     load_definitions,
     parse_definition,
     read_document,
 )
-from just_workflow.safe_yaml import MAX_DOCUMENT_BYTES
+from just_workflow.formats.safe_yaml import MAX_DOCUMENT_BYTES
 
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((INVALID / "EXPECTED.yaml").read_text(encoding="utf-8"))
 CORPUS = sorted(path for path in INVALID.iterdir() if path.name != "EXPECTED.yaml")

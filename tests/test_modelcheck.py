@@ -15,14 +15,14 @@ from hypothesis import strategies as st
 import just_workflow as jw
 from fixtures import BUNDLED, moa_definition, with_transition
 from just_workflow import definition as d
-from just_workflow import modelcheck
+from just_workflow.checks import modelcheck
+from just_workflow.checks.modelcheck import ModelCheckReport, ModelFinding, explore, model_check
+from just_workflow.checks.trace import Trace
 from just_workflow.cli import main
-from just_workflow.document import definition_to_document
-from just_workflow.modelcheck import ModelCheckReport, ModelFinding, explore, model_check
+from just_workflow.formats.document import definition_to_document
 from just_workflow.step import begin, step
 from just_workflow.table import compile_definition
 from just_workflow.testing.strategies import definitions, walks
-from just_workflow.testing.trace import Trace
 
 
 def moa(**changes: Any) -> jw.Definition:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 import just_workflow as jw
 
@@ -22,12 +24,37 @@ def test_all_is_sorted_and_unique() -> None:
 
 def test_all_lists_exactly_the_public_names() -> None:
     """Every public attribute of the package is in `__all__` and nothing else is (submodules aside, but testing)."""
+    for name in jw.__all__:
+        getattr(jw, name)  # the lazy names too, so that each is resolved and counted below
     public = {
         name
         for name, value in vars(jw).items()
         if not name.startswith("_") and (not inspect.ismodule(value) or name == "testing")
     }
     assert set(jw.__all__) == public
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    """A name the package does not have raises AttributeError, naming it."""
+    try:
+        jw.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as error:
+        assert "NoSuchThing" in str(error)
+    else:
+        raise AssertionError("jw.NoSuchThing did not raise")
+
+
+def test_importing_the_package_loads_no_heavy_dependency() -> None:
+    """`import just_workflow` loads neither Hypothesis, transitions, sqlite-utils nor click; they load on use."""
+    probe = (
+        "import sys, just_workflow as jw\n"
+        "heavy = ('hypothesis', 'transitions', 'sqlite_utils', 'click', 'pytest')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "jw.SQLiteStore, jw.diagram, jw.testing\n"
+        "print(sorted(m for m in heavy[:3] if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "['hypothesis', 'sqlite_utils', 'transitions']"]
 
 
 def test_the_contract_names_are_public() -> None:

@@ -13,8 +13,8 @@ import pytest
 import just_workflow as jw
 from fixtures import ANNA, CARL, DORA, moa_definition
 from just_workflow import definition as d
+from just_workflow.audit.report import Head, Log, ProblemKind
 from just_workflow.events import genesis_hash, seal
-from just_workflow.replay import Head, Log, ProblemKind
 from just_workflow.testing import TickingClock
 
 T = d.Text

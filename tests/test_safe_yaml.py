@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from just_workflow.errors import DefinitionError, Problem
-from just_workflow.safe_yaml import MAX_DEPTH, MAX_DOCUMENT_BYTES, locate, read_yaml, yaml_positions
+from just_workflow.formats.safe_yaml import MAX_DEPTH, MAX_DOCUMENT_BYTES, locate, read_yaml, yaml_positions
 
 
 def refusal(text: str) -> Problem:

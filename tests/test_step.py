@@ -15,8 +15,8 @@ import just_workflow as jw
 from fixtures import ANNA, CARL, DEFINITIONS, DORA, moa_definition, with_transition
 from just_workflow import definition as d
 from just_workflow.events import SIGN, START, Actor, Event, compute_hash, genesis_hash
+from just_workflow.formats.loading import load_definitions
 from just_workflow.instance import Command, Instance
-from just_workflow.loading import load_definitions
 from just_workflow.step import apply_event, begin, step, step_with
 from just_workflow.table import Table, compile_definition
 from just_workflow.testing.strategies import definitions, walks

@@ -96,7 +96,7 @@ def test_create_then_load_returns_the_snapshot_and_its_start_event(engine: jw.En
 def test_creating_an_existing_id_is_refused_and_changes_nothing(engine: jw.Engine, store: Store) -> None:
     """A second instance under a taken id is a StoreError naming the id; the first is untouched."""
     started = engine.start("moa", ANNA, instance_id="i1")
-    with pytest.raises(jw.StoreError, match="An instance with id 'i1' already exists"):
+    with pytest.raises(jw.InstanceExists, match="An instance with id 'i1' already exists"):
         engine.start("moa", DORA, instance_id="i1")
     assert_unchanged(store, started)
 
@@ -182,7 +182,7 @@ def test_import_stores_histories_and_refuses_existing_ids(store: Store) -> None:
     assert store.load("imported") == snapshot
     assert store.events("imported") == history
     fresh = defined(source, "fresh")
-    with pytest.raises(jw.StoreError, match="instances already exist: imported"):
+    with pytest.raises(jw.InstanceExists, match="'imported'"):
         store.import_events([*history, *source.history("fresh")], [snapshot, fresh])
     with pytest.raises(jw.InstanceNotFound):
         store.load("fresh")

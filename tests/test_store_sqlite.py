@@ -15,7 +15,7 @@ import pytest
 import just_workflow as jw
 from fixtures import BUNDLED
 from just_workflow import definition as d
-from just_workflow.store import schema
+from just_workflow.store import migrations as schema
 from just_workflow.store import sqlite as sqlite_store
 
 TALLY = d.Definition(

@@ -26,9 +26,10 @@ import pytest
 
 import just_workflow as jw
 from fixtures import BUNDLED, DEFINITIONS
+from just_workflow.audit.replay import TableLookup, definitions_lookup, replay_with
+from just_workflow.audit.report import ProblemKind
 from just_workflow.definition import Field, FieldType
-from just_workflow.loading import load_all_versions
-from just_workflow.replay import ProblemKind, TableLookup, definitions_lookup, replay_with
+from just_workflow.formats.loading import load_all_versions
 from just_workflow.testing import TickingClock
 
 LONG_RUN, SHORT_RUN = 8, 3

@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 import fixtures
 import just_workflow as jw
 from just_workflow import definition as d
-from just_workflow.audit import verify
-from just_workflow.document import definition_from_document, definition_to_document
-from just_workflow.graph import firing_roles
+from just_workflow.audit.verify import verify
+from just_workflow.checks.abstraction import field_representatives
+from just_workflow.checks.graph import firing_roles
+from just_workflow.checks.validation import structural_findings
+from just_workflow.formats.document import definition_from_document, definition_to_document
+from just_workflow.formats.loading import parse_definition
 from just_workflow.guards import value_check
-from just_workflow.loading import parse_definition
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import compile_definition
 from just_workflow.testing import (
@@ -25,10 +27,10 @@ from just_workflow.testing import (
     Trace,
     TraceStep,
     broken_values,
-    checks,
     commands,
     definitions,
     field_values,
+    harness,
     payloads,
     protocol_machine,
     protocol_test,
@@ -38,8 +40,6 @@ from just_workflow.testing import (
     walks,
 )
 from just_workflow.testing.stateful import default_settings
-from just_workflow.testing.values import field_representatives
-from just_workflow.validation import structural_findings
 
 BUNDLED = [jw.load_definition(path) for path in fixtures.BUNDLED]
 
@@ -299,7 +299,7 @@ class TamperingStore(MemoryStore):
 
 def test_a_store_that_alters_the_history_fails_the_property_test(monkeypatch: pytest.MonkeyPatch) -> None:
     """The hash of every stored event is checked as it is written."""
-    monkeypatch.setattr(checks, "MemoryStore", TamperingStore)
+    monkeypatch.setattr(harness, "MemoryStore", TamperingStore)
     with pytest.raises(ProtocolViolation, match="The hash chain breaks at event 4") as failure:
         run_protocol_test(PLACEMENT)
     assert failure.value.trace is not None and len(failure.value.trace.steps) == 3

@@ -9,7 +9,7 @@ import pytest
 
 import just_workflow as jw
 from just_workflow import definition as d
-from just_workflow.validation import structural_findings
+from just_workflow.checks.validation import structural_findings
 
 
 def text(en: str) -> d.Text:

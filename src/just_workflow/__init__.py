@@ -1,9 +1,22 @@
-"""just_workflow: collaboration protocols as explicit, audited finite-state machines."""
+"""just_workflow: collaboration protocols as explicit, audited finite-state machines.
 
-from just_workflow import testing
-from just_workflow.audit import export_log, import_log, read_log
+Importing the package loads the core, the checks, the formats, the audit and
+the in-memory store. What needs a heavier dependency is imported on first
+use (PEP 562): ``SQLiteStore`` (sqlite-utils), ``diagram`` (transitions)
+and ``testing`` (Hypothesis).
+"""
+
+import importlib as _importlib
+import typing as _typing
+
+from just_workflow.audit.logfile import export_log, read_log
+from just_workflow.audit.replay import replay
+from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem, ReplayReport
+from just_workflow.audit.verify import import_log
+from just_workflow.checks.findings import Finding, Severity
+from just_workflow.checks.modelcheck import ModelCheckReport, ModelFinding, model_check
+from just_workflow.checks.validation import check
 from just_workflow.definition import Definition
-from just_workflow.diagrams import diagram
 from just_workflow.engine import Engine
 from just_workflow.errors import (
     AuditError,
@@ -11,21 +24,47 @@ from just_workflow.errors import (
     DefinitionError,
     GuardFailed,
     HookError,
+    InstanceExists,
     InstanceNotFound,
     InvalidPayload,
     NotAuthorized,
+    Refusal,
     StoreBusy,
     StoreError,
     TransitionNotAllowed,
+    UnknownProtocol,
     WorkflowError,
 )
 from just_workflow.events import Actor, Event
+from just_workflow.formats.loading import load_all_versions, load_definition, load_definitions
 from just_workflow.instance import Instance, Option
-from just_workflow.loading import load_all_versions, load_definition, load_definitions
-from just_workflow.modelcheck import ModelCheckReport, ModelFinding, model_check
-from just_workflow.replay import Head, Log, ProblemKind, ReplayProblem, ReplayReport, replay
-from just_workflow.store import MemoryStore, SQLiteStore, Store
-from just_workflow.validation import Finding, Severity, check
+from just_workflow.store.base import Store
+from just_workflow.store.memory import MemoryStore
+
+if _typing.TYPE_CHECKING:
+    from just_workflow import testing
+    from just_workflow.diagrams.drawing import diagram
+    from just_workflow.store.sqlite import SQLiteStore
+
+# The public names whose modules import a heavy dependency, and where they live.
+_LAZY = {
+    "SQLiteStore": ("just_workflow.store.sqlite", "SQLiteStore"),
+    "diagram": ("just_workflow.diagrams.drawing", "diagram"),
+    "testing": ("just_workflow.testing", None),
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Import a lazily loaded public name on first use, and keep it."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'just_workflow' has no attribute {name!r}") from None
+    module = _importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Actor",
@@ -40,6 +79,7 @@ __all__ = [
     "Head",
     "HookError",
     "Instance",
+    "InstanceExists",
     "InstanceNotFound",
     "InvalidPayload",
     "Log",
@@ -49,6 +89,7 @@ __all__ = [
     "NotAuthorized",
     "Option",
     "ProblemKind",
+    "Refusal",
     "ReplayProblem",
     "ReplayReport",
     "SQLiteStore",
@@ -57,6 +98,7 @@ __all__ = [
     "StoreBusy",
     "StoreError",
     "TransitionNotAllowed",
+    "UnknownProtocol",
     "WorkflowError",
     "check",
     "diagram",

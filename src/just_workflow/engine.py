@@ -9,17 +9,18 @@ hooks. A refused fire raises before anything is written.
 from __future__ import annotations
 
 import datetime
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from just_workflow.audit.report import ReplayReport
+from just_workflow.audit.verify import verify as verify_store
+from just_workflow.clock import new_instance_id, utc_now, utc_text
 from just_workflow.definition import Definition
-from just_workflow.errors import ConcurrencyConflict, HookError, InstanceNotFound, WorkflowError
+from just_workflow.errors import ConcurrencyConflict, HookError, InstanceNotFound, UnknownProtocol
 from just_workflow.events import Actor, Event
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Command, Instance, Option
-from just_workflow.replay import ReplayReport
 from just_workflow.step import begin, step, step_with
 from just_workflow.store.base import Store
 from just_workflow.store.memory import MemoryStore
@@ -34,50 +35,11 @@ Hook = Callable[[Instance, Event], None]
 AUTO_RETRIES = 100
 
 
-def utc_now() -> datetime.datetime:
-    """The default clock: the current time in UTC."""
-    return datetime.datetime.now(datetime.UTC)
-
-
-# The last second utc_text wrote: its first microsecond since the epoch and its text to the seconds. The
-# date and the time of day change once a second, and formatting them is most of the cost.
-_last_second: list[tuple[int, str]] = [(0, "1970-01-01T00:00:00")]
-
-
-def utc_text(time_ns: int) -> str:
-    """The instant ``time_ns`` (nanoseconds since the epoch) as the ``isoformat()`` of its UTC datetime.
-
-    The same text as ``utc_now().isoformat()`` for the same instant
-    (microseconds truncated, omitted when zero), without building a datetime:
-    the engine stamps the default clock's events with it, in under a third of the time.
-    """
-    micros = time_ns // 1000
-    start, text = _last_second[0]
-    fraction = micros - start
-    if not 0 <= fraction < 1_000_000:
-        start = micros - micros % 1_000_000
-        moment = datetime.datetime.fromtimestamp(start // 1_000_000, datetime.UTC)
-        text = moment.replace(tzinfo=None).isoformat()
-        _last_second[0] = (start, text)
-        fraction = micros - start
-    if not fraction:
-        return f"{text}+00:00"
-    return f"{text}.{str(1_000_000 + fraction)[1:]}+00:00"  # six digits, zero-padded, faster than :06d
-
-
-def new_instance_id() -> str:
-    """A fresh random instance id: a version 4 UUID in hex (``uuid.uuid4().hex``), in a third of the time."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = raw[6] & 0x0F | 0x40  # the version: 4, random
-    raw[8] = raw[8] & 0x3F | 0x80  # the variant: RFC 4122
-    return raw.hex()
-
-
 class Engine:
     """Starts and fires protocol instances, enforcing their definitions, and keeps their history.
 
     ``definitions`` is a mapping of protocol names to definitions (as
-    :func:`~just_workflow.loading.load_definitions` returns) or any iterable
+    :func:`~just_workflow.formats.loading.load_definitions` returns) or any iterable
     of definitions (several versions of a protocol may be given; ``start``
     uses the newest). ``store`` defaults to a :class:`MemoryStore`, ``clock``
     to UTC now; ``guards`` maps the names of Python guards used in the
@@ -118,8 +80,13 @@ class Engine:
         """The compiled table of a protocol version; older versions kept by the store are compiled on demand."""
         if version is None:
             if protocol not in self._newest:
-                known = ", ".join(sorted(self._newest)) or "none"
-                raise WorkflowError(f"Unknown protocol {protocol!r}; this engine runs: {known}.")
+                known = sorted(self._newest)
+                raise UnknownProtocol(
+                    f"Unknown protocol {protocol!r}; this engine runs: {', '.join(known) or 'none'}.",
+                    protocol=protocol,
+                    version=None,
+                    known=known,
+                )
             version = self._newest[protocol]
         table = self._tables.get((protocol, version))
         if table is None:
@@ -129,8 +96,20 @@ class Engine:
                     self._tables[stored.key] = self._by_digest[stored.digest] = table
                     break
             else:
-                raise WorkflowError(f"Protocol {protocol!r} version {version} is neither loaded nor stored.")
+                raise UnknownProtocol(
+                    f"Protocol {protocol!r} version {version} is neither loaded nor stored.",
+                    protocol=protocol,
+                    version=version,
+                    known=sorted(self._newest),
+                )
         return table
+
+    def find_table(self, protocol: str, version: int) -> Table | None:
+        """The compiled table of a protocol version, or None when it is neither loaded nor stored."""
+        try:
+            return self.table(protocol, version)
+        except UnknownProtocol:
+            return None
 
     # -- running -----------------------------------------------------------------------------
 
@@ -217,13 +196,11 @@ class Engine:
     def verify(self, instance_id: str | None = None) -> ReplayReport:
         """Replay an instance's stored history (default: every instance's) and check its snapshot against it.
 
-        Returns the :class:`~just_workflow.replay.ReplayReport` (``ok`` when
+        Returns the :class:`~just_workflow.audit.report.ReplayReport` (``ok`` when
         the hash chain, every step and the stored snapshot agree); see
-        :func:`just_workflow.audit.verify`.
+        :func:`just_workflow.audit.verify.verify`.
         """
-        from just_workflow.audit import verify  # the audit module builds on the engine
-
-        return verify(self, None if instance_id is None else [instance_id])
+        return verify_store(self, None if instance_id is None else [instance_id])
 
     def options(self, instance_id: str, actor: Actor) -> list[Option]:
         """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not."""

@@ -3,18 +3,23 @@
 ::
 
     WorkflowError
-    ├── DefinitionError        a definition file or object is invalid (all problems, located)
-    ├── TransitionNotAllowed   trigger unknown, or not available in the current state
-    ├── NotAuthorized          the actor's role may not fire the trigger (or sign twice)
-    ├── GuardFailed            required fields missing, a condition or a named guard false
-    ├── InvalidPayload         an input missing, of the wrong type, not a choice, unknown
-    ├── ConcurrencyConflict    the caller's expected_seq is not the instance's seq
-    ├── InstanceNotFound       no instance with that id in the store
-    ├── StoreError             the store could not do what was asked
-    │   └── StoreBusy          the database stayed locked past the busy timeout
-    ├── HookError              an app hook raised after the event was stored
-    └── AuditError             a log or a stored history fails verification
+    ├── DefinitionError            a definition file or object is invalid (all problems, located)
+    ├── UnknownProtocol            no definition of that protocol (or version) is loaded or stored
+    ├── Refusal                    the protocol refuses this fire; ``trigger`` and ``reasons`` say why
+    │   ├── TransitionNotAllowed   trigger unknown, or not available in the current state
+    │   ├── NotAuthorized          the actor's role may not fire the trigger (or sign twice)
+    │   ├── GuardFailed            required fields missing, a condition or a named guard false
+    │   └── InvalidPayload         an input missing, of the wrong type, not a choice, unknown
+    ├── ConcurrencyConflict        the caller's expected_seq is not the instance's seq
+    ├── InstanceNotFound           no instance with that id in the store
+    ├── InstanceExists             an instance with that id is already stored
+    ├── StoreError                 the store could not do what was asked
+    │   └── StoreBusy              the database stayed locked past the busy timeout
+    ├── HookError                  an app hook raised after the event was stored
+    └── AuditError                 a log or a stored history fails verification
 
+A ``Refusal`` is the protocol's answer and the same on every replay; the
+others are about the world around it (files, the store, other writers).
 A refused fire (every class above but ``HookError``) writes nothing.
 """
 
@@ -63,42 +68,52 @@ class DefinitionError(WorkflowError):
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
-class TransitionNotAllowed(WorkflowError):
+class UnknownProtocol(WorkflowError):
+    """No definition of ``protocol`` (at ``version``, when given) is loaded or stored."""
+
+    def __init__(self, message: str, *, protocol: str, version: int | None, known: Sequence[str]) -> None:
+        self.protocol = protocol
+        self.version = version
+        self.known: tuple[str, ...] = tuple(known)
+        super().__init__(message)
+
+
+class Refusal(WorkflowError):
+    """The protocol refuses a fire: ``trigger`` is what was asked, ``reasons`` each reason why not.
+
+    Catch this to show any refusal to a user; its subclasses say which rule refused.
+    """
+
+    def __init__(self, message: str, *, trigger: str, reasons: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.reasons: tuple[str, ...] = tuple(reasons)
+        super().__init__(message)
+
+
+class TransitionNotAllowed(Refusal):
     """The trigger is unknown, or not available in the instance's current state."""
 
     def __init__(self, message: str, *, trigger: str, state: str, available: Sequence[str]) -> None:
-        self.trigger = trigger
         self.state = state
         self.available: tuple[str, ...] = tuple(available)
-        super().__init__(message)
+        super().__init__(message, trigger=trigger, reasons=(message,))
 
 
-class NotAuthorized(WorkflowError):
+class NotAuthorized(Refusal):
     """The actor's role may not fire this trigger now."""
 
     def __init__(self, message: str, *, trigger: str, role: str, allowed_roles: Sequence[str]) -> None:
-        self.trigger = trigger
         self.role = role
         self.allowed_roles: tuple[str, ...] = tuple(allowed_roles)
-        super().__init__(message)
+        super().__init__(message, trigger=trigger, reasons=(message,))
 
 
-class GuardFailed(WorkflowError):
+class GuardFailed(Refusal):
     """A guard of the transition is false; ``reasons`` names each failed requirement."""
 
-    def __init__(self, message: str, *, trigger: str, reasons: Sequence[str]) -> None:
-        self.trigger = trigger
-        self.reasons: tuple[str, ...] = tuple(reasons)
-        super().__init__(message)
 
-
-class InvalidPayload(WorkflowError):
+class InvalidPayload(Refusal):
     """The payload does not fit the trigger's inputs; ``reasons`` names each bad field."""
-
-    def __init__(self, message: str, *, trigger: str, reasons: Sequence[str]) -> None:
-        self.trigger = trigger
-        self.reasons: tuple[str, ...] = tuple(reasons)
-        super().__init__(message)
 
 
 class ConcurrencyConflict(WorkflowError):
@@ -120,6 +135,17 @@ class InstanceNotFound(WorkflowError):
     def __init__(self, instance_id: str) -> None:
         self.instance_id = instance_id
         super().__init__(f"No instance with id {instance_id!r}.")
+
+
+class InstanceExists(WorkflowError):
+    """An instance with that id is already stored (a start or an import would overwrite it)."""
+
+    def __init__(self, instance_ids: Sequence[str]) -> None:
+        self.instance_ids: tuple[str, ...] = tuple(instance_ids)
+        shown = ", ".join(repr(i) for i in self.instance_ids)
+        noun = "An instance with id" if len(self.instance_ids) == 1 else "Instances with ids"
+        verb = "already exists" if len(self.instance_ids) == 1 else "already exist"
+        super().__init__(f"{noun} {shown} {verb}.")
 
 
 class StoreError(WorkflowError):

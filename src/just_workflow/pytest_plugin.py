@@ -8,7 +8,7 @@ command line (repeatable) or with the ini option ``workflow_definitions``
     workflow_definitions = ["definitions"]
 
 Each file ``F`` gives ``F::load`` (it loads), ``F::check`` (the static checks
-find no error), ``F::model_check`` (:func:`~just_workflow.modelcheck.model_check`
+find no error), ``F::model_check`` (:func:`~just_workflow.checks.modelcheck.model_check`
 finds nothing and completes) and ``F::property`` (the property test of
 :mod:`just_workflow.testing.stateful` passes). A failure shows the findings or
 the numbered counterexample trace, not a traceback.
@@ -29,14 +29,15 @@ from typing import Any
 
 import pytest
 
+from just_workflow.checks.findings import Severity
+from just_workflow.checks.modelcheck import DEFAULT_MAX_STATES, model_check
+from just_workflow.checks.validation import check
 from just_workflow.definition import Definition
 from just_workflow.errors import DefinitionError
+from just_workflow.formats.loading import SYNTAXES, load_definition
 from just_workflow.guards import NamedGuard
-from just_workflow.loading import SYNTAXES, load_definition
-from just_workflow.modelcheck import DEFAULT_MAX_STATES, model_check
-from just_workflow.testing.checks import ProtocolViolation
+from just_workflow.testing.harness import ProtocolViolation
 from just_workflow.testing.stateful import run_protocol_test
-from just_workflow.validation import Severity, check
 
 #: The test items of each definition file, in the order they run.
 ITEMS = ("load", "check", "model_check", "property")

@@ -9,7 +9,10 @@ from typing import BinaryIO
 
 import click
 
-from just_workflow.audit import export_heads, export_log, read_log, verify
+from just_workflow.audit.logfile import export_heads, export_log, read_log
+from just_workflow.audit.replay import replay
+from just_workflow.audit.report import ReplayReport
+from just_workflow.audit.verify import verify
 from just_workflow.cli.common import (
     count,
     db_option,
@@ -19,7 +22,6 @@ from just_workflow.cli.common import (
     trusted_definitions,
 )
 from just_workflow.errors import DefinitionError, WorkflowError
-from just_workflow.replay import ReplayReport, replay
 from just_workflow.store.sqlite import SQLiteStore
 
 

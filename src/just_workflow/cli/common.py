@@ -20,7 +20,7 @@ import click
 from just_workflow.definition import LANGUAGES, Definition
 from just_workflow.engine import Engine
 from just_workflow.errors import WorkflowError
-from just_workflow.loading import load_all_versions
+from just_workflow.formats.loading import load_all_versions
 from just_workflow.store.sqlite import SQLiteStore
 
 F = TypeVar("F", bound=Callable[..., Any])

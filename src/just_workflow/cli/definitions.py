@@ -12,6 +12,9 @@ from typing import Any
 import attrs
 import click
 
+from just_workflow.checks.findings import Finding, Severity
+from just_workflow.checks.modelcheck import DEFAULT_MAX_STATES, ModelCheckReport, model_check
+from just_workflow.checks.validation import check
 from just_workflow.cli.common import (
     count,
     db_option,
@@ -20,21 +23,19 @@ from just_workflow.cli.common import (
     lang_option,
 )
 from just_workflow.definition import Definition
-from just_workflow.diagrams import FORMATS, diagram, protocols_markdown
+from just_workflow.diagrams.drawing import FORMATS, diagram, protocols_markdown
 from just_workflow.errors import DefinitionError, Problem, WorkflowError
 from just_workflow.events import Event
-from just_workflow.instance import Instance
-from just_workflow.loading import (
+from just_workflow.formats.json_schema import schema_json
+from just_workflow.formats.loading import (
     SYNTAXES,
     definition_files,
     index_versions,
     load_definition,
     load_definitions,
 )
-from just_workflow.modelcheck import DEFAULT_MAX_STATES, ModelCheckReport, model_check
-from just_workflow.schema import schema_json
+from just_workflow.instance import Instance
 from just_workflow.store.sqlite import SQLiteStore
-from just_workflow.validation import Finding, Severity, check
 
 
 def _definition_files(paths: Iterable[Path]) -> Iterator[Path]:

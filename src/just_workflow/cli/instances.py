@@ -18,11 +18,11 @@ from just_workflow.cli.common import (
     open_engine,
     reported,
 )
-from just_workflow.demo import run_demo
+from just_workflow.cli.demo import run_demo
 from just_workflow.engine import Engine
 from just_workflow.events import Actor
+from just_workflow.formats.loading import load_definitions
 from just_workflow.instance import Instance
-from just_workflow.loading import load_definitions
 
 
 def _instance_json(instance: Instance) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable, Iterator
 
 from just_workflow.definition import Definition
-from just_workflow.errors import ConcurrencyConflict, InstanceNotFound, StoreError
+from just_workflow.errors import ConcurrencyConflict, InstanceExists, InstanceNotFound
 from just_workflow.events import Event
 from just_workflow.instance import Instance
 from just_workflow.store.registry import DefinitionRegistry
@@ -37,7 +37,7 @@ class MemoryStore:
         lock.acquire()
         try:
             if instance.id in self._snapshots:
-                raise StoreError(f"An instance with id {instance.id!r} already exists.")
+                raise InstanceExists([instance.id])
             self._snapshots[instance.id] = instance
             self._events[instance.id] = [event]
         finally:
@@ -95,7 +95,7 @@ class MemoryStore:
             new = {snap.id: snap for snap in snapshots}
             clash = sorted(set(new) & set(self._snapshots))
             if clash:
-                raise StoreError(f"Cannot import: instances already exist: {', '.join(clash)}.")
+                raise InstanceExists(clash)
             for instance_id, snap in new.items():
                 self._events[instance_id] = sorted(staged.get(instance_id, []), key=lambda e: e.seq)
                 self._snapshots[instance_id] = snap

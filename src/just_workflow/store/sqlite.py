@@ -18,7 +18,7 @@ Durability and concurrency rules, each for a reason:
 
 The per-fire path is plain ``sqlite3`` (prepared statements, no
 introspection); sqlite-utils creates and migrates the schema
-(:mod:`just_workflow.store.schema`) and runs the other queries.
+(:mod:`just_workflow.store.migrations`) and runs the other queries.
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ import sqlite_utils
 
 from just_workflow.canonical import canonical_text
 from just_workflow.definition import Definition
-from just_workflow.document import definition_from_document, definition_to_document
-from just_workflow.errors import ConcurrencyConflict, InstanceNotFound, StoreBusy, StoreError
+from just_workflow.errors import ConcurrencyConflict, InstanceExists, InstanceNotFound, StoreBusy, StoreError
 from just_workflow.events import Actor, Event
+from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.instance import Instance
+from just_workflow.store.migrations import is_current, migrate
 from just_workflow.store.registry import changed_definition
-from just_workflow.store.schema import is_current, migrate
 
 #: Durability levels: NORMAL survives any crash of the application; FULL also a power cut or OS crash.
 Synchronous = Literal["NORMAL", "FULL"]
@@ -248,7 +248,7 @@ class SQLiteStore:
                     _INSERT_INSTANCE, _instance_row(instance, context, signatures, event.at, event.at)
                 )
             except sqlite3.IntegrityError:
-                raise StoreError(f"An instance with id {instance.id!r} already exists.") from None
+                raise InstanceExists([instance.id]) from None
             conn.execute(_INSERT_EVENT, event_row(event))
         session.remember(instance, context, signatures)
 
@@ -339,7 +339,7 @@ class SQLiteStore:
                 i for i in new if conn.execute("SELECT 1 FROM instances WHERE id = ?", (i,)).fetchone()
             )
             if clash:
-                raise StoreError(f"Cannot import: instances already exist: {', '.join(clash)}.")
+                raise InstanceExists(clash)
             for instance_id, snapshot in new.items():
                 history = sorted(staged[instance_id], key=lambda e: e.seq)
                 first, last = (history[0].at, history[-1].at) if history else ("", "")

@@ -2,7 +2,7 @@
 
 ::
 
-    from just_workflow.loading import load_definition
+    from just_workflow.formats.loading import load_definition
     from just_workflow.testing import protocol_test
 
     TestMyProtocol = protocol_test(load_definition("definitions/my_protocol.yaml"))
@@ -13,15 +13,17 @@
 - :mod:`~just_workflow.testing.stateful`: the property test, a sweep through
   every abstract state then a ``RuleBasedStateMachine`` per definition
   (:func:`protocol_test`, :func:`protocol_machine`);
-- :mod:`~just_workflow.testing.checks`: the checks after every step, the
+- :mod:`~just_workflow.testing.harness`: the checks after every step, the
   sweep, and :class:`ProtocolViolation`;
-- :mod:`~just_workflow.testing.trace`: traces, the numbered form of every
+- :mod:`~just_workflow.checks.trace`: traces, the numbered form of every
   counterexample;
-- :mod:`~just_workflow.testing.values`: the representative values the model
+- :mod:`~just_workflow.checks.abstraction`: the representative values the model
   checker (:func:`just_workflow.model_check`) and the property test share.
 """
 
-from just_workflow.testing.checks import ProtocolViolation, TickingClock, sweep
+from just_workflow.checks.abstraction import representatives
+from just_workflow.checks.trace import Trace, TraceStep
+from just_workflow.testing.harness import ProtocolViolation, TickingClock, sweep
 from just_workflow.testing.stateful import ProtocolMachine, protocol_machine, protocol_test, run_protocol_test
 from just_workflow.testing.strategies import (
     Walk,
@@ -32,8 +34,6 @@ from just_workflow.testing.strategies import (
     payloads,
     walks,
 )
-from just_workflow.testing.trace import Trace, TraceStep
-from just_workflow.testing.values import representatives
 
 __all__ = [
     "ProtocolMachine",

@@ -2,9 +2,9 @@
 
 :func:`run_protocol_test` runs an :class:`~just_workflow.engine.Engine` on a
 :class:`~just_workflow.store.memory.MemoryStore` in two phases, with the
-checks of :mod:`just_workflow.testing.checks` after every step:
+checks of :mod:`just_workflow.testing.harness` after every step:
 
-1. the sweep (:func:`~just_workflow.testing.checks.sweep`): along the model
+1. the sweep (:func:`~just_workflow.testing.harness.sweep`): along the model
    checker's shortest path to each abstract state of the definition, fire
    every step on the engine, with the real named guards. Random commands
    alone seldom reach the end of a long protocol with a particular set of
@@ -19,10 +19,10 @@ checks of :mod:`just_workflow.testing.checks` after every step:
 
 A fire the definition declares must not be refused as unavailable or
 unauthorized, nor for an invariant. After both phases, the named guards are
-judged (:meth:`~just_workflow.testing.checks.GuardLog.check`): a state stuck
+judged (:meth:`~just_workflow.testing.harness.GuardLog.check`): a state stuck
 behind guards that never passed, or a guard that refused every one of its
 evaluations, fails the test. Every failure is a
-:class:`~just_workflow.testing.checks.ProtocolViolation` whose message ends
+:class:`~just_workflow.testing.harness.ProtocolViolation` whose message ends
 with the numbered trace of the instance.
 
 :func:`protocol_test` wraps all this in a ``unittest.TestCase`` that pytest
@@ -47,6 +47,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from just_workflow.checks.abstraction import Abstraction, fresh_name, outsider
+from just_workflow.checks.graph import firing_roles
 from just_workflow.definition import Definition, Transition
 from just_workflow.errors import (
     GuardFailed,
@@ -55,12 +57,10 @@ from just_workflow.errors import (
     TransitionNotAllowed,
     WorkflowError,
 )
-from just_workflow.graph import firing_roles
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Command, Instance
-from just_workflow.testing.checks import GuardLog, InstanceRun, broken_invariants, sweep
+from just_workflow.testing.harness import GuardLog, InstanceRun, broken_invariants, sweep
 from just_workflow.testing.strategies import payloads
-from just_workflow.testing.values import Abstraction, fresh_name, outsider
 
 #: A command the engine must refuse, the refusal it must raise, and why.
 Refusable = tuple[Command, type[WorkflowError], str]

@@ -19,6 +19,16 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
+from just_workflow.checks.abstraction import (
+    Abstraction,
+    actors,
+    conditions_on,
+    field_representatives,
+    fresh_name,
+    outsider,
+)
+from just_workflow.checks.graph import firing_roles
+from just_workflow.checks.trace import Trace, TraceStep
 from just_workflow.definition import (
     Condition,
     Definition,
@@ -35,20 +45,10 @@ from just_workflow.definition import (
 )
 from just_workflow.errors import WorkflowError
 from just_workflow.events import Actor
-from just_workflow.graph import firing_roles
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Command, Instance
 from just_workflow.step import begin, step
 from just_workflow.table import Table, compile_definition
-from just_workflow.testing.trace import Trace, TraceStep
-from just_workflow.testing.values import (
-    Abstraction,
-    actors,
-    conditions_on,
-    field_representatives,
-    fresh_name,
-    outsider,
-)
 
 __all__ = [
     "Walk",

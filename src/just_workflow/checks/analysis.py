@@ -5,7 +5,7 @@ out of final states; triggers that are nondeterministic for some role;
 guards that can never pass because a field they read is never set; moves
 that may break an invariant; unused roles and fields; missing titles and
 translations. The graph and data-flow facts come from
-:mod:`just_workflow.graph`; deciding whether two conditions exclude or
+:mod:`just_workflow.checks.graph`; deciding whether two conditions exclude or
 imply each other needs the value sets below.
 """
 
@@ -16,6 +16,15 @@ from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 
 import attrs
 
+from just_workflow.checks.findings import Finding, error, listing, plural, quoted, show, unknown, warning
+from just_workflow.checks.graph import (
+    fields_possibly_set,
+    fields_surely_set,
+    firing_roles,
+    guaranteed_fields,
+    reachable_states,
+    states_reaching,
+)
 from just_workflow.definition import (
     LANGUAGES,
     Condition,
@@ -27,15 +36,6 @@ from just_workflow.definition import (
     Text,
     Transition,
     Value,
-)
-from just_workflow.findings import Finding, error, listing, plural, quoted, show, unknown, warning
-from just_workflow.graph import (
-    fields_possibly_set,
-    fields_surely_set,
-    firing_roles,
-    guaranteed_fields,
-    reachable_states,
-    states_reaching,
 )
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from just_workflow.checks.validation import IDENTIFIER
 from just_workflow.definition import LANGUAGES, FieldType, Op
-from just_workflow.validation import IDENTIFIER
 
 _NAME = {"$ref": "#/$defs/name"}
 _TEXT = {"$ref": "#/$defs/text"}

@@ -2,7 +2,7 @@
 
 A definition is finite once its context is abstracted: which fields are set
 and, for each, which class of values it holds (one representative per class
-the conditions tell apart, see :mod:`just_workflow.testing.values`), plus the
+the conditions tell apart, see :mod:`just_workflow.checks.abstraction`), plus the
 signatures given so far. :func:`model_check` starts an instance and fires
 every command of representative values in every state it reaches, with the
 engine's own :func:`~just_workflow.step.step`, so that its semantics are the
@@ -30,15 +30,15 @@ from typing import Any
 
 import attrs
 
+from just_workflow.checks.abstraction import Abstraction
+from just_workflow.checks.findings import Finding, Severity
+from just_workflow.checks.trace import Trace, TraceStep, signature_note
 from just_workflow.definition import Definition
 from just_workflow.errors import WorkflowError
 from just_workflow.events import SIGN
-from just_workflow.findings import Finding, Severity
 from just_workflow.instance import Command, Instance
 from just_workflow.step import begin, step
 from just_workflow.table import CompiledTransition, Table, compile_definition
-from just_workflow.testing.trace import Trace, TraceStep, signature_note
-from just_workflow.testing.values import Abstraction
 
 #: How many abstract states the exploration visits at most, unless told otherwise.
 DEFAULT_MAX_STATES = 200_000

@@ -8,7 +8,7 @@ every problem it finds at once:
 1. shape: cattrs structures the document into classes that mirror the file
    format (unknown keys refused, no type coerced: ``"1"`` is not an integer,
    ``yes`` is not a boolean), and the result is mapped to the model;
-2. structure: :func:`~just_workflow.validation.structural_findings` on the
+2. structure: :func:`~just_workflow.checks.validation.structural_findings` on the
    model (names, references, conditions that do not fit their field).
 
 A document with shape problems never reaches the second stage, so no problem
@@ -40,6 +40,8 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from just_workflow.checks.findings import Severity, suggestion
+from just_workflow.checks.validation import structural_findings
 from just_workflow.definition import (
     LANGUAGES,
     Condition,
@@ -57,9 +59,7 @@ from just_workflow.definition import (
     Value,
 )
 from just_workflow.errors import DefinitionError, Problem
-from just_workflow.findings import Severity, suggestion
-from just_workflow.safe_yaml import index_path, key_path, shown
-from just_workflow.validation import structural_findings
+from just_workflow.formats.safe_yaml import index_path, key_path, shown
 
 _Entry = TypeVar("_Entry")
 _Choice = TypeVar("_Choice", bound=enum.StrEnum)

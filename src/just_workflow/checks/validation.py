@@ -4,7 +4,7 @@
 names, undeclared states, roles and fields, conditions that do not fit their
 field. The loader raises them as a DefinitionError, so a loaded definition
 has none. :func:`check` adds the analyses of a sound definition
-(:mod:`just_workflow.analysis`): unreachable and trap states,
+(:mod:`just_workflow.checks.analysis`): unreachable and trap states,
 nondeterministic triggers, guards that can never pass, invariants a
 transition may break, unused roles and fields, missing titles and
 translations.
@@ -21,9 +21,9 @@ import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
-from just_workflow.analysis import analysis_findings
+from just_workflow.checks.analysis import analysis_findings
+from just_workflow.checks.findings import Finding, Severity, error, listing, show, suggestion, unknown
 from just_workflow.definition import Condition, Definition, Field, FieldType, Invariant, Op, Transition
-from just_workflow.findings import Finding, Severity, error, listing, show, suggestion, unknown
 
 __all__ = ["IDENTIFIER", "Finding", "Severity", "check", "structural_findings"]
 

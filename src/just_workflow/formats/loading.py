@@ -1,8 +1,8 @@
 """Loading definition files, one or a folder of them, into definitions; every problem located.
 
 The pipeline of one file: its size (at most 1 MiB) -> UTF-8 text -> plain data
-(YAML through :mod:`just_workflow.safe_yaml`, JSON, TOML, by the file's
-extension) -> :func:`~just_workflow.document.definition_from_document`. Every
+(YAML through :mod:`just_workflow.formats.safe_yaml`, JSON, TOML, by the file's
+extension) -> :func:`~just_workflow.formats.document.definition_from_document`. Every
 failure is a :class:`~just_workflow.errors.DefinitionError` whose problems name
 the file and, where the syntax gives them, the line and column of the path
 (or of its nearest ancestor in the file, for a missing key). In TOML files,
@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from just_workflow.definition import Definition
-from just_workflow.document import definition_from_document
 from just_workflow.errors import DefinitionError, Problem
-from just_workflow.safe_yaml import (
+from just_workflow.formats.document import definition_from_document
+from just_workflow.formats.safe_yaml import (
     MAX_DEPTH,
     MAX_DOCUMENT_BYTES,
     ParsedDocument,

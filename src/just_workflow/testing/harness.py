@@ -30,19 +30,19 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TypeGuard
 
-from just_workflow.audit import verify
+from just_workflow.audit.verify import verify
+from just_workflow.checks.abstraction import Abstraction
+from just_workflow.checks.graph import firing_roles
+from just_workflow.checks.trace import Trace, TraceStep, signature_note
 from just_workflow.definition import Definition
 from just_workflow.engine import Engine
 from just_workflow.errors import GuardFailed, WorkflowError
 from just_workflow.events import SIGN, Actor, Event, compute_hash
-from just_workflow.graph import firing_roles
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Command, Instance
 from just_workflow.step import apply_event, step
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import Table
-from just_workflow.testing.trace import Trace, TraceStep, signature_note
-from just_workflow.testing.values import Abstraction
 
 #: Refused attempts in a row after which a state whose moves all need named guards counts as stuck.
 STUCK_AFTER = 5
@@ -316,7 +316,7 @@ def sweep(
     is checked once. A step that the real named guards refuse ends its path
     (the model assumed they might pass). Raises :class:`ProtocolViolation`.
     """
-    from just_workflow.modelcheck import explore  # modelcheck imports this package's values and trace
+    from just_workflow.checks.modelcheck import explore  # modelcheck imports this package's values and trace
 
     exploration = explore(definition, max_states=max_states)
     run = InstanceRun(definition, guards or {}, guard_log or GuardLog(), exploration.abstraction)

@@ -6,8 +6,8 @@ definitions used (``{"type":"definition","digest":...,"document":...}``),
 the events of each instance in seq order (``{"type":"event", ...event}``),
 and each instance's head (``{"type":"head","instance":...,"seq":...,"hash":...}``).
 ``docs/audit.md`` states the format exactly, for anyone re-implementing the
-verification. Checking the events is :mod:`just_workflow.replay`'s job;
-this module turns files into :class:`~just_workflow.replay.Log` values and
+verification. Checking the events is :mod:`just_workflow.audit.replay`'s job;
+this module turns files into :class:`~just_workflow.audit.replay.Log` values and
 stores into logs.
 """
 
@@ -20,30 +20,14 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
-import attrs
-
+from just_workflow.audit.replay import Keeper
+from just_workflow.audit.report import Head, Log, MalformedLine
 from just_workflow.canonical import canonical_json
 from just_workflow.definition import Definition
-from just_workflow.document import definition_from_document, definition_to_document
-from just_workflow.engine import Engine
-from just_workflow.errors import AuditError, DefinitionError, WorkflowError
+from just_workflow.errors import AuditError, DefinitionError
 from just_workflow.events import Actor, Event
-from just_workflow.guards import NamedGuard
-from just_workflow.instance import Instance
-from just_workflow.replay import (
-    Head,
-    Log,
-    MalformedLine,
-    ProblemKind,
-    ReplayProblem,
-    ReplayReport,
-    TableLookup,
-    definitions_lookup,
-    replay,
-    replay_with,
-)
+from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.store.base import Store
-from just_workflow.table import Table
 
 #: The first line of every log.
 HEADER: Mapping[str, Any] = {"format": "just_workflow.log", "version": 1}
@@ -97,7 +81,7 @@ class _Unreadable(Exception):
 
 
 def export_log(
-    source: Engine | Store,
+    source: Store | Keeper,
     destination: Destination,
     instance_ids: Iterable[str] | None = None,
     *,
@@ -111,7 +95,7 @@ def export_log(
     definitions the instances run under, so that the log can be replayed
     without the definition files (see ``docs/audit.md`` for what that proves).
     """
-    store = source.store if isinstance(source, Engine) else source
+    store = source.store if isinstance(source, Keeper) else source
     ids = store.instance_ids() if instance_ids is None else dict.fromkeys(instance_ids)
     snapshots = [store.load(instance_id) for instance_id in ids]  # an unknown id fails before any write
     heads: dict[str, Head] = {}
@@ -392,135 +376,3 @@ def _field_problem(data: Mapping[str, Any]) -> str:
 
 
 # Importing and verifying
-
-
-def import_log(
-    target: Engine | Store,
-    source: LogSource | Log,
-    *,
-    definitions: Mapping[Any, Definition] | Iterable[Definition] | None = None,
-    guards: Mapping[str, NamedGuard] | None = None,
-) -> ReplayReport:
-    """Verify a log and store its instances as they are; the report. Nothing is stored unless it verifies.
-
-    The log is checked against ``definitions`` when given, else against the
-    engine's definitions (or those the store keeps); definitions embedded in
-    the log are never trusted for an import. Raises :class:`AuditError` with
-    the report when the log fails, and the store's error when an instance
-    already exists.
-    """
-    log = source if isinstance(source, Log) else read_log(source)
-    store = target.store if isinstance(target, Engine) else target
-    trusted = attrs.evolve(log, definitions=(), definition_lines=())
-    if definitions is not None:
-        report = replay(trusted, definitions, guards=guards)
-    elif isinstance(target, Engine):
-        report = replay_with(trusted, engine_tables(target))
-    else:
-        report = replay(trusted, store.definitions(), guards=guards)
-    if not report.ok:
-        raise AuditError(
-            f"Cannot import {log.source or 'the log'}: it fails verification.\n{report.format()}"
-        )
-    if definitions is not None:
-        given = definitions.values() if isinstance(definitions, Mapping) else definitions
-        for definition in given:
-            if definition.key in report.definitions:
-                store.register_definition(definition)
-    store.import_events(log.events, report.instances.values())
-    return report
-
-
-def engine_tables(engine: Engine) -> TableLookup:
-    """The engine's compiled tables (loaded or kept by its store) as a replay lookup."""
-
-    def lookup(protocol: str, version: int) -> Table | None:
-        try:
-            return engine.table(protocol, version)
-        except DefinitionError:
-            raise
-        except WorkflowError:
-            return None
-
-    return lookup
-
-
-def verify(
-    source: Engine | Store,
-    instance_ids: Iterable[str] | None = None,
-    *,
-    definitions: Mapping[Any, Definition] | Iterable[Definition] | None = None,
-    guards: Mapping[str, NamedGuard] | None = None,
-) -> ReplayReport:
-    """Replay the stored histories of ``instance_ids`` (default: all) and compare each stored snapshot.
-
-    The histories are checked against the engine's definitions; given
-    ``definitions`` (or for a bare store), against the definitions the store
-    keeps, ``definitions`` taking precedence for the versions they give. The report has a problem for
-    every instance whose hash chain, protocol steps or snapshot (state,
-    context, signatures, seq, head) disagree with its events; nothing is
-    written. :class:`InstanceNotFound` for an unknown id.
-    """
-    store = source.store if isinstance(source, Engine) else source
-    if isinstance(source, Engine) and definitions is None:
-        tables = engine_tables(source)
-    else:
-        trusted = {d.key: d for d in store.definitions()}
-        given = definitions.values() if isinstance(definitions, Mapping) else definitions or ()
-        trusted.update((d.key, d) for d in given)
-        tables = definitions_lookup(trusted.values(), guards)
-    ids = list(store.instance_ids()) if instance_ids is None else list(instance_ids)
-    events: list[Event] = []
-    snapshots: dict[str, Instance] = {}
-    for instance_id in ids:
-        snapshot, history = _read_instance(store, instance_id)
-        snapshots[instance_id] = snapshot
-        events += history
-    heads = {instance_id: Head.of(snapshot) for instance_id, snapshot in snapshots.items()}
-    report = replay_with(Log(events), tables, heads, heads_required=False)
-    mismatches = []
-    for instance_id, stored in snapshots.items():
-        replayed = report.instances.get(instance_id)
-        if replayed is not None and report.problem_of(instance_id) is None:
-            problem = _snapshot_problem(stored, replayed)
-            if problem is not None:
-                mismatches.append(problem)
-    return report.with_problems(mismatches)
-
-
-def _read_instance(store: Store, instance_id: str) -> tuple[Instance, list[Event]]:
-    """The snapshot and the events of an instance, read so that a concurrent fire does not pass for damage."""
-    for _attempt in range(3):
-        snapshot = store.load(instance_id)
-        events = store.events(instance_id)
-        if not events or events[-1].seq == snapshot.seq:
-            break
-    return snapshot, events
-
-
-def _snapshot_problem(stored: Instance, replayed: Instance) -> ReplayProblem | None:
-    if stored.seq < replayed.seq:
-        return ReplayProblem(
-            ProblemKind.SNAPSHOT_MISMATCH,
-            stored.id,
-            stored.seq + 1,
-            f"the stored snapshot is at seq {stored.seq}, but the history goes on to seq {replayed.seq}",
-        )
-    differing = [
-        f"{name}: stored {getattr(stored, name)!r}, replayed {getattr(replayed, name)!r}"
-        for name in ("protocol", "version", "digest", "state", "head")
-        if getattr(stored, name) != getattr(replayed, name)
-    ]
-    differing += [
-        f"{name}: stored {dict(getattr(stored, name))!r}, replayed {dict(getattr(replayed, name))!r}"
-        for name in ("context", "signatures")
-        if canonical_json(getattr(stored, name)) != canonical_json(getattr(replayed, name))
-    ]
-    if not differing:
-        return None
-    return ReplayProblem(
-        ProblemKind.SNAPSHOT_MISMATCH,
-        stored.id,
-        stored.seq,
-        f"the stored snapshot differs from the replayed one: {'; '.join(differing)}",
-    )

@@ -31,10 +31,10 @@ from transitions import State as MachineState
 from transitions.extensions.diagrams import GraphMachine
 from transitions.extensions.diagrams_mermaid import Graph as MermaidGraph
 
+from just_workflow.checks.graph import firing_roles
 from just_workflow.definition import Condition, Definition, Op, Transition, Value
 from just_workflow.errors import WorkflowError
 from just_workflow.events import START, Event
-from just_workflow.graph import firing_roles
 from just_workflow.instance import Instance
 
 #: The formats :func:`diagram` writes.

@@ -3,7 +3,7 @@
 A :class:`Finding` is one problem of a definition: a severity, a stable
 code, a message saying what is wrong, where and what would be valid, and
 the path in the file format's spelling (``$.transitions[3].to``). The checks
-live in :mod:`just_workflow.validation` and :mod:`just_workflow.analysis`.
+live in :mod:`just_workflow.checks.validation` and :mod:`just_workflow.checks.analysis`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Diagrams of protocols and instances, in Mermaid or Graphviz dot."""
