@@ -41,7 +41,6 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 import just_workflow as jw
 import test_differential  # the reference semantics, shared with the differential test
 from just_workflow import definition as d
-from just_workflow.checks.graph import firing_roles
 from just_workflow.events import START, genesis_hash
 from just_workflow.instance import Command
 from just_workflow.testing import TickingClock, payloads
@@ -392,7 +391,7 @@ class EngineAgainstModel(RuleBasedStateMachine):
         if lasting and data.draw(st.integers(0, 2), label="may end") > 0:
             declared = lasting
         transition = data.draw(st.sampled_from(declared), label="transition")
-        role = data.draw(st.sampled_from(firing_roles(transition)), label="role")
+        role = data.draw(st.sampled_from(transition.firing_roles), label="role")
         payload = data.draw(payloads(definition, transition), label="payload")
         return Command(transition.trigger, jw.Actor(f"{role}-1", role), payload)
 

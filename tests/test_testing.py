@@ -15,7 +15,6 @@ import just_workflow as jw
 from just_workflow import definition as d
 from just_workflow.audit.verify import verify
 from just_workflow.checks.abstraction import field_representatives
-from just_workflow.checks.graph import firing_roles
 from just_workflow.checks.validation import structural_findings
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.formats.loading import parse_definition
@@ -203,7 +202,7 @@ def test_commands_are_by_an_allowed_role_or_not(data: st.DataObject) -> None:
     """authorized=True draws a role that may fire the trigger; authorized=False one that may not."""
     authorized = data.draw(st.booleans())
     command = data.draw(commands(PLACEMENT, authorized=authorized, valid=True))
-    roles = {role for t in PLACEMENT.transitions if t.trigger == command.trigger for role in firing_roles(t)}
+    roles = {role for t in PLACEMENT.transitions if t.trigger == command.trigger for role in t.firing_roles}
     assert (command.actor.role in roles) is authorized
 
 

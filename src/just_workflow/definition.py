@@ -149,6 +149,11 @@ class Transition:
     title: Text | None = None
     description: Text | None = None
 
+    @property
+    def firing_roles(self) -> tuple[str, ...]:
+        """The roles that may fire this transition: its signers when it has a sign-off, else ``by``."""
+        return self.signoff.all_of if self.signoff else self.by
+
 
 @attrs.frozen
 class Invariant:

@@ -20,8 +20,8 @@ from just_workflow.definition import Definition
 from just_workflow.errors import ConcurrencyConflict, HookError, InstanceNotFound, UnknownProtocol
 from just_workflow.events import Actor, Event
 from just_workflow.guards import NamedGuard
-from just_workflow.instance import Command, Instance, Option
-from just_workflow.step import begin, step, step_with
+from just_workflow.instance import Instance, Option
+from just_workflow.step import apply_event, begin, options, step_with
 from just_workflow.store.base import Store
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import Table, compile_definition
@@ -180,16 +180,10 @@ class Engine:
         events = self.store.events(instance_id, upto_seq=seq)
         if not events or events[-1].seq != seq:
             raise InstanceNotFound(f"{instance_id}@{seq}")
-        first = events[0]
-        table = self.table(first.protocol, first.version)
+        table = self.table(events[0].protocol, events[0].version)
         snapshot: Instance | None = None
         for event in events:
-            if snapshot is None:
-                snapshot, _ = begin(table, event.instance, event.actor, event.at)
-            else:
-                snapshot, _ = step(
-                    table, snapshot, Command(event.trigger or "", event.actor, event.payload), event.at
-                )
+            snapshot, _ = apply_event(table, snapshot, event)
         assert snapshot is not None
         return snapshot
 
@@ -205,45 +199,7 @@ class Engine:
     def options(self, instance_id: str, actor: Actor) -> list[Option]:
         """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not."""
         instance = self.store.load(instance_id)
-        table = self.table(instance.protocol, instance.version)
-        options: list[Option] = []
-        for trigger, candidates in table.moves.get(instance.state, {}).items():
-            reasons: list[str] = []
-            chosen = candidates[0]
-            authorized = [c for c in candidates if actor.role in c.roles]
-            if not authorized:
-                roles = ", ".join(sorted({r for c in candidates for r in c.roles}))
-                reasons.append(f"role {actor.role!r} may not fire it; roles that may: {roles}")
-            for candidate in authorized:
-                chosen = candidate
-                reasons = self._option_reasons(table, instance, candidate, actor)
-                if not reasons:
-                    break
-            signed = instance.signatures.get(trigger, ())
-            title = chosen.source.title.get() if chosen.source.title else trigger
-            options.append(
-                Option(
-                    trigger=trigger,
-                    allowed=not reasons,
-                    reasons=tuple(reasons),
-                    title=title,
-                    inputs=tuple(i.field for i in chosen.source.inputs),
-                    pending=tuple(r for r in chosen.signers if r not in signed),
-                )
-            )
-        return options
-
-    @staticmethod
-    def _option_reasons(table: Table, instance: Instance, candidate: Any, actor: Actor) -> list[str]:
-        assumed = frozenset(candidate.inputs)
-        reasons: list[str] = candidate.guard_reasons(instance.context, actor, assumed)
-        target = candidate.source.target or instance.state
-        judged = assumed | frozenset(candidate.requires)  # a missing required field is reported once, above
-        for invariant in table.invariants.get(target, ()):
-            reasons.extend(invariant.violations(instance.context, judged))
-        if actor.role in instance.signatures.get(candidate.source.trigger, ()):
-            reasons.append(f"role {actor.role!r} has already signed")
-        return reasons
+        return options(self.table(instance.protocol, instance.version), instance, actor)
 
     # -- hooks -------------------------------------------------------------------------------
 

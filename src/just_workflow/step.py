@@ -16,15 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from just_workflow.errors import (
-    GuardFailed,
-    InvalidPayload,
-    NotAuthorized,
-    TransitionNotAllowed,
-    WorkflowError,
-)
+from just_workflow.errors import GuardFailed, InvalidPayload, NotAuthorized, Refusal, TransitionNotAllowed
 from just_workflow.events import FIRE, SIGN, START, Actor, Event, genesis_hash, new_event
-from just_workflow.instance import Command, Instance
+from just_workflow.instance import Command, Instance, Option
 from just_workflow.table import CompiledTransition, Table
 
 # Shared by every snapshot and event that has no values or signatures: records never change their mappings
@@ -97,33 +91,93 @@ def step_with(
     """:func:`step` with the command given as its trigger, actor and payload: the engine builds no Command."""
     state = instance.state
     triggers = table.moves.get(state)
-    candidates = triggers.get(trigger) if triggers is not None else None
-    if candidates is None:
+    if triggers is None or trigger not in triggers:
         raise _not_available(table, state, trigger)
     role = actor.role
-    refusals: list[WorkflowError] = []
-    for candidate in candidates:
-        if role in candidate.roles:
-            try:
-                return _apply(table, instance, candidate, trigger, actor, payload, now, seal)
-            except (GuardFailed, InvalidPayload, NotAuthorized) as refusal:
-                refusals.append(refusal)
-    if not refusals:  # no candidate authorizes the role
-        roles = sorted({r for c in candidates for r in c.roles})
+    authorized = table.authorized(state, trigger, role)
+    if not authorized:
+        roles = table.roles_for(state, trigger)
         raise NotAuthorized(
             f"Role {role!r} may not fire {trigger!r} in state {state!r}; roles that may: {', '.join(roles)}.",
             trigger=trigger,
             role=role,
             allowed_roles=roles,
         )
+    if len(authorized) == 1:  # the common case: no list of refusals to build
+        return _apply(table, instance, authorized[0], trigger, actor, payload, now, seal)
+    refusals: list[Refusal] = []
+    for candidate in authorized:
+        try:
+            return _apply(table, instance, candidate, trigger, actor, payload, now, seal)
+        except (GuardFailed, InvalidPayload, NotAuthorized) as refusal:
+            refusals.append(refusal)
     # Several candidates exist only when their conditions exclude each other: the variant whose conditions
     # hold is the one the caller meant, so its refusal is the useful one.
     raise min(refusals, key=_is_other_variant)
 
 
-def _is_other_variant(refusal: WorkflowError) -> bool:
-    reasons: tuple[str, ...] = getattr(refusal, "reasons", ())
-    return any(reason.startswith("condition ") for reason in reasons)
+def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
+    """Every trigger of the current state as ``actor`` sees it: allowed or not, and why not.
+
+    The same checks as :func:`step` in the same order, judged before the
+    payload is known: the inputs a trigger takes are assumed given, so a
+    missing required field that an input sets is not a reason.
+    """
+    state = instance.state
+    role = actor.role
+    result: list[Option] = []
+    for trigger, candidates in table.moves.get(state, {}).items():
+        chosen = candidates[0]
+        authorized = table.authorized(state, trigger, role)
+        reasons: list[str] = []
+        if not authorized:
+            roles = ", ".join(table.roles_for(state, trigger))
+            reasons.append(f"role {role!r} may not fire it; roles that may: {roles}")
+        for candidate in authorized:
+            chosen = candidate
+            reasons = _reasons_before_payload(table, instance, candidate, actor)
+            if not reasons:
+                break
+        signed = instance.signatures.get(trigger, ())
+        result.append(
+            Option(
+                trigger=trigger,
+                allowed=not reasons,
+                reasons=tuple(reasons),
+                title=chosen.source.title.get() if chosen.source.title else trigger,
+                inputs=tuple(i.field for i in chosen.source.inputs),
+                pending=tuple(r for r in chosen.signers if r not in signed),
+            )
+        )
+    return result
+
+
+def _reasons_before_payload(
+    table: Table, instance: Instance, move: CompiledTransition, actor: Actor
+) -> list[str]:
+    """Why ``move`` would be refused whatever its inputs, as :func:`_apply` would judge it."""
+    assumed = frozenset(move.inputs)
+    reasons = move.guard_reasons(instance.context, actor, assumed)
+    target = move.source.target or instance.state
+    judged = assumed | frozenset(move.requires)  # a missing required field is reported once, above
+    reasons += _broken_invariants(table, target, instance.context, judged)
+    if actor.role in instance.signatures.get(move.source.trigger, ()):
+        reasons.append(f"role {actor.role!r} has already signed")
+    return reasons
+
+
+def _broken_invariants(
+    table: Table, state: str, context: Mapping[str, Any], assumed: frozenset[str] = frozenset()
+) -> list[str]:
+    """What ``context`` breaks of the invariants of ``state``; ``assumed`` fields are not judged."""
+    broken: list[str] = []
+    for invariant in table.invariants.get(state, ()):
+        broken += invariant.violations(context, assumed)
+    return broken
+
+
+def _is_other_variant(refusal: Refusal) -> bool:
+    return any(reason.startswith("condition ") for reason in refusal.reasons)
 
 
 def _apply(
@@ -174,11 +228,8 @@ def _apply(
             signatures = {name: roles for name, roles in signatures.items() if name != trigger}
     if target != source:
         signatures = _NO_SIGNATURES
-    checks = table.invariants.get(target)
-    if checks:
-        broken: list[str] = []
-        for invariant in checks:
-            broken += invariant.violations(context)
+    if target in table.invariants:
+        broken = _broken_invariants(table, target, context)
         if broken:
             raise GuardFailed(
                 f"Cannot fire {trigger!r}: {'; '.join(broken)}.", trigger=trigger, reasons=broken

@@ -103,7 +103,12 @@ class CompiledInvariant:
 
 @attrs.frozen
 class Table:
-    """A compiled definition: moves by state and trigger, invariants by state."""
+    """A compiled definition: moves by state and trigger, invariants by state.
+
+    :meth:`authorized` is the one answer to "which transitions may this role
+    fire from this state": the engine's step, its options, the model checker
+    and the test kit all ask it.
+    """
 
     definition: Definition
     digest: str
@@ -111,6 +116,17 @@ class Table:
     finals: frozenset[str]
     invariants: Mapping[str, tuple[CompiledInvariant, ...]]
     start_roles: frozenset[str]
+    # (state, trigger, role) -> the candidates that role may fire; a key per role that may, none for others.
+    by_role: Mapping[tuple[str, str, str], tuple[CompiledTransition, ...]]
+
+    def authorized(self, state: str, trigger: str, role: str) -> tuple[CompiledTransition, ...]:
+        """The transitions of ``trigger`` from ``state`` that ``role`` may fire, in definition order."""
+        return self.by_role.get((state, trigger, role), ())
+
+    def roles_for(self, state: str, trigger: str) -> list[str]:
+        """The roles that may fire ``trigger`` from ``state``, sorted."""
+        candidates = self.moves.get(state, {}).get(trigger, ())
+        return sorted({role for candidate in candidates for role in candidate.roles})
 
 
 def _checks(conditions: tuple[Condition, ...]) -> tuple[tuple[str, ConditionCheck], ...]:
@@ -142,7 +158,7 @@ def compile_definition(definition: Definition, guards: Mapping[str, NamedGuard] 
         compiled = CompiledTransition(
             source=transition,
             index=index,
-            roles=frozenset(transition.signoff.all_of if transition.signoff else transition.by),
+            roles=frozenset(transition.firing_roles),
             inputs={i.field: checks[i.field] for i in transition.inputs},
             required_inputs=tuple(i.field for i in transition.inputs if i.required),
             requires=transition.requires,
@@ -158,10 +174,17 @@ def compile_definition(definition: Definition, guards: Mapping[str, NamedGuard] 
         compiled_invariant = CompiledInvariant(invariant, _checks(invariant.conditions))
         for state in invariant.states:
             invariants.setdefault(state, []).append(compiled_invariant)
+    by_role: dict[tuple[str, str, str], list[CompiledTransition]] = {}
+    for state, by_trigger in moves.items():
+        for trigger, candidates in by_trigger.items():
+            for candidate in candidates:
+                for role in candidate.source.firing_roles:
+                    by_role.setdefault((state, trigger, role), []).append(candidate)
     return Table(
         definition=definition,
         digest=definition.digest,
         moves={state: {t: tuple(c) for t, c in by_trigger.items()} for state, by_trigger in moves.items()},
+        by_role={key: tuple(candidates) for key, candidates in by_role.items()},
         finals=finals,
         invariants={state: tuple(items) for state, items in invariants.items()},
         start_roles=frozenset(definition.start_by or (role.name for role in definition.roles)),

@@ -154,7 +154,7 @@ class Abstraction:
         for trigger, candidates in table.moves.get(state, {}).items():
             offered = {repr(payload): payload for c in candidates for payload in self.payloads[c.index]}
             for role, actor in self.actors.items():
-                if any(role in candidate.roles for candidate in candidates):
+                if table.authorized(state, trigger, role):
                     for payload in offered.values():
                         yield Command(trigger, actor, payload)
 

@@ -20,7 +20,6 @@ from just_workflow.checks.findings import Finding, error, listing, plural, quote
 from just_workflow.checks.graph import (
     fields_possibly_set,
     fields_surely_set,
-    firing_roles,
     guaranteed_fields,
     reachable_states,
     states_reaching,
@@ -98,7 +97,7 @@ def _nondeterminism_findings(definition: Definition) -> Iterator[Finding]:
             if first.trigger != second.trigger:
                 continue
             states = [s for s in second.sources if s in first.sources and s not in finals]
-            roles = [r for r in firing_roles(second) if r in firing_roles(first)]
+            roles = [r for r in second.firing_roles if r in first.firing_roles]
             if states and roles and not guards_exclusive(definition, first, second):
                 message = (
                     f"Transitions $.transitions[{earlier}] and $.transitions[{later}] both fire "
@@ -214,7 +213,7 @@ def _invariant_breaks(
 def _unused_findings(definition: Definition) -> Iterator[Finding]:
     used = set(definition.start_by)
     for transition in definition.transitions:
-        used.update(transition.by, firing_roles(transition))
+        used.update(transition.by, transition.firing_roles)
     for role in definition.roles:
         if role.name not in used:
             message = f"Role {role.name!r} is never used: no `by`, `signoff` or `start_by` names it"

@@ -14,11 +14,6 @@ from collections.abc import Collection, Iterator
 from just_workflow.definition import Definition, Transition
 
 
-def firing_roles(transition: Transition) -> tuple[str, ...]:
-    """The roles that may fire ``transition``: its signers when it has a sign-off, else ``by``."""
-    return transition.signoff.all_of if transition.signoff else transition.by
-
-
 def fields_read(transition: Transition) -> frozenset[str]:
     """The fields the transition's guard reads: ``requires`` and the conditions' fields.
 

@@ -25,7 +25,7 @@ keeps only the violations found, which are real.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -231,13 +231,12 @@ class Exploration:
 
     def _expand(self, node: int) -> None:
         instance = self.nodes[node]
-        moves = self.table.moves.get(instance.state, {})
         for command in self.abstraction.commands(self.table, instance.state):
-            authorized = [c for c in moves[command.trigger] if command.actor.role in c.roles]
+            authorized = self.table.authorized(instance.state, command.trigger, command.actor.role)
             self._attempt(node, instance, command, authorized)
 
     def _attempt(
-        self, node: int, instance: Instance, command: Command, authorized: list[CompiledTransition]
+        self, node: int, instance: Instance, command: Command, authorized: Sequence[CompiledTransition]
     ) -> None:
         """Fire ``command`` as the engine would: the first authorized candidate that accepts it moves.
 
@@ -276,7 +275,11 @@ class Exploration:
         table = self.single.get(key)
         if table is None:
             (unchecked,) = (c for c in self.unchecked.moves[state][trigger] if c.index == candidate.index)
-            table = self.single[key] = attrs.evolve(self.unchecked, moves={state: {trigger: (unchecked,)}})
+            table = self.single[key] = attrs.evolve(
+                self.unchecked,
+                moves={state: {trigger: (unchecked,)}},
+                by_role={(state, trigger, role): (unchecked,) for role in unchecked.roles},
+            )
         return table
 
     def _breaks_invariant(

@@ -32,7 +32,6 @@ from typing import Any, NoReturn, TypeGuard
 
 from just_workflow.audit.verify import verify
 from just_workflow.checks.abstraction import Abstraction
-from just_workflow.checks.graph import firing_roles
 from just_workflow.checks.trace import Trace, TraceStep, signature_note
 from just_workflow.definition import Definition
 from just_workflow.engine import Engine
@@ -204,8 +203,8 @@ class InstanceRun:
         event = self.engine.history(before.id)[-1]
         note = ""
         if event.kind == SIGN:
-            candidates = self.table.moves[before.state][command.trigger]
-            signers = next(c.signers for c in candidates if c.signers and command.actor.role in c.roles)
+            candidates = self.table.authorized(before.state, command.trigger, command.actor.role)
+            signers = next(c.signers for c in candidates if c.signers)
             note = signature_note(signers, after.signatures.get(command.trigger))
         self.trace = self.trace.then(
             TraceStep(command.actor, command.trigger, command.payload, before.state, after.state, note=note)
@@ -242,7 +241,7 @@ class InstanceRun:
         if state in self.table.finals:
             for transition in self.definition.transitions:
                 if state in transition.sources:
-                    role = firing_roles(transition)[0]
+                    role = transition.firing_roles[0]
                     self.fire(Command(transition.trigger, self.abstraction.actors[role], {}))
                     self.fail(
                         f"The definition declares '{transition.trigger}' from {state!r}, "

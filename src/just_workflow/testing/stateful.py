@@ -48,7 +48,6 @@ from hypothesis.stateful import (
 )
 
 from just_workflow.checks.abstraction import Abstraction, fresh_name, outsider
-from just_workflow.checks.graph import firing_roles
 from just_workflow.definition import Definition, Transition
 from just_workflow.errors import (
     GuardFailed,
@@ -107,7 +106,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         declared = [
             t
             for t in self.definition.transitions
-            if t.trigger == trigger and role in firing_roles(t) and state in t.sources
+            if t.trigger == trigger and role in t.firing_roles and state in t.sources
         ]
         transition = declared[0] if len(declared) == 1 else data.draw(st.sampled_from(declared), "transition")
         strategy = self.valid_payloads.get(transition)
@@ -163,9 +162,9 @@ class ProtocolMachine(RuleBasedStateMachine):
         ]
         strangers = [
             (Command(trigger, actor, {}), NotAuthorized, f"role {actor.role!r} may not fire it")
-            for trigger, candidates in moves.items()
+            for trigger in moves
             for actor in (*cast.values(), outsider(self.definition))
-            if not any(actor.role in c.roles for c in candidates)
+            if not self.run.table.authorized(state, trigger, actor.role)
         ]
         if strangers:
             options.append(st.sampled_from(strangers))
@@ -177,7 +176,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         role = next(role for role in self.abstraction.actors if role in candidates[0].roles)
         actor = self.abstraction.actors[role]
         # Broken for every candidate: another candidate may take a payload the first one refuses.
-        several = sum(role in c.roles for c in candidates) > 1
+        several = len(self.run.table.authorized(state, trigger, role)) > 1
         extra = {fresh_name("no_such_input", list(self.definition.field_map)): "?"} if several else {}
         return payloads(self.definition, candidates[0].source, valid=False).map(
             lambda payload: (
@@ -217,8 +216,8 @@ def protocol_machine(
     }
     for trigger in definition.triggers():
         mine = [t for t in definition.transitions if t.trigger == trigger]
-        for role in dict.fromkeys(r for t in mine for r in firing_roles(t)):
-            sources = frozenset(s for t in mine if role in firing_roles(t) for s in t.sources)
+        for role in dict.fromkeys(r for t in mine for r in t.firing_roles):
+            sources = frozenset(s for t in mine if role in t.firing_roles for s in t.sources)
             namespace[f"fire_{trigger}_as_{role}"] = _declared_rule(trigger, role, sources)
     return type(f"{_camel(definition.protocol)}Machine", (ProtocolMachine,), namespace)
 

@@ -27,7 +27,6 @@ from just_workflow.checks.abstraction import (
     fresh_name,
     outsider,
 )
-from just_workflow.checks.graph import firing_roles
 from just_workflow.checks.trace import Trace, TraceStep
 from just_workflow.definition import (
     Condition,
@@ -161,7 +160,7 @@ def commands(
     fire it is another declared role or, when every role may, an undeclared one.
     """
     transition = draw(st.sampled_from(definition.transitions))
-    allowed = firing_roles(transition)
+    allowed = transition.firing_roles
     cast = actors(definition)
     if authorized if authorized is not None else draw(st.booleans()):
         actor = cast[draw(st.sampled_from(allowed))]
@@ -212,17 +211,17 @@ def walks(
         trace = Trace(starter, definition.initial)
         accepted: list[Command] = []
         for _ in range(draw(st.integers(0, max_steps))):
-            moves = table.moves.get(instance.state, {})
+            state = instance.state
             options = [
                 (t, role)
-                for t, cs in moves.items()
+                for t in table.moves.get(state, {})
                 for role in abstraction.actors
-                if any(role in c.roles for c in cs)
+                if table.authorized(state, t, role)
             ]
             if not options:
                 break
             trigger, role = draw(st.sampled_from(options))
-            candidates = [c for c in moves[trigger] if role in c.roles]
+            candidates = table.authorized(instance.state, trigger, role)
             transition = draw(st.sampled_from(candidates)).source
             drawn = Command(trigger, abstraction.actors[role], draw(payloads(definition, transition)))
             moved = _try(table, instance, drawn)

@@ -1,0 +1,38 @@
+"""The compiled table: who may fire what from where, asked in one place."""
+
+from __future__ import annotations
+
+from fixtures import ANNA, CARL, DORA, moa_definition
+from just_workflow.step import begin, options, step_with
+from just_workflow.table import compile_definition
+
+TABLE = compile_definition(moa_definition())
+
+
+def test_authorized_lists_the_candidates_a_role_may_fire() -> None:
+    """`authorized` gives the transitions of a trigger from a state that a role may fire, none to others."""
+    (define,) = TABLE.authorized("defining", "define", "department")
+    assert define.source.trigger == "define"
+    assert TABLE.authorized("defining", "define", "career_services") == ()
+    assert TABLE.authorized("draft", "define", "sme") == ()  # not a trigger of that state
+
+
+def test_a_signoff_is_fired_by_its_signers() -> None:
+    """A sign-off's signers are the roles that may fire it."""
+    assert TABLE.roles_for("defining", "sign") == ["department", "sme"]
+    assert TABLE.roles_for("defining", "decline") == ["career_services"]
+    assert TABLE.roles_for("signed", "sign") == []
+
+
+def test_options_judge_as_step_does() -> None:
+    """An option is allowed exactly when step, given the inputs, accepts the trigger; its reasons are step's."""
+    instance, _ = begin(TABLE, "i", ANNA, "2026-01-01T00:00:00+00:00")
+    instance, _ = step_with(TABLE, instance, "contact", ANNA, {}, "2026-01-01T00:00:01+00:00")
+    seen = {option.trigger: option for option in options(TABLE, instance, CARL)}
+    assert seen["decline"].allowed and not seen["define"].allowed
+    assert seen["define"].reasons == (
+        "role 'career_services' may not fire it; roles that may: department, sme",
+    )
+    signing = {option.trigger: option for option in options(TABLE, instance, DORA)}["sign"]
+    assert signing.reasons == ("required field 'fields' is not set",)
+    assert signing.pending == ("sme", "department")
