@@ -8,7 +8,7 @@ import sys
 
 import just_workflow as jw
 
-#: The names other people's code relies on (DESIGN.md, "Public API contract").
+#: The names other people's code relies on: the public API contract the docs' examples use.
 CONTRACT = {
     "load_definition", "load_definitions", "check", "Engine", "SQLiteStore", "Actor", "Instance", "Event",
     "Option", "WorkflowError", "DefinitionError", "TransitionNotAllowed", "GuardFailed", "NotAuthorized",
