@@ -13,7 +13,8 @@ import just_workflow as jw
 from fixtures import ANNA, DEFINITIONS, DORA, ROOT
 from just_workflow import definition as d
 from just_workflow.cli import main
-from just_workflow.diagrams.drawing import diagram, edge_label, protocols_markdown
+from just_workflow.diagrams import diagram, protocols_markdown
+from just_workflow.diagrams.model import edge_label
 from just_workflow.formats.loading import load_definition, load_definitions
 from just_workflow.store.sqlite import SQLiteStore
 
