@@ -43,13 +43,13 @@ from just_workflow.store.memory import MemoryStore
 
 if _typing.TYPE_CHECKING:
     from just_workflow import testing
-    from just_workflow.diagrams.drawing import diagram
+    from just_workflow.diagrams import diagram
     from just_workflow.store.sqlite import SQLiteStore
 
 # The public names whose modules import a heavy dependency, and where they live.
 _LAZY = {
     "SQLiteStore": ("just_workflow.store.sqlite", "SQLiteStore"),
-    "diagram": ("just_workflow.diagrams.drawing", "diagram"),
+    "diagram": ("just_workflow.diagrams", "diagram"),
     "testing": ("just_workflow.testing", None),
 }
 

@@ -23,7 +23,7 @@ from just_workflow.cli.common import (
     lang_option,
 )
 from just_workflow.definition import Definition
-from just_workflow.diagrams.drawing import FORMATS, diagram, protocols_markdown
+from just_workflow.diagrams import FORMATS, diagram, protocols_markdown
 from just_workflow.errors import DefinitionError, Problem, WorkflowError
 from just_workflow.events import Event
 from just_workflow.formats.json_schema import schema_json
