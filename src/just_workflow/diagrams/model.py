@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from just_workflow.checks.graph import firing_roles
 from just_workflow.definition import Condition, Definition, Op, Transition, Value
 from just_workflow.errors import WorkflowError
 from just_workflow.events import START, Event
@@ -81,7 +80,7 @@ class Picture:
 
 def edge_label(transition: Transition) -> str:
     """How an arrow names a transition: ``sign_moa [sme+department sign] requires fields_of_collaboration``."""
-    roles = firing_roles(transition)
+    roles = transition.firing_roles
     who = "+".join(roles) + " sign" if transition.signoff else "/".join(roles)
     guards = [f"requires {', '.join(transition.requires)}"] if transition.requires else []
     guards.extend(_condition_text(condition) for condition in transition.conditions)
