@@ -32,7 +32,7 @@ def moa_definition(**changes: Any) -> jw.Definition:
         protocol="moa",
         version=1,
         title=d.Text("MoA"),
-        roles=(d.Role("sme"), d.Role("department"), d.Role("career_services")),
+        roles=(d.Role("sme"), d.Role("department", open=True), d.Role("career_services", open=True)),
         states=(
             d.State("draft"),
             d.State("defining"),

@@ -26,7 +26,7 @@ MOA_YAML = """
 protocol: moa
 version: 1
 title: MoA
-roles: {sme: {}, department: {}}
+roles: {sme: {}, department: {open: true}}
 context:
   fields: {type: "list[str]", min_items: 1}
   note: {type: str}

@@ -169,7 +169,7 @@ def test_signoff_needs_every_role_once(engine: jw.Engine) -> None:
     """Each role signs once; the move happens with the last signature; a second signature is refused."""
     inst = engine.fire(defining(engine).id, "define", actor=DORA, payload={"fields": ["research"]})
     inst = engine.fire(inst.id, "sign", actor=ANNA, expected_seq=inst.seq)
-    assert inst.state == "defining" and inst.signatures == {"sign": ("sme",)}
+    assert inst.state == "defining" and inst.signatures == {"sign": {"sme": ("anna",)}}
     with pytest.raises(
         jw.NotAuthorized, match="Role 'sme' has already signed 'sign'; waiting for: department"
     ):
@@ -215,7 +215,7 @@ def test_options_show_pending_signatures(engine: jw.Engine) -> None:
     mine = {o.trigger: o for o in engine.options(inst.id, ANNA)}["sign"]
     theirs = {o.trigger: o for o in engine.options(inst.id, DORA)}["sign"]
     assert mine.pending == theirs.pending == ("department",)
-    assert not mine.allowed and mine.reasons == ("role 'sme' has already signed",)
+    assert not mine.allowed and mine.reasons == ("role 'sme' has already signed 'sign'",)
     assert theirs.allowed
 
 

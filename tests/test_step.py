@@ -169,7 +169,7 @@ def test_a_refusal_leaves_the_snapshot_as_it_was() -> None:
 def test_signoff_moves_with_the_last_signature() -> None:
     """Each signature is a sign event; the first stays and is kept, the last moves and clears them."""
     first, first_event = step(TABLE, ready(), Command("sign", ANNA), NOW)
-    assert (first.state, first.signatures, first_event.kind) == ("defining", {"sign": ("sme",)}, SIGN)
+    assert (first.state, first.signatures, first_event.kind) == ("defining", {"sign": {"sme": ("anna",)}}, SIGN)
     assert (first_event.source, first_event.target) == ("defining", "defining")
     last, last_event = step(TABLE, first, Command("sign", DORA), NOW)
     assert (last.state, dict(last.signatures), last_event.kind) == ("signed", {}, SIGN)
@@ -189,7 +189,7 @@ def test_a_change_of_context_clears_the_signatures() -> None:
     changed = fire(first, "define", DORA, fields=["robotics"])
     assert dict(changed.signatures) == {}
     again = fire(changed, "sign", ANNA)
-    assert again.signatures == {"sign": ("sme",)}
+    assert again.signatures == {"sign": {"sme": ("anna",)}}
 
 
 # -- payloads -----------------------------------------------------------------------------------
@@ -319,7 +319,7 @@ def test_a_completed_signoff_is_used_up_even_when_it_stays() -> None:
         protocol="review",
         version=1,
         title=d.Text("Review rounds"),
-        roles=(d.Role("sme"), d.Role("department")),
+        roles=(d.Role("sme"), d.Role("department", open=True)),
         states=(d.State("review"),),
         initial="review",
         transitions=(
@@ -338,4 +338,4 @@ def test_a_completed_signoff_is_used_up_even_when_it_stays() -> None:
         instance, _ = step(table, instance, Command("approve", actor), NOW)
     assert dict(instance.signatures) == {}
     instance, _ = step(table, instance, Command("approve", DORA), NOW)
-    assert instance.signatures == {"approve": ("department",)}
+    assert instance.signatures == {"approve": {"department": ("dora",)}}

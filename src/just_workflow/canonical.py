@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from types import MappingProxyType
 from typing import Any
-
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def _unencodable(value: object) -> object:
+    """A read-only mapping (a snapshot's context, a payload) as the dict it views; anything else is refused."""
+    if isinstance(value, MappingProxyType):
+        return dict(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_unencodable
+)
 
 
 # The C encoder behind json.dumps, built once with the settings above: JSONEncoder.encode builds a new

@@ -22,6 +22,11 @@ import attrs
 
 from just_workflow.canonical import canonical_json
 
+#: The triggers every protocol has, to bind, unbind and replace the parties of its closed roles. A
+#: definition never declares them; their payload is ``{"role", "party"}`` (and ``"new_party"`` to replace).
+INVITE, REMOVE_PARTY, REPLACE_PARTY = "invite", "remove_party", "replace_party"
+PARTY_TRIGGERS = (INVITE, REMOVE_PARTY, REPLACE_PARTY)
+
 #: The languages of the partnership; every title may be given in each.
 LANGUAGES: tuple[str, ...] = ("en", "sk", "es", "it", "sl")
 
@@ -75,11 +80,19 @@ class Op(enum.StrEnum):
 
 @attrs.frozen
 class Role:
-    """A party that may act in the protocol (``sme``, ``career_services``...)."""
+    """A role that may act in the protocol (``sme``, ``career_services``...), and how its parties are bound.
+
+    A closed role (the default) acts only through the actors bound to it on
+    the instance: the starter, an actor invited by one of the ``invited_by``
+    roles, or one who joined by firing a ``joins`` transition. An ``open``
+    role is an office: any actor with the role acts, none is bound.
+    """
 
     name: str
     title: Text | None = None
     description: Text | None = None
+    open: bool = False
+    invited_by: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -123,9 +136,15 @@ class Condition:
 
 @attrs.frozen
 class Signoff:
-    """Multi-party sign-off: each role signs once; the move happens with the last signature."""
+    """Multi-party sign-off: the move happens with the last signature needed.
+
+    Each role of ``all_of`` signs once, by one of its bound parties (any
+    actor of an open role); for the roles of ``every_party``, every party
+    bound to the role signs. One actor never signs for two roles.
+    """
 
     all_of: tuple[str, ...]
+    every_party: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -135,7 +154,9 @@ class Transition:
     Guards are all declarative or named: ``requires`` (fields that must be
     set), ``conditions`` (comparisons), ``guards`` (names of Python guards
     registered on the engine). They are evaluated on the context with this
-    transition's inputs applied.
+    transition's inputs applied. A transition that ``joins`` binds the actor
+    who fires it to their role; an actor of a closed role may fire it
+    unbound while the role has no party yet (a student applying to an offer).
     """
 
     trigger: str
@@ -149,6 +170,7 @@ class Transition:
     signoff: Signoff | None = None
     title: Text | None = None
     description: Text | None = None
+    joins: bool = False
 
     @property
     def firing_roles(self) -> tuple[str, ...]:

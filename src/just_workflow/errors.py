@@ -8,6 +8,7 @@
     ├── Refusal                    the protocol refuses this fire; ``trigger`` and ``reasons`` say why
     │   ├── TransitionNotAllowed   trigger unknown, or not available in the current state
     │   ├── NotAuthorized          the actor's role may not fire the trigger (or sign twice)
+    │   │   └── NotAParty          the actor has the role but is not a party to this instance
     │   ├── GuardFailed            required fields missing, a condition or a named guard false
     │   └── InvalidPayload         an input missing, of the wrong type, not a choice, unknown
     ├── ConcurrencyConflict        the caller's expected_seq is not the instance's seq
@@ -106,6 +107,17 @@ class NotAuthorized(Refusal):
         self.role = role
         self.allowed_roles: tuple[str, ...] = tuple(allowed_roles)
         super().__init__(message, trigger=trigger, reasons=(message,))
+
+
+class NotAParty(NotAuthorized):
+    """The actor has a role that may fire the trigger, but is not bound to this instance in that role."""
+
+    def __init__(
+        self, message: str, *, trigger: str, role: str, actor_id: str, parties: Sequence[str]
+    ) -> None:
+        self.actor_id = actor_id
+        self.parties: tuple[str, ...] = tuple(parties)
+        super().__init__(message, trigger=trigger, role=role, allowed_roles=(role,))
 
 
 class GuardFailed(Refusal):

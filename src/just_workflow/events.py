@@ -51,8 +51,9 @@ class _EncodedStrings(dict[str, str]):
 
 _encoded = _EncodedStrings()
 
-#: Event kinds: an instance was started; a trigger fired; a role signed a sign-off.
-START, FIRE, SIGN = "start", "fire", "sign"
+#: Event kinds: an instance was started; a trigger fired; a role signed a sign-off; a party was bound,
+#: unbound or replaced.
+START, FIRE, SIGN, PARTY = "start", "fire", "sign", "party"
 
 
 @attrs.frozen

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
 from just_workflow.events import Actor
 
+#: The empty read-only mapping every snapshot without values, signatures or parties shares.
+NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
+
+
+def read_only(entries: dict[str, Any]) -> Mapping[str, Any]:
+    """A read-only view of ``entries``, which the caller hands over and no longer writes."""
+    return MappingProxyType(entries) if entries else NO_ENTRIES
+
 
 # Not slotted, as Event: a frozen slotted class sets each field through object.__setattr__, which makes
 # building a snapshot (once per fire) take 0.7 µs instead of 0.45; reading its fields costs a little more.
 @attrs.frozen(slots=False)
 class Instance:
-    """A snapshot of one running protocol instance after ``seq`` events.
+    """A snapshot of one running protocol instance after ``seq`` events: a value, never changed in place.
 
     ``context`` holds the fields set so far (dates as ISO strings, lists as
     tuples); ``signatures`` maps a sign-off trigger to the roles that have
-    signed it in the current state; ``head`` is the hash of the last event.
+    signed it in the current state, each with the ids of its parties who
+    signed; ``head`` is the hash of the last event; ``parties`` maps each
+    role to the ids of the actors bound to it on this instance. The
+    mappings are read-only views (:func:`read_only`): writing to them raises.
     """
 
     id: str
@@ -27,9 +39,10 @@ class Instance:
     digest: str
     state: str
     context: Mapping[str, Any]
-    signatures: Mapping[str, tuple[str, ...]]
+    signatures: Mapping[str, Mapping[str, tuple[str, ...]]]
     seq: int
     head: str
+    parties: Mapping[str, tuple[str, ...]] = NO_ENTRIES
 
 
 @attrs.frozen

@@ -16,16 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from just_workflow import parties, signoffs
+from just_workflow.definition import PARTY_TRIGGERS
 from just_workflow.errors import GuardFailed, InvalidPayload, NotAuthorized, Refusal, TransitionNotAllowed
-from just_workflow.events import FIRE, SIGN, START, Actor, Event, genesis_hash, new_event
-from just_workflow.instance import Command, Instance, Option
+from just_workflow.events import FIRE, PARTY, SIGN, START, Actor, Event, genesis_hash, new_event
+from just_workflow.instance import NO_ENTRIES, Command, Instance, Option, read_only
 from just_workflow.table import CompiledTransition, Table
-
-# Shared by every snapshot and event that has no values or signatures: records never change their mappings
-# in place, and a new empty dict per event would be 64 bytes more to keep and one more object to allocate
-# and count towards the next garbage collection.
-_NO_VALUES: Mapping[str, Any] = {}
-_NO_SIGNATURES: Mapping[str, tuple[str, ...]] = {}
 
 
 def begin(
@@ -52,7 +48,7 @@ def begin(
         None,
         definition.initial,
         actor,
-        _NO_VALUES,
+        NO_ENTRIES,
         now,
         genesis_hash(instance_id, definition.protocol, definition.version),
         seal=seal,
@@ -63,10 +59,11 @@ def begin(
         definition.version,
         table.digest,
         definition.initial,
-        _NO_VALUES,
-        _NO_SIGNATURES,
+        NO_ENTRIES,
+        NO_ENTRIES,
         1,
         event.hash,
+        read_only({actor.role: (actor.id,)}),  # the starter is bound to their role
     )
     return instance, event
 
@@ -92,6 +89,8 @@ def step_with(
     state = instance.state
     triggers = table.moves.get(state)
     if triggers is None or trigger not in triggers:
+        if triggers is not None and trigger in PARTY_TRIGGERS:
+            return _change_parties(table, instance, trigger, actor, payload, now, seal)
         raise _not_available(table, state, trigger)
     role = actor.role
     authorized = table.authorized(state, trigger, role)
@@ -104,9 +103,14 @@ def step_with(
             allowed_roles=roles,
         )
     if len(authorized) == 1:  # the common case: no list of refusals to build
+        if not parties.admitted(table, instance, authorized[0], actor):
+            raise parties.not_a_party(instance, trigger, actor)
         return _apply(table, instance, authorized[0], trigger, actor, payload, now, seal)
+    admitted = [c for c in authorized if parties.admitted(table, instance, c, actor)]
+    if not admitted:
+        raise parties.not_a_party(instance, trigger, actor)
     refusals: list[Refusal] = []
-    for candidate in authorized:
+    for candidate in admitted:
         try:
             return _apply(table, instance, candidate, trigger, actor, payload, now, seal)
         except (GuardFailed, InvalidPayload, NotAuthorized) as refusal:
@@ -133,12 +137,14 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
         if not authorized:
             roles = ", ".join(table.roles_for(state, trigger))
             reasons.append(f"role {role!r} may not fire it; roles that may: {roles}")
-        for candidate in authorized:
-            chosen = candidate
-            reasons = _reasons_before_payload(table, instance, candidate, actor)
-            if not reasons:
-                break
-        signed = instance.signatures.get(trigger, ())
+        elif not any(parties.admitted(table, instance, c, actor) for c in authorized):
+            reasons.append(f"{actor.id!r} is not a party to this instance as {role!r}")
+        else:
+            for candidate in authorized:
+                chosen = candidate
+                reasons = _reasons_before_payload(table, instance, candidate, actor)
+                if not reasons:
+                    break
         result.append(
             Option(
                 trigger=trigger,
@@ -146,9 +152,15 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
                 reasons=tuple(reasons),
                 title=chosen.source.title.get() if chosen.source.title else trigger,
                 inputs=tuple(i.field for i in chosen.source.inputs),
-                pending=tuple(r for r in chosen.signers if r not in signed),
+                pending=signoffs.pending(
+                    chosen, instance.signatures.get(trigger, NO_ENTRIES), instance.parties
+                )
+                if chosen.signers
+                else (),
             )
         )
+    if state in table.moves:
+        result += parties.options(table, instance, actor)
     return result
 
 
@@ -161,8 +173,11 @@ def _reasons_before_payload(
     target = move.source.target or instance.state
     judged = assumed | frozenset(move.requires)  # a missing required field is reported once, above
     reasons += _broken_invariants(table, target, instance.context, judged)
-    if actor.role in instance.signatures.get(move.source.trigger, ()):
-        reasons.append(f"role {actor.role!r} has already signed")
+    if move.signers:
+        signed = instance.signatures.get(move.source.trigger, NO_ENTRIES)
+        reason = signoffs.refusal(move, signed, actor)
+        if reason is not None:
+            reasons.append(reason)
     return reasons
 
 
@@ -192,7 +207,7 @@ def _apply(
 ) -> tuple[Instance, Event]:
     context = instance.context
     signatures = instance.signatures
-    values: Mapping[str, Any] = _NO_VALUES
+    values: Mapping[str, Any] = NO_ENTRIES
     if payload or move.required_inputs:
         values, problems = move.normalize_payload(payload)
         if problems:
@@ -200,34 +215,23 @@ def _apply(
                 f"Invalid payload for {trigger!r}: {'; '.join(problems)}.", trigger=trigger, reasons=problems
             )
         if values:
-            context = {**context, **values}
-            signatures = _NO_SIGNATURES  # a signature endorses the content it saw
+            values = read_only(values)
+            context = read_only({**context, **values})
+            signatures = NO_ENTRIES  # a signature endorses the content it saw
     reasons = move.guard_reasons(context, actor)
     if reasons:
         raise GuardFailed(f"Cannot fire {trigger!r}: {'; '.join(reasons)}.", trigger=trigger, reasons=reasons)
     source = instance.state
     target = move.source.target or source
     kind = FIRE
+    bound = parties.joined(instance, actor) if move.joins else instance.parties
     if move.signers:
         kind = SIGN
-        role = actor.role
-        signed = signatures.get(trigger, ())
-        if role in signed:
-            waiting = [r for r in move.signers if r not in signed]
-            raise NotAuthorized(
-                f"Role {role!r} has already signed {trigger!r}; waiting for: {', '.join(waiting)}.",
-                trigger=trigger,
-                role=role,
-                allowed_roles=waiting,
-            )
-        signed = (*signed, role)
-        if len(signed) < len(move.signers):
+        signatures, complete = signoffs.sign(move, signatures, actor, bound)
+        if not complete:
             target = source
-            signatures = {**signatures, trigger: signed}
-        elif trigger in signatures:  # a completed sign-off is used up, even when it leads back to its state
-            signatures = {name: roles for name, roles in signatures.items() if name != trigger}
     if target != source:
-        signatures = _NO_SIGNATURES
+        signatures = NO_ENTRIES
     if target in table.invariants:
         broken = _broken_invariants(table, target, context)
         if broken:
@@ -263,6 +267,50 @@ def _apply(
         signatures,
         seq,
         event.hash,
+        bound,
+    )
+    return after, event
+
+
+def _change_parties(
+    table: Table,
+    instance: Instance,
+    trigger: str,
+    actor: Actor,
+    payload: Mapping[str, Any],
+    now: str,
+    seal: bool,
+) -> tuple[Instance, Event]:
+    """Bind, unbind or replace a party (see :mod:`~just_workflow.parties`): an event that stays in its state."""
+    bound, signatures, values = parties.change(table, instance, trigger, actor, payload)
+    state, seq = instance.state, instance.seq + 1
+    event = new_event(
+        instance.id,
+        seq,
+        PARTY,
+        instance.protocol,
+        instance.version,
+        instance.digest,
+        trigger,
+        state,
+        state,
+        actor,
+        read_only(values),
+        now,
+        instance.head,
+        seal=seal,
+    )
+    after = Instance(
+        instance.id,
+        instance.protocol,
+        instance.version,
+        instance.digest,
+        state,
+        instance.context,
+        signatures,
+        seq,
+        event.hash,
+        bound,
     )
     return after, event
 

@@ -31,6 +31,8 @@ class CompiledTransition:
     conditions: tuple[tuple[str, ConditionCheck], ...]  # (the field it reads, the check)
     named_guards: tuple[tuple[str, NamedGuard], ...]
     signers: tuple[str, ...]
+    every_party: frozenset[str] = frozenset()  # signer roles whose every bound party signs
+    joins: bool = False
 
     def normalize_payload(self, payload: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """The payload with values normalized, and the reasons it does not fit the inputs."""
@@ -116,6 +118,8 @@ class Table:
     finals: frozenset[str]
     invariants: Mapping[str, tuple[CompiledInvariant, ...]]
     start_roles: frozenset[str]
+    open_roles: frozenset[str]
+    inviters: Mapping[str, frozenset[str]]  # a closed role -> the roles that may bind its parties
     # (state, trigger, role) -> the candidates that role may fire; a key per role that may, none for others.
     by_role: Mapping[tuple[str, str, str], tuple[CompiledTransition, ...]]
 
@@ -165,6 +169,8 @@ def compile_definition(definition: Definition, guards: Mapping[str, NamedGuard] 
             conditions=_checks(transition.conditions),
             named_guards=tuple((name, registry[name]) for name in transition.guards),
             signers=transition.signoff.all_of if transition.signoff else (),
+            every_party=frozenset(transition.signoff.every_party if transition.signoff else ()),
+            joins=transition.joins,
         )
         for state in transition.sources:
             if state in moves:
@@ -188,4 +194,6 @@ def compile_definition(definition: Definition, guards: Mapping[str, NamedGuard] 
         finals=finals,
         invariants={state: tuple(items) for state, items in invariants.items()},
         start_roles=frozenset(definition.start_by or (role.name for role in definition.roles)),
+        open_roles=frozenset(role.name for role in definition.roles if role.open),
+        inviters={role.name: frozenset(role.invited_by) for role in definition.roles if not role.open},
     )

@@ -20,7 +20,7 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from just_workflow.definition import Condition, Definition, Field, FieldType, Input, Op, Transition
+from just_workflow.definition import INVITE, Condition, Definition, Field, FieldType, Input, Op, Transition
 from just_workflow.events import Actor
 from just_workflow.guards import condition_check, value_check
 from just_workflow.instance import Command
@@ -141,13 +141,36 @@ def _list_candidates(field: Field, conditions: Sequence[Condition]) -> Iterator[
                 yield [*subset, *filler * (least - size)]
 
 
+def strangers(definition: Definition) -> dict[str, Actor]:
+    """For each closed role, an actor with the role who is never bound: every move of theirs must be refused."""
+    taken = list(actors(definition).values())
+    return {
+        role.name: Actor(fresh_name(f"stranger_{role.name}", [a.id for a in taken]), role.name)
+        for role in definition.roles
+        if not role.open
+    }
+
+
 class Abstraction:
-    """A definition's representative values, one actor per role, and the payloads of each transition."""
+    """A definition's representative values, one actor per role, and the payloads of each transition.
+
+    Parties are abstracted to the representative actors: a closed role's
+    party is its representative, bound by an ``invite`` from a party of a
+    role that may bind it (or by joining); the ``strangers`` have the role
+    but are never bound.
+    """
 
     def __init__(self, definition: Definition) -> None:
         self.values = representatives(definition)
         self.actors = actors(definition)
+        self.strangers = strangers(definition)
         self.payloads = [payloads(transition, self.values) for transition in definition.transitions]
+        self.invitations = [
+            Command(INVITE, self.actors[inviter], {"role": role.name, "party": self.actors[role.name].id})
+            for role in definition.roles
+            if not role.open
+            for inviter in role.invited_by
+        ]
 
     def commands(self, table: Table, state: str) -> Iterator[Command]:
         """Every command of representative values for the triggers of ``state``, by each role that may fire them."""
@@ -157,6 +180,14 @@ class Abstraction:
                 if table.authorized(state, trigger, role):
                     for payload in offered.values():
                         yield Command(trigger, actor, payload)
+
+    def stranger_commands(self, table: Table, state: str) -> Iterator[Command]:
+        """A command of each trigger of ``state`` by each stranger whose role may fire it."""
+        for trigger, candidates in table.moves.get(state, {}).items():
+            payload = next(iter(self.payloads[candidates[0].index]), {})
+            for role, stranger in self.strangers.items():
+                if table.authorized(state, trigger, role):
+                    yield Command(trigger, stranger, payload)
 
 
 def payloads(transition: Transition, values: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:

@@ -139,11 +139,16 @@ def _assume_passes(_context: Mapping[str, Any], _actor: Any) -> bool:
 
 
 def abstract_key(instance: Instance) -> Hashable:
-    """What identifies an abstract state: the state, the context, and who signed what (in any order)."""
+    """What identifies an abstract state: the state, the context, who signed what and who is bound (in any order)."""
     return (
         instance.state,
         tuple(sorted(instance.context.items())),
-        tuple(sorted((trigger, tuple(sorted(roles))) for trigger, roles in instance.signatures.items())),
+        tuple(
+            sorted(
+                (trigger, tuple(sorted(signed.items()))) for trigger, signed in instance.signatures.items()
+            )
+        ),
+        tuple(sorted((role, tuple(sorted(ids))) for role, ids in instance.parties.items())),
     )
 
 
@@ -195,6 +200,8 @@ class Exploration:
         self.signed: set[tuple[int, str]] = set()
         self.refusals: dict[tuple[int, str], str] = {}
         self.violations: dict[tuple[int, int], _Violation] = {}
+        # (trigger, role) -> the first node where an actor of the role, never bound, moved the instance.
+        self.intrusions: dict[tuple[str, str], tuple[int, TraceStep]] = {}
         cast = self.abstraction.actors
         self.starter = next(actor for role, actor in cast.items() if role in self.table.start_roles)
 
@@ -234,6 +241,35 @@ class Exploration:
         for command in self.abstraction.commands(self.table, instance.state):
             authorized = self.table.authorized(instance.state, command.trigger, command.actor.role)
             self._attempt(node, instance, command, authorized)
+        if instance.state in self.table.moves:
+            for invitation in self.abstraction.invitations:
+                self._bind(node, instance, invitation)
+        for command in self.abstraction.stranger_commands(self.table, instance.state):
+            self._try_stranger(node, instance, command)
+
+    def _bind(self, node: int, instance: Instance, command: Command) -> None:
+        """Invite a representative party, as the engine would; a refused invitation is no move."""
+        try:
+            after, _ = step(self.table, instance, command, _NOW, seal=False)
+        except WorkflowError:
+            return
+        move = TraceStep(command.actor, command.trigger, command.payload, instance.state, after.state)
+        child = self._add(after, (node, move))
+        if child is not None:
+            self.moves += 1
+            self.successors[node].append(child)
+
+    def _try_stranger(self, node: int, instance: Instance, command: Command) -> None:
+        """Fire as an actor never bound to the instance: any move it makes, but joining a free role, is a finding."""
+        try:
+            after, _ = step(self.table, instance, command, _NOW, seal=False)
+        except WorkflowError:
+            return
+        role = command.actor.role
+        if role not in instance.parties and after.parties.get(role) == (command.actor.id,):
+            return  # a joining transition: the role had no party, and now the stranger is it
+        move = TraceStep(command.actor, command.trigger, command.payload, instance.state, after.state)
+        self.intrusions.setdefault((command.trigger, command.actor.role), (node, move))
 
     def _attempt(
         self, node: int, instance: Instance, command: Command, authorized: Sequence[CompiledTransition]
@@ -320,7 +356,7 @@ class Exploration:
 
     def findings(self) -> list[ModelFinding]:
         """What the exploration proved wrong; with a bounded exploration, only the violations found."""
-        found = [*self._start_findings(), *self._violation_findings()]
+        found = [*self._start_findings(), *self._violation_findings(), *self._intrusion_findings()]
         if not self.bounded:
             found.extend(self._trap_findings())
             found.extend(self._dead_findings())
@@ -345,6 +381,21 @@ class Exploration:
                         trace=self.trace(0),
                     )
                 )
+        return found
+
+    def _intrusion_findings(self) -> list[ModelFinding]:
+        found = []
+        for (trigger, role), (node, move) in self.intrusions.items():
+            found.append(
+                ModelFinding(
+                    "unbound-actor-moved",
+                    f"An actor of role {role!r} who is not a party to the instance fired {trigger!r} "
+                    f"in state {move.source!r}",
+                    f"$.roles.{role}",
+                    state=move.source,
+                    trace=self.trace(node, move),
+                )
+            )
         return found
 
     def _violation_findings(self) -> list[ModelFinding]:

@@ -14,7 +14,7 @@ state before and after; a refused attempt says why it was refused.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -27,7 +27,7 @@ def show_payload(payload: Mapping[str, Any]) -> str:
     return json.dumps(dict(payload), sort_keys=True, ensure_ascii=False)
 
 
-def signature_note(signers: Sequence[str], signed: Sequence[str] | None) -> str:
+def signature_note(signers: Sequence[str], signed: Collection[str] | None) -> str:
     """The note of a signature: the roles the sign-off still waits for, or that it completed (``signed`` None)."""
     if signed is None:
         return "signed; sign-off complete"

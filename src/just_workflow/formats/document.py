@@ -81,6 +81,8 @@ class RoleEntry:
 
     title: Text | None = None
     description: Text | None = None
+    open: bool = False
+    invited_by: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -118,6 +120,7 @@ class TransitionEntry:
     signoff: Signoff | None = None
     title: Text | None = None
     description: Text | None = None
+    joins: bool = False
 
 
 @attrs.frozen
@@ -199,7 +202,10 @@ def definition_to_document(definition: Definition) -> dict[str, Any]:
         title=definition.title,
         description=definition.description,
         source=definition.source,
-        roles={role.name: RoleEntry(role.title, role.description) for role in definition.roles},
+        roles={
+            role.name: RoleEntry(role.title, role.description, role.open, role.invited_by)
+            for role in definition.roles
+        },
         context={
             field.name: FieldEntry(field.type, field.title, field.description, field.choices, field.min_items)
             for field in definition.context
@@ -231,7 +237,7 @@ def _definition(document: DefinitionDocument, origin: str | None) -> Definition:
         description=document.description,
         source=document.source,
         roles=tuple(
-            Role(name, entry.title, entry.description)
+            Role(name, entry.title, entry.description, entry.open, entry.invited_by)
             for name, entry in _entries(document.roles, RoleEntry())
         ),
         context=tuple(
@@ -271,6 +277,7 @@ def _transition(entry: TransitionEntry) -> Transition:
         signoff=entry.signoff,
         title=entry.title,
         description=entry.description,
+        joins=entry.joins,
     )
 
 
@@ -288,6 +295,7 @@ def _transition_entry(transition: Transition) -> TransitionEntry:
         signoff=transition.signoff,
         title=transition.title,
         description=transition.description,
+        joins=transition.joins,
     )
 
 

@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TypeGuard
 
+from just_workflow import signoffs
 from just_workflow.audit.verify import verify
 from just_workflow.checks.abstraction import Abstraction
 from just_workflow.checks.trace import Trace, TraceStep, signature_note
@@ -255,16 +256,27 @@ class InstanceRun:
         moves = self.table.moves.get(self.instance.state, {})
         for trigger, signed in self.instance.signatures.items():
             for candidate in moves.get(trigger, ()):
-                if candidate.signers and all(role in signed for role in candidate.signers):
+                if candidate.signers and not signoffs.pending(candidate, signed, self.instance.parties):
                     self.fail(
                         f"The sign-off '{trigger}' has the signatures of every role it lists "
                         f"({', '.join(candidate.signers)}) but did not complete: no role can give the last one"
                     )
 
     def _check_moves(self) -> None:
-        """No representative command passes its guards only to break an invariant; some command is accepted."""
+        """No representative command passes its guards only to break an invariant; some command is accepted.
+
+        An invitation that binds a representative party counts as a move; a
+        stranger (an actor of a closed role never bound) moves nothing.
+        """
         state = self.instance.state
+        self._check_strangers()
         movable = False
+        for invitation in self.abstraction.invitations:
+            try:
+                step(self.table, self.instance, invitation, _DRY_RUN_NOW, seal=False)
+            except WorkflowError:
+                continue
+            movable = True
         for command in self.abstraction.commands(self.table, state):
             try:
                 step(self.table, self.instance, command, _DRY_RUN_NOW, seal=False)
@@ -289,6 +301,21 @@ class InstanceRun:
             )
         if self.refused_in_a_row >= STUCK_AFTER:
             self.guard_log.note_stuck(state, guarded, self.trace)
+
+    def _check_strangers(self) -> None:
+        """Every command of an actor with the role but not a party is refused, but joining a free role."""
+        for command in self.abstraction.stranger_commands(self.table, self.instance.state):
+            try:
+                after, _ = step(self.table, self.instance, command, _DRY_RUN_NOW, seal=False)
+            except WorkflowError:
+                continue
+            role = command.actor.role
+            if role in self.instance.parties or after.parties.get(role) != (command.actor.id,):
+                self.fire(command)
+                self.fail(
+                    f"{command.actor.id!r} of role {role!r}, not a party to the instance, fired "
+                    f"'{command.trigger}' in {self.instance.state!r}"
+                )
 
     def check_history(self) -> None:
         """The whole history replays to the live snapshot and its hash chain verifies (each fire checked its event)."""

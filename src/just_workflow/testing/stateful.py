@@ -52,6 +52,7 @@ from just_workflow.definition import Definition, Transition
 from just_workflow.errors import (
     GuardFailed,
     InvalidPayload,
+    NotAParty,
     NotAuthorized,
     TransitionNotAllowed,
     WorkflowError,
@@ -125,10 +126,28 @@ class ProtocolMachine(RuleBasedStateMachine):
                 f"Transition '{trigger}' passed its guards but would break invariant {broken_invariants(refusal)} "
                 "(see the last step)"
             )
+        if isinstance(refusal, NotAParty) and self.abstraction.actors[
+            role
+        ].id not in self.instance.parties.get(role, ()):
+            return  # the representative of a closed role is not bound yet: refused, as it must be
         if isinstance(refusal, NotAuthorized) and role not in signed_before:
             self.run.fail(f"Role {role!r} may fire '{trigger}' by the definition, but: {refusal}")
         if isinstance(refusal, InvalidPayload) and len(declared) == 1:
             self.run.fail(f"A valid payload for '{trigger}' was refused: {refusal}")
+
+    @precondition(
+        lambda self: bool(self.abstraction.invitations) and self.instance.state in self.run.table.moves
+    )
+    @rule(data=st.data())
+    def invite_a_party(self, data: st.DataObject) -> None:
+        """A party of a role that may bind another role's party invites its representative."""
+        invitation = data.draw(st.sampled_from(self.abstraction.invitations), label="invitation")
+        refusal = self.run.fire(invitation, meant_to_fail=True)
+        role, party = invitation.payload["role"], invitation.payload["party"]
+        if refusal is None and party not in self.instance.parties.get(role, ()):
+            self.run.fail(f"Inviting {party!r} as {role!r} was accepted, but they are not a party")
+        if isinstance(refusal, InvalidPayload) and party not in self.instance.parties.get(role, ()):
+            self.run.fail(f"Inviting {party!r} as {role!r} was refused: {refusal}")
 
     @rule(data=st.data())
     def fire_a_command_the_engine_must_refuse(self, data: st.DataObject) -> None:

@@ -1,0 +1,210 @@
+"""Parties: which actors are bound to an instance in which role, and the built-in triggers that change them.
+
+A role says what someone is; a party says which instance they belong to. A
+closed role acts only through its bound parties; an open role (an office)
+through any actor that has it. The starter is bound by ``begin``; the
+triggers ``invite``, ``remove_party`` and ``replace_party`` (every protocol
+has them, in every state that is not final) bind, unbind and replace the
+others, as events in the chain like any fire. Pure functions, as ``step``.
+
+Who may change a party of role ``R``: a party of one of ``R``'s
+``invited_by`` roles (any actor of such a role when it is open). A party
+may also remove themselves or hand their place over (``replace_party`` of
+themselves). The last party of a role that nobody may bind (the starter's,
+usually) is not removed, only replaced; an actor holds one role per
+instance; a removed or replaced party's signatures are withdrawn: whoever
+takes their place signs anew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY
+from just_workflow.errors import InvalidPayload, NotAParty, NotAuthorized
+from just_workflow.events import Actor
+from just_workflow.instance import Instance, Option, read_only
+from just_workflow.table import CompiledTransition, Table
+
+#: The payload keys of each party trigger.
+PARTY_INPUTS: Mapping[str, tuple[str, ...]] = {
+    INVITE: ("role", "party"),
+    REMOVE_PARTY: ("role", "party"),
+    REPLACE_PARTY: ("role", "party", "new_party"),
+}
+
+
+def admitted(table: Table, instance: Instance, move: CompiledTransition, actor: Actor) -> bool:
+    """Whether ``actor`` acts on ``instance`` for ``move``: an open role, a bound party, or one who joins."""
+    role = actor.role
+    if role in table.open_roles:
+        return True
+    bound = instance.parties.get(role)
+    if bound is None:
+        return move.joins
+    return actor.id in bound
+
+
+def not_a_party(instance: Instance, trigger: str, actor: Actor) -> NotAParty:
+    """The refusal of an actor whose role may fire ``trigger`` but who is not bound to the instance."""
+    bound = instance.parties.get(actor.role, ())
+    return NotAParty(
+        f"{actor.id!r} is not a party to this instance as {actor.role!r} "
+        f"(its {actor.role} parties: {', '.join(bound) or 'none yet'}); only they may fire {trigger!r}.",
+        trigger=trigger,
+        role=actor.role,
+        actor_id=actor.id,
+        parties=bound,
+    )
+
+
+def joined(instance: Instance, actor: Actor) -> Mapping[str, tuple[str, ...]]:
+    """The parties after ``actor`` fired a joining transition (unchanged when already bound)."""
+    bound = instance.parties.get(actor.role, ())
+    if actor.id in bound:
+        return instance.parties
+    return read_only({**instance.parties, actor.role: (*bound, actor.id)})
+
+
+def role_of(parties: Mapping[str, tuple[str, ...]], actor_id: str) -> str | None:
+    """The role ``actor_id`` is bound to, or None."""
+    for role, bound in parties.items():
+        if actor_id in bound:
+            return role
+    return None
+
+
+def change(
+    table: Table, instance: Instance, trigger: str, actor: Actor, payload: Mapping[str, Any]
+) -> tuple[Mapping[str, tuple[str, ...]], Mapping[str, Mapping[str, tuple[str, ...]]], dict[str, Any]]:
+    """The parties and signatures after a party trigger, and the payload to record; or a refusal."""
+    values = _payload(table, trigger, payload)
+    role, party = values["role"], values["party"]
+    _check_changer(table, instance, trigger, actor, role, party)
+    bound = instance.parties.get(role, ())
+    parties = dict(instance.parties)
+    withdrawn = party
+    if trigger == INVITE:
+        _check_free(instance, trigger, party)
+        parties[role] = (*bound, party)
+        withdrawn = ""
+    elif party not in bound:
+        raise _invalid(
+            trigger, f"{party!r} is not a party as {role!r} (its parties: {', '.join(bound) or 'none'})"
+        )
+    elif trigger == REMOVE_PARTY:
+        parties[role] = tuple(p for p in bound if p != party)
+        if not parties[role]:
+            if not table.inviters[role]:
+                raise _invalid(
+                    trigger,
+                    f"{party!r} is the last party as {role!r}, which nobody may bind again: replace them instead",
+                )
+            del parties[role]
+    else:
+        new_party = values["new_party"]
+        _check_free(instance, trigger, new_party)
+        parties[role] = tuple(new_party if p == party else p for p in bound)
+    return read_only(parties), _without_signer(instance.signatures, withdrawn), values
+
+
+def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
+    """The party triggers ``actor`` may use on ``instance``: one option each, when some role is theirs to bind."""
+    mine = sorted(role for role, inviters in table.inviters.items() if actor.role in inviters)
+    if not mine:
+        return []
+    reasons = []
+    if actor.role not in table.open_roles and actor.id not in instance.parties.get(actor.role, ()):
+        reasons.append(f"{actor.id!r} is not a party to this instance as {actor.role!r}")
+    result = []
+    for trigger in (INVITE, REMOVE_PARTY, REPLACE_PARTY):
+        why = list(reasons)
+        if trigger != INVITE and not any(instance.parties.get(role) for role in mine):
+            why.append(f"no party of {', '.join(mine)} is bound yet")
+        result.append(
+            Option(
+                trigger=trigger,
+                allowed=not why,
+                reasons=tuple(why),
+                title=f"{trigger.replace('_', ' ').capitalize()}: {', '.join(mine)}",
+                inputs=PARTY_INPUTS[trigger],
+            )
+        )
+    return result
+
+
+def _payload(table: Table, trigger: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    expected = PARTY_INPUTS[trigger]
+    problems = [
+        f"unknown input {key!r}; {trigger!r} takes: {', '.join(expected)}"
+        for key in payload
+        if key not in expected
+    ]
+    for key in expected:
+        value = payload.get(key)
+        if value is None:
+            problems.append(f"required input {key!r} is missing")
+        elif not isinstance(value, str) or not value:
+            problems.append(f"input {key!r} must be a non-empty string, got {value!r}")
+    role = payload.get("role")
+    if isinstance(role, str) and role and role not in table.inviters:
+        roles = ", ".join(sorted(table.inviters)) or "none"
+        what = (
+            "is open: any actor with it acts, none is bound"
+            if role in table.open_roles
+            else "is not a role of this protocol"
+        )
+        problems.append(f"role {role!r} {what}; roles with parties: {roles}")
+    if problems:
+        raise InvalidPayload(
+            f"Invalid payload for {trigger!r}: {'; '.join(problems)}.", trigger=trigger, reasons=problems
+        )
+    return {key: payload[key] for key in expected}
+
+
+def _check_changer(
+    table: Table, instance: Instance, trigger: str, actor: Actor, role: str, party: str
+) -> None:
+    """Refuse unless ``actor`` binds parties of ``role`` here, or removes or hands over their own place."""
+    if trigger != INVITE and actor.role == role and actor.id == party:
+        return
+    inviters = table.inviters[role]
+    if actor.role not in inviters:
+        allowed = sorted(inviters)
+        raise NotAuthorized(
+            f"Role {actor.role!r} may not {trigger.replace('_', ' ')} a party of {role!r}; "
+            f"roles that may: {', '.join(allowed) or 'none'}.",
+            trigger=trigger,
+            role=actor.role,
+            allowed_roles=allowed,
+        )
+    if actor.role not in table.open_roles and actor.id not in instance.parties.get(actor.role, ()):
+        raise not_a_party(instance, trigger, actor)
+
+
+def _check_free(instance: Instance, trigger: str, party: str) -> None:
+    held = role_of(instance.parties, party)
+    if held is not None:
+        raise _invalid(
+            trigger, f"{party!r} is already a party as {held!r}; an actor holds one role per instance"
+        )
+
+
+def _without_signer(
+    signatures: Mapping[str, Mapping[str, tuple[str, ...]]], party: str
+) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
+    """``signatures`` with every signature of ``party`` withdrawn."""
+    if not party or not any(party in ids for signed in signatures.values() for ids in signed.values()):
+        return signatures
+    kept: dict[str, Any] = {}
+    for trigger, signed in signatures.items():
+        roles = {role: tuple(i for i in ids if i != party) for role, ids in signed.items()}
+        roles = {role: ids for role, ids in roles.items() if ids}
+        if roles:
+            kept[trigger] = read_only(roles)
+    return read_only(kept)
+
+
+def _invalid(trigger: str, reason: str) -> InvalidPayload:
+    return InvalidPayload(f"Invalid payload for {trigger!r}: {reason}.", trigger=trigger, reasons=[reason])
