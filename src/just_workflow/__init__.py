@@ -13,7 +13,7 @@ from just_workflow.audit.logfile import export_log, read_log
 from just_workflow.audit.replay import replay
 from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem, ReplayReport
 from just_workflow.audit.verify import import_log
-from just_workflow.checks.findings import Finding, Severity
+from just_workflow.checks.findings import Finding, FindingCode, Severity
 from just_workflow.checks.modelcheck import ModelCheckReport, ModelFinding, model_check
 from just_workflow.checks.validation import check
 from just_workflow.definition import Definition
@@ -75,6 +75,7 @@ __all__ = [
     "Engine",
     "Event",
     "Finding",
+    "FindingCode",
     "GuardFailed",
     "Head",
     "HookError",

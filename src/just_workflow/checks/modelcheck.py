@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 
 from just_workflow.checks.abstraction import Abstraction
-from just_workflow.checks.findings import Finding, Severity
+from just_workflow.checks.findings import Finding, FindingCode, Severity
 from just_workflow.checks.trace import Trace, TraceStep, signature_note
 from just_workflow.definition import Definition
 from just_workflow.errors import WorkflowError
@@ -57,7 +57,7 @@ _NOW = "2026-01-01T00:00:00+00:00"
 class ModelFinding:
     """One fact the exploration proved wrong, where it is in the file, and the shortest run that shows it."""
 
-    code: str
+    code: FindingCode
     message: str
     path: str = "$"
     trigger: str | None = None
@@ -333,7 +333,7 @@ class Exploration:
                 name = check.source.name
                 found.append(
                     ModelFinding(
-                        "invariant-broken",
+                        FindingCode.INVARIANT_BROKEN,
                         f"Invariant '{name}' is broken at the start: an instance starts in {initial!r} "
                         f"with no field set ({'; '.join(reasons)})",
                         f"$.invariants[{self.definition.invariants.index(check.source)}]",
@@ -359,7 +359,7 @@ class Exploration:
             )
             found.append(
                 ModelFinding(
-                    "invariant-broken",
+                    FindingCode.INVARIANT_BROKEN,
                     message,
                     f"$.transitions[{violation.transition}]",
                     trigger=transition.trigger,
@@ -399,7 +399,7 @@ class Exploration:
             trace = self.trace(node)
             found.append(
                 ModelFinding(
-                    "trap-state",
+                    FindingCode.TRAP_STATE,
                     f"A run can reach {state!r} and then never reach a final state: {why}",
                     f"$.states.{state}",
                     trigger=trace.steps[-1].trigger if trace.steps else None,
@@ -428,7 +428,7 @@ class Exploration:
                     why = "its guards never pass there; the first refusal: " + self.refusals.get(key, "none")
                 found.append(
                     ModelFinding(
-                        "dead-transition",
+                        FindingCode.DEAD_TRANSITION,
                         f"Transition '{transition.trigger}' can never fire from {source!r}: {why}",
                         f"$.transitions[{index}].from[{position}]",
                         trigger=transition.trigger,
@@ -454,7 +454,7 @@ class Exploration:
         reached = {instance.state for instance in self.nodes}
         return [
             ModelFinding(
-                "unreachable-state",
+                FindingCode.UNREACHABLE_STATE,
                 f"No run reaches state {state.name!r}: no transition into it can ever fire",
                 f"$.states.{state.name}",
                 state=state.name,

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import click
 
-from just_workflow.checks.findings import Finding, Severity
+from just_workflow.checks.findings import Finding, FindingCode, Severity
 from just_workflow.checks.modelcheck import DEFAULT_MAX_STATES, ModelCheckReport, model_check
 from just_workflow.checks.validation import check
 from just_workflow.cli.common import (
@@ -83,7 +83,7 @@ def _check_file(path: Path) -> list[_Located]:
         return [
             _Located(
                 problem.file or str(path),
-                Finding(Severity.ERROR, "invalid-definition", problem.message, problem.path),
+                Finding(Severity.ERROR, FindingCode.INVALID_DEFINITION, problem.message, problem.path),
                 problem.line,
                 problem.column,
             )
@@ -172,7 +172,9 @@ def _model_check_file(path: Path, max_states: int) -> tuple[ModelCheckReport, li
             f"The model check stopped at --max-states {max_states}: states beyond were not explored, so traps, "
             "dead transitions and unreachable states are not reported; raise --max-states"
         )
-        found.append(_Located(str(path), Finding(Severity.WARNING, "model-check-incomplete", message)))
+        found.append(
+            _Located(str(path), Finding(Severity.WARNING, FindingCode.MODEL_CHECK_INCOMPLETE, message))
+        )
     return report, found
 
 
