@@ -24,7 +24,7 @@ from just_workflow.checks.findings import (
 def test_error_and_warning_build_findings() -> None:
     """The two constructors set the severity; the path comes before the message in the text form."""
     assert error(FindingCode.NO_ACTOR, "$.x", "m") == Finding(
-        Severity.ERROR, FindingCode.NO_ACTOR, "m", "$.x"
+        Severity.ERROR, FindingCode.NO_ACTOR, "m", path="$.x"
     )
     assert str(warning(FindingCode.UNUSED_ROLE, "$.roles.x", "Role 'x' is never used")) == (
         "WARNING unused-role $.roles.x: Role 'x' is never used"

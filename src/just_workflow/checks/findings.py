@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from just_workflow.errors import Located
+
 
 class Severity(enum.StrEnum):
     """How bad a finding is: an error makes the definition wrong, a warning leaves it unfinished."""
@@ -74,26 +76,44 @@ class FindingCode(enum.StrEnum):
 
 
 @attrs.frozen
-class Finding:
-    """One problem of a definition: severity, stable code, message, and where (``$.states.draft``)."""
+class Finding(Located):
+    """One problem of a definition: severity, stable code, message, and where (``path=$.states.draft``).
+
+    The checks see a definition, not its file: their findings have a path
+    only. A tool that knows the file sets ``file`` (and, for a file that
+    does not load, the ``line`` and ``column`` of its problems); the text
+    form then starts with them.
+    """
 
     severity: Severity
     code: FindingCode
     message: str
-    path: str = "$"
 
     def __str__(self) -> str:
-        return f"{self.severity.name} {self.code} {self.path}: {self.message}"
+        text = f"{self.severity.name} {self.code} {self.path}: {self.message}"
+        return text if self.file is None else f"{self.position()}: {text}"
+
+    def to_json(self) -> dict[str, object]:
+        """The finding as JSON data: where it is, then what it says."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity.value,
+            "code": self.code.value,
+            "message": self.message,
+            "path": self.path,
+        }
 
 
 def error(code: FindingCode, path: str, message: str) -> Finding:
     """An error finding."""
-    return Finding(Severity.ERROR, code, message, path)
+    return Finding(Severity.ERROR, code, message, path=path)
 
 
 def warning(code: FindingCode, path: str, message: str) -> Finding:
     """A warning finding."""
-    return Finding(Severity.WARNING, code, message, path)
+    return Finding(Severity.WARNING, code, message, path=path)
 
 
 def listing(names: Iterable[str]) -> str:

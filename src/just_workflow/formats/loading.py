@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from just_workflow.definition import Definition
 from just_workflow.errors import DefinitionError, Problem
 from just_workflow.formats.document import definition_from_document
@@ -328,7 +330,7 @@ def _located(
     located = []
     for problem in problems:
         line, column = locate(positions, problem.path) or (None, None)
-        located.append(Problem(problem.message, problem.path, file, line, column))
+        located.append(attrs.evolve(problem, file=file, line=line, column=column))
     # In file order; dict.fromkeys drops a problem that two checks would both report.
     located.sort(key=lambda p: (p.line or 0, p.column or 0))
     return list(dict.fromkeys(located))
