@@ -12,8 +12,9 @@ from typing import Any
 import attrs
 import click
 
+from just_workflow.checks import DEFAULT_MAX_STATES
 from just_workflow.checks.findings import Finding, FindingCode, Severity
-from just_workflow.checks.modelcheck import DEFAULT_MAX_STATES, ModelCheckReport, model_check
+from just_workflow.checks.modelcheck import ModelCheckReport, model_check
 from just_workflow.checks.validation import check
 from just_workflow.cli.common import (
     count,
@@ -26,9 +27,9 @@ from just_workflow.definition import Definition
 from just_workflow.diagrams.drawing import FORMATS, diagram, protocols_markdown
 from just_workflow.errors import DefinitionError, Problem, WorkflowError
 from just_workflow.events import Event
+from just_workflow.formats import SYNTAXES
 from just_workflow.formats.json_schema import schema_json
 from just_workflow.formats.loading import (
-    SYNTAXES,
     definition_files,
     index_versions,
     load_definition,

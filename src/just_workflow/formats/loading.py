@@ -28,6 +28,7 @@ import attrs
 
 from just_workflow.definition import Definition
 from just_workflow.errors import DefinitionError, Problem
+from just_workflow.formats import SYNTAXES
 from just_workflow.formats.document import definition_from_document
 from just_workflow.formats.safe_yaml import (
     MAX_DEPTH,
@@ -41,9 +42,6 @@ from just_workflow.formats.safe_yaml import (
     too_large,
     yaml_positions,
 )
-
-#: The syntax of a definition file, by its extension.
-SYNTAXES: Mapping[str, str] = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 
 _TOML_WHERE = re.compile(r" \(at line (\d+), column (\d+)\)$")
 _TOML_KEY = re.compile(r"[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'")
