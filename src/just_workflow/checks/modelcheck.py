@@ -64,10 +64,11 @@ class ModelFinding(Located):
 
     code: FindingCode
     message: str
-    trigger: str | None = None
-    state: str | None = None
-    invariant: str | None = None
-    trace: Trace | None = None
+    # Keyword-only, like the location: a path given third by position is refused, not taken for a trigger.
+    trigger: str | None = attrs.field(default=None, kw_only=True)
+    state: str | None = attrs.field(default=None, kw_only=True)
+    invariant: str | None = attrs.field(default=None, kw_only=True)
+    trace: Trace | None = attrs.field(default=None, kw_only=True)
 
     def __str__(self) -> str:
         return str(self.to_finding())
