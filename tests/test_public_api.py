@@ -44,11 +44,26 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         raise AssertionError("jw.NoSuchThing did not raise")
 
 
-def test_importing_the_package_loads_no_heavy_dependency() -> None:
-    """`import just_workflow` loads neither Hypothesis, transitions, sqlite-utils nor click; they load on use."""
+def test_importing_the_package_imports_none_of_its_modules() -> None:
+    """`import just_workflow` is nearly free: every public name is imported on first use."""
+    probe = (
+        "import sys, just_workflow\nprint(sorted(m for m in sys.modules if m.startswith('just_workflow')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["['just_workflow']"]
+
+
+def test_the_public_names_load_no_heavy_dependency_but_their_own() -> None:
+    """Every public name loads neither Hypothesis, transitions, sqlite-utils, click nor pytest, but these three.
+
+    `SQLiteStore` loads sqlite-utils, `diagram` transitions and `testing` Hypothesis, on their first use.
+    """
     probe = (
         "import sys, just_workflow as jw\n"
         "heavy = ('hypothesis', 'transitions', 'sqlite_utils', 'click', 'pytest')\n"
+        "for name in jw.__all__:\n"
+        "    if name not in ('SQLiteStore', 'diagram', 'testing'):\n"
+        "        getattr(jw, name)\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
         "jw.SQLiteStore, jw.diagram, jw.testing\n"
         "print(sorted(m for m in heavy[:3] if m in sys.modules))\n"

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from just_workflow.audit.replay import Keeper
-from just_workflow.audit.report import Head, Log, MalformedLine
+from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem
 from just_workflow.canonical import canonical_json
 from just_workflow.definition import Definition
 from just_workflow.errors import AuditError, DefinitionError
@@ -183,7 +183,7 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
     lines: list[int] = []
     heads: dict[str, Head] = {}
     embedded: dict[tuple[str, int], tuple[int, Definition]] = {}
-    malformed: list[MalformedLine] = []
+    malformed: list[ReplayProblem] = []
     actors: dict[tuple[str, str], Actor] = {}
     shared: dict[str, str] = {}
     decode = _DECODER.raw_decode
@@ -229,12 +229,12 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
         except _Unreadable as error:
             if strict:
                 raise AuditError(f"{name}: line {number}: {error}") from None
-            malformed.append(MalformedLine(number, str(error)))
+            malformed.append(_unreadable(number, str(error)))
     if number == 0:
         reason = f"the log is empty; it must start with the header {_line(HEADER).decode().strip()}"
         if strict:
             raise AuditError(f"{name}: {reason}")
-        malformed.append(MalformedLine(1, reason))
+        malformed.append(_unreadable(1, reason))
     return Log(
         events=events,
         heads=heads,
@@ -245,6 +245,11 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
         line_count=max(number, 1),
         source=name,
     )
+
+
+def _unreadable(line: int, reason: str) -> ReplayProblem:
+    """The problem of a line that could not be read: replay finds the instance it belongs to, if any."""
+    return ReplayProblem(ProblemKind.MALFORMED, None, None, reason, line)
 
 
 def _framing_problem(raw: bytes) -> str:

@@ -8,3 +8,7 @@
 - :mod:`~just_workflow.checks.trace`: traces, the numbered form of every counterexample;
 - :mod:`~just_workflow.checks.modelcheck`: every reachable abstract state, explored breadth first.
 """
+
+#: How many abstract states the model checker visits at most, unless told otherwise. Kept here, apart from
+#: the checker, so that what only shows it (the pytest plugin's options) imports nothing.
+DEFAULT_MAX_STATES = 200_000
