@@ -28,7 +28,7 @@ COUNTER = d.Definition(
     protocol="counter",
     version=1,
     title=d.Text("Counter"),
-    roles=(d.Role("clerk"),),
+    roles=(d.Role("clerk", open=True),),
     states=(d.State("open"),),
     initial="open",
     context=(d.Field("token", d.FieldType.STR),),

@@ -300,12 +300,12 @@ def test_unknown_keys_suggest_the_right_one() -> None:
         (
             "$.transitions[0].target",
             "Unknown key 'target' (did you mean 'to'?); valid keys: by, conditions, description, from, guards, "
-            "input, requires, signoff, title, to, trigger",
+            "input, joins, requires, signoff, title, to, trigger",
         ),
         (
             "$.transitions[0].titel",
             "Unknown key 'titel' (did you mean 'title'?); valid keys: by, conditions, description, from, guards, "
-            "input, requires, signoff, title, to, trigger",
+            "input, joins, requires, signoff, title, to, trigger",
         ),
     ]
 

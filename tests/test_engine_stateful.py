@@ -55,7 +55,7 @@ GRANT = d.Definition(
     protocol="grant",
     version=1,
     title=d.Text("Grant request"),
-    roles=(d.Role("applicant"), d.Role("reviewer"), d.Role("chair")),
+    roles=(d.Role("applicant", open=True), d.Role("reviewer", open=True), d.Role("chair", open=True)),
     states=(
         d.State("draft"),
         d.State("submitted"),

@@ -169,7 +169,11 @@ def test_a_refusal_leaves_the_snapshot_as_it_was() -> None:
 def test_signoff_moves_with_the_last_signature() -> None:
     """Each signature is a sign event; the first stays and is kept, the last moves and clears them."""
     first, first_event = step(TABLE, ready(), Command("sign", ANNA), NOW)
-    assert (first.state, first.signatures, first_event.kind) == ("defining", {"sign": {"sme": ("anna",)}}, SIGN)
+    assert (first.state, first.signatures, first_event.kind) == (
+        "defining",
+        {"sign": {"sme": ("anna",)}},
+        SIGN,
+    )
     assert (first_event.source, first_event.target) == ("defining", "defining")
     last, last_event = step(TABLE, first, Command("sign", DORA), NOW)
     assert (last.state, dict(last.signatures), last_event.kind) == ("signed", {}, SIGN)

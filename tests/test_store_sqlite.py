@@ -22,7 +22,7 @@ TALLY = d.Definition(
     protocol="tally",
     version=1,
     title=d.Text("Tally"),
-    roles=(d.Role("clerk"),),
+    roles=(d.Role("clerk", open=True),),
     states=(d.State("open"), d.State("closed", final=True)),
     initial="open",
     context=(d.Field("count", d.FieldType.INT),),

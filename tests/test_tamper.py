@@ -28,9 +28,9 @@ import just_workflow as jw
 from fixtures import BUNDLED, DEFINITIONS
 from just_workflow.audit.replay import TableLookup, definitions_lookup, replay_with
 from just_workflow.audit.report import ProblemKind
-from just_workflow.definition import Field, FieldType
+from just_workflow.definition import PARTY_TRIGGERS, Field, FieldType
 from just_workflow.formats.loading import load_all_versions
-from just_workflow.testing import TickingClock
+from just_workflow.testing import TickingClock, invite_everyone
 
 LONG_RUN, SHORT_RUN = 8, 3
 # Definition lines are long (10-20 kB); every 41st byte of them is changed, each test a different bit.
@@ -57,14 +57,14 @@ def drive(engine: jw.Engine, definition: jw.Definition, events: int) -> jw.Insta
     """Run an instance up to ``events`` events, preferring triggers fired least and avoiding final states."""
     actors = {role.name: jw.Actor(f"{role.name}-1", role.name) for role in definition.roles}
     starter = (definition.start_by or (definition.roles[0].name,))[0]
-    instance = engine.start(definition.protocol, actors[starter])
+    instance = invite_everyone(engine, engine.start(definition.protocol, actors[starter]).id, actors)
     finals = set(definition.final_states())
     fired: dict[str, int] = {}
     while instance.seq < events and instance.state not in finals:
         options = []
         for role, actor in actors.items():
             for option in engine.options(instance.id, actor):
-                if option.allowed:
+                if option.allowed and option.trigger not in PARTY_TRIGGERS:
                     targets = {t.target for t in definition.transitions if t.trigger == option.trigger}
                     ending = bool(targets & finals)
                     options.append(

@@ -47,7 +47,7 @@ PLACEMENT = parse_definition(
 protocol: placement
 version: 1
 title: Placement
-roles: {school: {}, company: {}}
+roles: {school: {}, company: {open: true}}
 context:
   abroad: {type: bool}
   weeks: {type: int}

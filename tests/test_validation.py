@@ -23,7 +23,7 @@ def make(**changes: Any) -> d.Definition:
         protocol="review",
         version=1,
         title=text("Review"),
-        roles=(d.Role("author", text("Author")), d.Role("editor", text("Editor"))),
+        roles=(d.Role("author", text("Author")), d.Role("editor", text("Editor"), open=True)),
         states=(
             d.State("draft", text("Draft")),
             d.State("review", text("In review")),
@@ -1021,3 +1021,53 @@ def test_warnings_are_warnings_and_errors_are_errors() -> None:
         "missing-title": jw.Severity.WARNING,
         "nondeterministic": jw.Severity.ERROR,
     }
+
+
+def test_a_built_in_party_trigger_cannot_be_declared() -> None:
+    """A transition named invite, remove_party or replace_party is an error: every protocol has them built in."""
+    definition = make(transitions=(*make().transitions, move("invite", "review", None)))
+    finding = one(definition, "reserved-trigger")
+    assert finding.path == "$.transitions[3].trigger"
+    assert finding.message.startswith(
+        "Trigger 'invite' is built in (every protocol has 'invite', 'remove_party'"
+    )
+
+
+def test_party_rules_that_cannot_hold_are_errors() -> None:
+    """Inviting into an open role, every_party beyond all_of or on an open role, a joining sign-off: errors."""
+    open_invited = make(
+        roles=(
+            d.Role("author", text("Author")),
+            d.Role("editor", text("Editor"), open=True, invited_by=("author",)),
+        )
+    )
+    assert one(open_invited, "bad-party-rule").path == "$.roles.editor.invited_by"
+    signoff = d.Signoff(("author",), every_party=("editor",))
+    beyond = make(
+        transitions=(
+            *make().transitions,
+            move("approve", "review", "published", by="author", signoff=signoff),
+        )
+    )
+    assert "is in `every_party` but not in `all_of`" in one(beyond, "bad-party-rule").message
+    on_open = d.Signoff(("author", "editor"), every_party=("editor",))
+    counted = make(transitions=(*make().transitions, move("approve", "review", "published", signoff=on_open)))
+    assert "is open: it has no bound parties" in one(counted, "bad-party-rule").message
+    joining = make(
+        transitions=(*make().transitions, move("approve", "review", "published", signoff=on_open, joins=True))
+    )
+    assert any("cannot `joins`" in f.message for f in found(joining, "bad-party-rule"))
+
+
+def test_a_closed_role_nobody_binds_is_a_warning() -> None:
+    """A closed role that does not start, is invited by nobody and joins nowhere never acts: a warning."""
+    closed = make(
+        roles=(d.Role("author", text("Author")), d.Role("editor", text("Editor"))), start_by=("author",)
+    )
+    finding = one(closed, "unbindable-role")
+    assert (finding.severity, finding.path) == (jw.Severity.WARNING, "$.roles.editor")
+    invited = make(
+        roles=(d.Role("author", text("Author")), d.Role("editor", text("Editor"), invited_by=("author",))),
+        start_by=("author",),
+    )
+    assert found(invited, "unbindable-role") == []

@@ -16,7 +16,7 @@ from typing import Any
 from just_workflow.audit.report import ReplayReport
 from just_workflow.audit.verify import verify as verify_store
 from just_workflow.clock import new_instance_id, utc_now, utc_text
-from just_workflow.definition import Definition
+from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, Definition
 from just_workflow.errors import ConcurrencyConflict, HookError, InstanceNotFound, UnknownProtocol
 from just_workflow.events import Actor, Event
 from just_workflow.guards import NamedGuard
@@ -164,6 +164,53 @@ class Engine:
                 self._run_hooks(after, event, instance.state)
             return after
         raise ConcurrencyConflict(instance_id, instance.seq, self.store.load(instance_id).seq)
+
+    def invite(
+        self,
+        instance_id: str,
+        *,
+        role: str,
+        actor_id: str,
+        by: Actor,
+        expected_seq: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Instance:
+        """Bind ``actor_id`` to the instance as a party of ``role``, invited by ``by``: an event, or a refusal.
+
+        ``by`` must be a party of a role that ``role`` is ``invited_by`` (any
+        actor of such a role when it is open); see :mod:`just_workflow.parties`.
+        """
+        payload = {"role": role, "party": actor_id}
+        return self.fire(instance_id, INVITE, by, payload, expected_seq, idempotency_key)
+
+    def remove_party(
+        self,
+        instance_id: str,
+        *,
+        role: str,
+        actor_id: str,
+        by: Actor,
+        expected_seq: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Instance:
+        """Unbind the party ``actor_id`` of ``role`` (by one who may invite to it, or by themselves)."""
+        payload = {"role": role, "party": actor_id}
+        return self.fire(instance_id, REMOVE_PARTY, by, payload, expected_seq, idempotency_key)
+
+    def replace_party(
+        self,
+        instance_id: str,
+        *,
+        role: str,
+        actor_id: str,
+        new_actor_id: str,
+        by: Actor,
+        expected_seq: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Instance:
+        """Put ``new_actor_id`` in the place of the party ``actor_id`` of ``role``; their signatures are withdrawn."""
+        payload = {"role": role, "party": actor_id, "new_party": new_actor_id}
+        return self.fire(instance_id, REPLACE_PARTY, by, payload, expected_seq, idempotency_key)
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ MOA = d.Definition(
     protocol="moa",
     version=1,
     title=d.Text("Memorandum", sk="Memorandum o spolupráci"),
-    roles=(d.Role("sme"), d.Role("department")),
+    roles=(d.Role("sme"), d.Role("department", open=True)),
     states=(
         d.State("draft", d.Text("Draft", sk="Koncept")),
         d.State("defining", d.Text('The "fields": defined; checked')),

@@ -58,6 +58,7 @@ def analysis_findings(definition: Definition, guards: Collection[str] | None = N
     yield from _signoff_input_findings(definition)
     yield from _unset_field_findings(definition)
     yield from _invariant_break_findings(definition)
+    yield from _unbindable_findings(definition)
     yield from _unused_findings(definition)
     yield from _text_findings(definition)
     if guards is not None:
@@ -222,6 +223,23 @@ def _invariant_breaks(
                 "that implies it"
             )
             yield error(FindingCode.INVARIANT_MAY_BREAK, path, message)
+
+
+def _unbindable_findings(definition: Definition) -> Iterator[Finding]:
+    """A closed role that no start, invitation or joining transition ever binds: its transitions never fire."""
+    starters = set(definition.start_by or definition.role_map)
+    joiners = {role for t in definition.transitions if t.joins for role in t.firing_roles}
+    for role in definition.roles:
+        if role.open or role.invited_by or role.name in starters | joiners:
+            continue
+        acts = any(role.name in t.firing_roles for t in definition.transitions)
+        if acts:
+            message = (
+                f"Role {role.name!r} is closed, but nothing binds a party to it: it does not start the "
+                "instance, no role invites it (`invited_by`) and no transition it fires `joins`; make it "
+                "`open: true` or say who invites it"
+            )
+            yield warning(FindingCode.UNBINDABLE_ROLE, f"$.roles.{role.name}", message)
 
 
 def _unused_findings(definition: Definition) -> Iterator[Finding]:

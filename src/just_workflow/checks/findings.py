@@ -47,6 +47,8 @@ class FindingCode(enum.StrEnum):
     BY_WITH_SIGNOFF = "by-with-signoff"  # a sign-off whose `by` is not its signers
     NO_ACTOR = "no-actor"  # a transition with neither `by` nor `signoff`
     EMPTY_LIST = "empty-list"  # an empty `from`, `signoff.all_of` or `in`
+    RESERVED_TRIGGER = "reserved-trigger"  # a transition named invite, remove_party or replace_party
+    BAD_PARTY_RULE = "bad-party-rule"  # `invited_by` on an open role, `every_party` beyond `all_of` or open
 
     # Analyses of a sound definition: errors.
     UNKNOWN_GUARD = "unknown-guard"  # a named guard missing from the registry given
@@ -62,6 +64,7 @@ class FindingCode(enum.StrEnum):
 
     # Analyses of a sound definition: warnings.
     UNUSED_ROLE = "unused-role"  # a role no transition and no `start_by` names
+    UNBINDABLE_ROLE = "unbindable-role"  # a closed role nobody starts, invites or joins: it never acts
     UNUSED_FIELD = "unused-field"  # a field no transition takes as input
     MISSING_TITLE = "missing-title"  # a role, state or transition without a title
     MISSING_TRANSLATION = "missing-translation"  # a title or description missing a language
@@ -69,6 +72,7 @@ class FindingCode(enum.StrEnum):
     # The model checker (besides the trap and unreachable states above).
     INVARIANT_BROKEN = "invariant-broken"  # a step the guards allow breaks an invariant, or the start does
     DEAD_TRANSITION = "dead-transition"  # a transition that can never fire from one of its states
+    UNBOUND_ACTOR_MOVED = "unbound-actor-moved"  # an actor with the role but not a party moved an instance
     MODEL_CHECK_INCOMPLETE = "model-check-incomplete"  # a warning: the exploration hit its bound
 
     # `just-workflow check`: a file that does not load.

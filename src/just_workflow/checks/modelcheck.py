@@ -401,10 +401,10 @@ class Exploration:
         for (trigger, role), (node, move) in self.intrusions.items():
             found.append(
                 ModelFinding(
-                    "unbound-actor-moved",
+                    FindingCode.UNBOUND_ACTOR_MOVED,
                     f"An actor of role {role!r} who is not a party to the instance fired {trigger!r} "
                     f"in state {move.source!r}",
-                    f"$.roles.{role}",
+                    path=f"$.roles.{role}",
                     state=move.source,
                     trace=self.trace(node, move),
                 )

@@ -28,11 +28,21 @@ from just_workflow.checks.findings import (
     Severity,
     error,
     listing,
+    quoted,
     show,
     suggestion,
     unknown,
 )
-from just_workflow.definition import Condition, Definition, Field, FieldType, Invariant, Op, Transition
+from just_workflow.definition import (
+    PARTY_TRIGGERS,
+    Condition,
+    Definition,
+    Field,
+    FieldType,
+    Invariant,
+    Op,
+    Transition,
+)
 
 __all__ = ["IDENTIFIER", "Finding", "Severity", "check", "structural_findings"]
 
@@ -62,6 +72,7 @@ def structural_findings(definition: Definition) -> list[Finding]:
         _name_findings(definition),
         _field_spec_findings(definition),
         _references(definition, "role", "start_by", definition.start_by, "$.start_by"),
+        _party_findings(definition),
         *(
             _transition_findings(definition, f"$.transitions[{index}]", transition)
             for index, transition in enumerate(definition.transitions)
@@ -196,6 +207,42 @@ def _references(
         if name not in known:
             yield error(_UNKNOWN[noun], f"{path}[{index}]", _undeclared(definition, noun, name, key))
     yield from _repeats(noun.capitalize(), key, names, path)
+
+
+def _party_findings(definition: Definition) -> Iterator[Finding]:
+    """Who binds whom: declared roles, closed ones only; the triggers every protocol has, never redeclared."""
+    for role in definition.roles:
+        path = f"$.roles.{role.name}.invited_by"
+        yield from _references(definition, "role", "invited_by", role.invited_by, path)
+        if role.open and role.invited_by:
+            message = f"Role {role.name!r} is open (any actor with it acts), so nobody is invited to it: drop `invited_by` or `open`"
+            yield error(FindingCode.BAD_PARTY_RULE, path, message)
+    for index, transition in enumerate(definition.transitions):
+        path = f"$.transitions[{index}]"
+        if transition.trigger in PARTY_TRIGGERS:
+            message = (
+                f"Trigger {transition.trigger!r} is built in (every protocol has {quoted(PARTY_TRIGGERS)} "
+                "to bind its parties): name the transition otherwise"
+            )
+            yield error(FindingCode.RESERVED_TRIGGER, f"{path}.trigger", message)
+        signoff = transition.signoff
+        if signoff is not None:
+            every = f"{path}.signoff.every_party"
+            yield from _references(definition, "role", "signoff.every_party", signoff.every_party, every)
+            for signer in signoff.every_party:
+                if signer in definition.role_map and signer not in signoff.all_of:
+                    message = (
+                        f"Role {signer!r} is in `every_party` but not in `all_of`; every_party lists signers"
+                    )
+                    yield error(FindingCode.BAD_PARTY_RULE, every, message)
+                elif signer in definition.role_map and definition.role_map[signer].open:
+                    message = f"Role {signer!r} is open: it has no bound parties, so `every_party` cannot count them"
+                    yield error(FindingCode.BAD_PARTY_RULE, every, message)
+        if transition.joins and signoff is not None:
+            message = (
+                f"Transition {transition.trigger!r} is a sign-off: only a party signs, so it cannot `joins`"
+            )
+            yield error(FindingCode.BAD_PARTY_RULE, f"{path}.joins", message)
 
 
 def _transition_findings(definition: Definition, path: str, transition: Transition) -> Iterator[Finding]:

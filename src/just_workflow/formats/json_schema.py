@@ -116,7 +116,20 @@ def definition_schema() -> dict[str, Any]:
                     },
                 ],
             },
-            "role": _entry({"title": _TEXT, "description": _TEXT}, "A role; may be empty."),
+            "role": _entry(
+                {
+                    "title": _TEXT,
+                    "description": _TEXT,
+                    "open": {
+                        "type": "boolean",
+                        "description": "An office: any actor with the role acts, none is bound (default: closed).",
+                    },
+                    "invited_by": _name_list(
+                        "The roles whose parties may bind a party of this (closed) role."
+                    ),
+                },
+                "A role; may be empty.",
+            ),
             "state": _entry(
                 {
                     "title": _TEXT,
@@ -188,11 +201,16 @@ def definition_schema() -> dict[str, Any]:
                         "required": ["all_of"],
                         "additionalProperties": False,
                         "properties": {
-                            "all_of": {"type": "array", "items": _NAME, "minItems": 1, "uniqueItems": True}
+                            "all_of": {"type": "array", "items": _NAME, "minItems": 1, "uniqueItems": True},
+                            "every_party": _name_list("Roles of all_of whose every bound party signs."),
                         },
                     },
                     "title": _TEXT,
                     "description": _TEXT,
+                    "joins": {
+                        "type": "boolean",
+                        "description": "Firing it binds the actor to their role; allowed unbound while the role has no party.",
+                    },
                 },
                 "oneOf": [{"required": ["by"]}, {"required": ["signoff"]}],
                 "dependentRequired": {"signoff": ["to"]},

@@ -23,7 +23,7 @@
 
 from just_workflow.checks.abstraction import representatives
 from just_workflow.checks.trace import Trace, TraceStep
-from just_workflow.testing.harness import ProtocolViolation, TickingClock, sweep
+from just_workflow.testing.harness import ProtocolViolation, TickingClock, invite_everyone, sweep
 from just_workflow.testing.stateful import ProtocolMachine, protocol_machine, protocol_test, run_protocol_test
 from just_workflow.testing.strategies import (
     Walk,
@@ -46,6 +46,7 @@ __all__ = [
     "commands",
     "definitions",
     "field_values",
+    "invite_everyone",
     "payloads",
     "protocol_machine",
     "protocol_test",

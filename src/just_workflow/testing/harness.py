@@ -329,6 +329,34 @@ class InstanceRun:
             )
 
 
+def invite_everyone(engine: Engine, instance_id: str, cast: Mapping[str, Actor]) -> Instance:
+    """Bind the actor ``cast`` gives each closed role, each invited by the cast of a role that may; the snapshot.
+
+    Goes round until nobody more can be bound, since a role may be invited
+    only by a party bound in an earlier round. Roles nobody may invite (the
+    starter's, a role that joins) are left as they are.
+    """
+    instance = engine.get(instance_id)
+    table = engine.table(instance.protocol, instance.version)
+    progress = True
+    while progress:
+        progress = False
+        for role, inviters in table.inviters.items():
+            party = cast.get(role)
+            if party is None or party.id in instance.parties.get(role, ()):
+                continue
+            for inviter in sorted(inviters):
+                if inviter not in cast:
+                    continue
+                try:
+                    instance = engine.invite(instance_id, role=role, actor_id=party.id, by=cast[inviter])
+                except WorkflowError:
+                    continue
+                progress = True
+                break
+    return instance
+
+
 def sweep(
     definition: Definition,
     *,
