@@ -27,12 +27,10 @@ from just_workflow.canonical import canonical_text
 from just_workflow.events import ACTOR_FIELDS, FIELDS, Actor, Event
 from just_workflow.instance import Instance
 
+_INSTANCE_FIELDS = tuple(field.name for field in attrs.fields(Instance))
+
 #: The columns of the ``instances`` table: the instance's fields, then the times of its first and last events.
-INSTANCE_COLUMNS: tuple[str, ...] = (
-    *(field.name for field in attrs.fields(Instance)),
-    "created_at",
-    "updated_at",
-)
+INSTANCE_COLUMNS: tuple[str, ...] = (*_INSTANCE_FIELDS, "created_at", "updated_at")
 #: The columns of the ``events`` table: the event's fields, ``actor`` as ``actor_id`` and ``actor_role``.
 EVENT_COLUMNS: tuple[str, ...] = tuple(
     column
@@ -40,7 +38,6 @@ EVENT_COLUMNS: tuple[str, ...] = tuple(
     for column in ((f"actor_{key}" for key in ACTOR_FIELDS) if name == "actor" else (name,))
 )
 
-_INSTANCE_FIELDS = tuple(field.name for field in attrs.fields(Instance))
 _CONTEXT_AT = _INSTANCE_FIELDS.index("context")
 _SIGNATURES_AT = _INSTANCE_FIELDS.index("signatures")
 _ACTOR_AT = FIELDS.index("actor")
