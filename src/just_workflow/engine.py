@@ -9,6 +9,8 @@ hooks. A refused fire raises before anything is written.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -17,10 +19,17 @@ from just_workflow.audit.report import ReplayReport
 from just_workflow.audit.verify import verify as verify_store
 from just_workflow.clock import new_instance_id, utc_now, utc_text
 from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, Definition
-from just_workflow.errors import ConcurrencyConflict, HookError, InstanceNotFound, UnknownProtocol
+from just_workflow.errors import (
+    ConcurrencyConflict,
+    HookError,
+    IdempotencyKeyReused,
+    InstanceNotFound,
+    InvalidRequest,
+    UnknownProtocol,
+)
 from just_workflow.events import Actor, Event
 from just_workflow.guards import NamedGuard
-from just_workflow.instance import Instance, Option
+from just_workflow.instance import Instance, Option, detached
 from just_workflow.step import apply_event, begin, options, step_with
 from just_workflow.store.base import Store
 from just_workflow.store.memory import MemoryStore
@@ -33,6 +42,27 @@ Hook = Callable[[Instance, Event], None]
 
 #: How many times a fire without ``expected_seq`` retries when another writer got in first.
 AUTO_RETRIES = 100
+
+
+def request_digest(trigger: str, actor: Actor, payload: Mapping[str, Any]) -> str:
+    """The digest of a fire's request (trigger, actor, payload), kept with its idempotency key.
+
+    Values JSON does not know (dates) count by their text, as the step would
+    normalize them.
+    """
+    body = {"actor": [actor.id, actor.role], "payload": dict(payload), "trigger": trigger}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _as_seq(expected_seq: object) -> int:
+    """``expected_seq`` as the integer it stands for: a string of digits (from a form) is read as one."""
+    if isinstance(expected_seq, str) and expected_seq.isascii() and expected_seq.isdigit():
+        return int(expected_seq)
+    raise InvalidRequest(
+        f"expected_seq must be an integer (or a string of digits), got {expected_seq!r} "
+        f"of type {type(expected_seq).__name__}."
+    )
 
 
 class Engine:
@@ -122,7 +152,7 @@ class Engine:
         self.store.create(instance, event)
         if self._hooks:
             self._run_hooks(instance, event)
-        return instance
+        return detached(instance)
 
     def fire(
         self,
@@ -139,31 +169,52 @@ class Engine:
         on) a concurrent change raises :class:`ConcurrencyConflict`; without
         it, the engine reloads and tries again. A fire repeated with the same
         ``idempotency_key`` returns the snapshot the first one produced and
-        writes nothing.
+        writes nothing, even when both arrive at once; the same key with a
+        different request (trigger, actor or payload) raises
+        :class:`IdempotencyKeyReused`. ``expected_seq`` may be a string of
+        digits, as a form sends it.
         """
         if payload is None:
             payload = _NO_PAYLOAD
+        if expected_seq is not None and type(expected_seq) is not int:
+            expected_seq = _as_seq(expected_seq)
         store = self.store
+        request = None if idempotency_key is None else request_digest(trigger, actor, payload)
         for _attempt in range(AUTO_RETRIES):
             if idempotency_key is not None:
-                done = store.seq_for_key(instance_id, idempotency_key)
-                if done is not None:
-                    return self.state_at(instance_id, done)
+                answered = self._answer(instance_id, idempotency_key, request)
+                if answered is not None:
+                    return answered
             instance = store.load(instance_id)
             if expected_seq is not None and instance.seq != expected_seq:
+                if idempotency_key is not None:  # the first of two duplicates may have landed meanwhile
+                    answered = self._answer(instance_id, idempotency_key, request)
+                    if answered is not None:
+                        return answered
                 raise ConcurrencyConflict(instance_id, expected_seq, instance.seq)
             table = self._by_digest.get(instance.digest) or self.table(instance.protocol, instance.version)
             after, event = step_with(table, instance, trigger, actor, payload, self._now())
             try:
-                store.append(after, event, instance.seq, idempotency_key)
+                store.append(after, event, instance.seq, idempotency_key, request)
             except ConcurrencyConflict:
                 if expected_seq is not None and idempotency_key is None:
                     raise
                 continue
             if self._hooks:
                 self._run_hooks(after, event, instance.state)
-            return after
+            return detached(after)
         raise ConcurrencyConflict(instance_id, instance.seq, self.store.load(instance_id).seq)
+
+    def _answer(self, instance_id: str, key: str, request: str | None) -> Instance | None:
+        """The snapshot a request stored with ``key`` produced, or None; a different request is refused."""
+        kept = self.store.answer_for_key(instance_id, key)
+        if kept is None:
+            return None
+        if kept.request is not None and kept.request != request:
+            raise IdempotencyKeyReused(instance_id, key, kept.seq)
+        if kept.instance is not None:
+            return detached(kept.instance)
+        return self.state_at(instance_id, kept.seq)  # a key kept before answers were stored
 
     def invite(
         self,
@@ -216,11 +267,11 @@ class Engine:
 
     def get(self, instance_id: str) -> Instance:
         """The current snapshot of an instance."""
-        return self.store.load(instance_id)
+        return detached(self.store.load(instance_id))
 
     def history(self, instance_id: str) -> list[Event]:
         """Every event of an instance, oldest first."""
-        return self.store.events(instance_id)
+        return [detached(event) for event in self.store.events(instance_id)]
 
     def state_at(self, instance_id: str, seq: int) -> Instance:
         """The snapshot as it was right after event ``seq``, rebuilt by replaying the history."""

@@ -11,6 +11,8 @@
     │   │   └── NotAParty          the actor has the role but is not a party to this instance
     │   ├── GuardFailed            required fields missing, a condition or a named guard false
     │   └── InvalidPayload         an input missing, of the wrong type, not a choice, unknown
+    ├── InvalidRequest             a call's arguments are malformed (an expected_seq that is no number)
+    │   └── IdempotencyKeyReused   an idempotency key already used for a different request
     ├── ConcurrencyConflict        the caller's expected_seq is not the instance's seq
     ├── InstanceNotFound           no instance with that id in the store
     ├── InstanceExists             an instance with that id is already stored
@@ -150,6 +152,23 @@ class GuardFailed(Refusal):
 
 class InvalidPayload(Refusal):
     """The payload does not fit the trigger's inputs; ``reasons`` names each bad field."""
+
+
+class InvalidRequest(WorkflowError):
+    """The arguments of a call are malformed; the message names the argument, its value and its type."""
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    """An idempotency key came back with a different request than the one it was first used for."""
+
+    def __init__(self, instance_id: str, key: str, seq: int) -> None:
+        self.instance_id = instance_id
+        self.key = key
+        self.seq = seq
+        super().__init__(
+            f"Idempotency key {key!r} was used on instance {instance_id!r} for a different request "
+            f"(the one stored at seq {seq}): a key names one request; use a new key for a new request."
+        )
 
 
 class ConcurrencyConflict(WorkflowError):

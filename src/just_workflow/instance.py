@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -17,6 +17,21 @@ NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
 def read_only(entries: dict[str, Any]) -> Mapping[str, Any]:
     """A read-only view of ``entries``, which the caller hands over and no longer writes."""
     return MappingProxyType(entries) if entries else NO_ENTRIES
+
+
+_Record = TypeVar("_Record")
+
+
+def detached(record: _Record) -> _Record:
+    """A copy of a snapshot or an event that shares its read-only values but not itself.
+
+    The engine hands out copies: a frozen record can still be changed with
+    ``object.__setattr__`` or through its ``__dict__``, and a change to the
+    object a store keeps must never reach the next fire.
+    """
+    copy: _Record = object.__new__(type(record))
+    copy.__dict__.update(record.__dict__)
+    return copy
 
 
 # Not slotted, as Event: a frozen slotted class sets each field through object.__setattr__, which makes

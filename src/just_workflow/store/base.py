@@ -10,9 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
+import attrs
+
 from just_workflow.definition import Definition
 from just_workflow.events import Event
 from just_workflow.instance import Instance
+
+
+@attrs.frozen
+class KeyAnswer:
+    """What a store keeps of an idempotency key: the seq it stored, its request's digest, the snapshot it made.
+
+    ``request`` and ``instance`` are None for keys a store kept before it
+    recorded them (the engine then rebuilds the snapshot from the history).
+    """
+
+    seq: int
+    request: str | None = None
+    instance: Instance | None = None
 
 
 class Store(Protocol):
@@ -32,15 +47,22 @@ class Store(Protocol):
         """Store a new instance with its first event; :class:`StoreError` if the id exists."""
 
     def append(
-        self, instance: Instance, event: Event, expected_seq: int, idempotency_key: str | None = None
+        self,
+        instance: Instance,
+        event: Event,
+        expected_seq: int,
+        idempotency_key: str | None = None,
+        request: str | None = None,
     ) -> None:
         """Store ``event`` and the snapshot ``instance`` after it, atomically.
 
         Raises :class:`~just_workflow.errors.ConcurrencyConflict` (writing
         nothing) when the stored seq is not ``expected_seq``, and
         :class:`~just_workflow.errors.InstanceNotFound` for an unknown id.
-        An ``idempotency_key`` already used on this instance raises
-        ``ConcurrencyConflict`` too; the engine looks keys up first.
+        With an ``idempotency_key``, keeps the key with ``request`` (the
+        digest of what was asked) and ``instance`` (the answer), in the same
+        transaction; a key already used on this instance raises
+        ``ConcurrencyConflict`` too, and the engine looks keys up again.
         """
 
     def load(self, instance_id: str) -> Instance:
@@ -51,8 +73,8 @@ class Store(Protocol):
         """The events of an instance with ``after_seq < seq <= upto_seq``, in seq order."""
         ...
 
-    def seq_for_key(self, instance_id: str, idempotency_key: str) -> int | None:
-        """The seq of the event stored with ``idempotency_key``, or None."""
+    def answer_for_key(self, instance_id: str, idempotency_key: str) -> KeyAnswer | None:
+        """What was stored with ``idempotency_key`` on the instance, or None."""
         ...
 
     def instance_ids(self, protocol: str | None = None) -> Iterator[str]:

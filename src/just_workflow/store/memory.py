@@ -9,6 +9,7 @@ from just_workflow.definition import Definition
 from just_workflow.errors import ConcurrencyConflict, InstanceExists, InstanceNotFound
 from just_workflow.events import Event
 from just_workflow.instance import Instance
+from just_workflow.store.base import KeyAnswer
 from just_workflow.store.registry import DefinitionRegistry
 
 
@@ -19,7 +20,7 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._snapshots: dict[str, Instance] = {}
         self._events: dict[str, list[Event]] = {}
-        self._keys: dict[tuple[str, str], int] = {}
+        self._keys: dict[tuple[str, str], KeyAnswer] = {}
         self._definitions = DefinitionRegistry()
 
     def register_definition(self, definition: Definition) -> None:
@@ -44,7 +45,12 @@ class MemoryStore:
             lock.release()
 
     def append(
-        self, instance: Instance, event: Event, expected_seq: int, idempotency_key: str | None = None
+        self,
+        instance: Instance,
+        event: Event,
+        expected_seq: int,
+        idempotency_key: str | None = None,
+        request: str | None = None,
     ) -> None:
         instance_id = instance.id
         lock = self._lock
@@ -59,7 +65,7 @@ class MemoryStore:
                 key = (instance_id, idempotency_key)
                 if key in self._keys:
                     raise ConcurrencyConflict(instance_id, expected_seq, current.seq)
-                self._keys[key] = event.seq
+                self._keys[key] = KeyAnswer(event.seq, request, instance)
             self._events[instance_id].append(event)
             self._snapshots[instance_id] = instance
         finally:
@@ -79,7 +85,7 @@ class MemoryStore:
             end = len(history) if upto_seq is None else max(0, min(upto_seq, len(history)))
             return history[after_seq:end]
 
-    def seq_for_key(self, instance_id: str, idempotency_key: str) -> int | None:
+    def answer_for_key(self, instance_id: str, idempotency_key: str) -> KeyAnswer | None:
         return self._keys.get((instance_id, idempotency_key))
 
     def instance_ids(self, protocol: str | None = None) -> Iterator[str]:

@@ -15,6 +15,18 @@ Version 1:
 - ``events``: the append-only history, one row per event, ``UNIQUE(instance, seq)``.
 - ``idempotency_keys``: the key a fire was made with, and the seq it stored.
 
+Version 2 (parties and exact idempotency):
+
+- ``instances.parties``: the actors bound to each role, as canonical JSON;
+  the starter of each existing instance (the actor of its first event) is
+  bound to their role. ``instances.signatures`` changes shape, from the roles
+  that signed to each role's signers: the signer of each role is the actor
+  of the last ``sign`` event of that trigger and role.
+- ``idempotency_keys.request``: the digest of the request a key was used
+  for; ``idempotency_keys.answer``: the snapshot the request produced, as
+  canonical JSON, so that a retry is answered without reading the history.
+  Keys stored before have neither and are answered by replay.
+
 The columns are written out here, not derived from the Instance and Event
 classes as :mod:`just_workflow.store.rows` derives its rows: a released
 version's tables must stay as they were whatever the classes become, and a
@@ -24,10 +36,12 @@ migrated tables agree).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import sqlite_utils
 
+from just_workflow.canonical import canonical_text
 from just_workflow.errors import StoreError
 
 
@@ -110,8 +124,37 @@ def _create_version_1(db: sqlite_utils.Database) -> None:
     )
 
 
+def _add_parties_and_requests(db: sqlite_utils.Database) -> None:
+    db.execute("ALTER TABLE instances ADD COLUMN parties TEXT NOT NULL DEFAULT '{}'")
+    db.execute("ALTER TABLE idempotency_keys ADD COLUMN request TEXT")
+    db.execute("ALTER TABLE idempotency_keys ADD COLUMN answer TEXT")
+    starters = db.execute("SELECT instance, actor_role, actor_id FROM events WHERE seq = 1").fetchall()
+    db.conn.executemany(
+        "UPDATE instances SET parties = ? WHERE id = ?",
+        [(canonical_text({role: [actor]}), instance) for instance, role, actor in starters],
+    )
+    pending = db.execute("SELECT id, signatures FROM instances WHERE signatures != '{}'").fetchall()
+    for instance, text in pending:
+        signers = {}
+        for trigger, roles in json.loads(text).items():
+            signers[trigger] = {
+                role: [
+                    db.execute(
+                        "SELECT actor_id FROM events WHERE instance = ? AND kind = 'sign' AND trigger = ? "
+                        "AND actor_role = ? ORDER BY seq DESC LIMIT 1",
+                        (instance, trigger, role),
+                    ).fetchone()[0]
+                ]
+                for role in roles
+            }
+        db.execute("UPDATE instances SET signatures = ? WHERE id = ?", (canonical_text(signers), instance))
+
+
 #: ``MIGRATIONS[n]`` takes a database from schema version ``n`` to ``n + 1``.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_version_1,)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _create_version_1,
+    _add_parties_and_requests,
+)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -1,7 +1,7 @@
 """The SQLite store's rows: how instances and events map to rows, and the statements that write and read them.
 
 The ``instances`` table holds an :class:`~just_workflow.instance.Instance`
-field by field, ``context`` and ``signatures`` as canonical JSON text, and
+field by field, ``context``, ``signatures`` and ``parties`` as canonical JSON text, and
 the times of its first and last events. The ``events`` table holds an
 :class:`~just_workflow.events.Event` field by field, its actor in two
 columns (``actor_id``, ``actor_role``) and its payload as canonical JSON
@@ -25,7 +25,7 @@ import attrs
 
 from just_workflow.canonical import canonical_text
 from just_workflow.events import ACTOR_FIELDS, FIELDS, Actor, Event
-from just_workflow.instance import Instance
+from just_workflow.instance import NO_ENTRIES, Instance, read_only
 
 _INSTANCE_FIELDS = tuple(field.name for field in attrs.fields(Instance))
 
@@ -38,8 +38,11 @@ EVENT_COLUMNS: tuple[str, ...] = tuple(
     for column in ((f"actor_{key}" for key in ACTOR_FIELDS) if name == "actor" else (name,))
 )
 
-_CONTEXT_AT = _INSTANCE_FIELDS.index("context")
-_SIGNATURES_AT = _INSTANCE_FIELDS.index("signatures")
+#: The snapshot fields stored as JSON text, in the order of :data:`Encoded`.
+JSON_FIELDS = ("context", "signatures", "parties")
+_JSON_AT = tuple(_INSTANCE_FIELDS.index(name) for name in JSON_FIELDS)
+#: A snapshot's context, signatures and parties as stored.
+Encoded = tuple[str, str, str]
 _ACTOR_AT = FIELDS.index("actor")
 _ACTOR_COLUMNS = slice(_ACTOR_AT, _ACTOR_AT + len(ACTOR_FIELDS))
 _PAYLOAD_AT = FIELDS.index("payload")
@@ -63,14 +66,14 @@ SELECT_EVENTS = (
 #: What a step changes in an instance row. The WHERE on seq is the optimistic concurrency check: no row
 #: updated means another fire landed first.
 UPDATE_SNAPSHOT = (
-    "UPDATE instances SET state = ?, context = ?, signatures = ?, seq = ?, head = ?, updated_at = ? "
-    "WHERE id = ? AND seq = ?"
+    "UPDATE instances SET state = ?, context = ?, signatures = ?, parties = ?, seq = ?, head = ?, "
+    "updated_at = ? WHERE id = ? AND seq = ?"
 )
 SELECT_SEQ = "SELECT seq FROM instances WHERE id = ?"
 SELECT_INSTANCE_IDS = "SELECT id FROM instances ORDER BY rowid"
 SELECT_PROTOCOL_INSTANCE_IDS = "SELECT id FROM instances WHERE protocol = ? ORDER BY rowid"
-INSERT_KEY = "INSERT INTO idempotency_keys (instance, key, seq) VALUES (?, ?, ?)"
-SELECT_KEY_SEQ = "SELECT seq FROM idempotency_keys WHERE instance = ? AND key = ?"
+INSERT_KEY = "INSERT INTO idempotency_keys (instance, key, seq, request, answer) VALUES (?, ?, ?, ?, ?)"
+SELECT_KEY = "SELECT seq, request, answer FROM idempotency_keys WHERE instance = ? AND key = ?"
 INSERT_DEFINITION = (
     "INSERT OR IGNORE INTO definitions (protocol, version, digest, source) VALUES (?, ?, ?, ?)"
 )
@@ -82,56 +85,80 @@ LAST_SEQ = 2**63 - 1
 
 
 def encode_values(values: Mapping[str, Any]) -> str:
-    """A context, signatures or payload mapping as canonical JSON text (tuples become arrays)."""
+    """A context, signatures, parties or payload mapping as canonical JSON text (tuples become arrays)."""
     return canonical_text(values) if values else "{}"
 
 
-def decode_values(text: str) -> dict[str, Any]:
-    """The mapping :func:`encode_values` wrote, with its arrays back as tuples."""
+def decode_values(text: str) -> Mapping[str, Any]:
+    """The read-only mapping :func:`encode_values` wrote, with its arrays back as tuples."""
     if text == "{}":
-        return {}
-    return {
-        key: tuple(value) if isinstance(value, list) else value for key, value in json.loads(text).items()
-    }
+        return NO_ENTRIES
+    return read_only({key: _decoded(value) for key, value in json.loads(text).items()})
 
 
-def instance_row(
-    instance: Instance, context: str, signatures: str, created_at: str, updated_at: str
-) -> list[Any]:
-    """The parameters of INSERT_INSTANCE: ``instance`` with its context and signatures already encoded."""
+def _decoded(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):  # a sign-off's roles and their signers
+        return read_only({key: _decoded(inner) for key, inner in value.items()})
+    return value
+
+
+def encode_snapshot(instance: Instance, before: tuple[Instance, Encoded] | None = None) -> Encoded:
+    """The stored form of ``instance``'s mappings, reusing ``before``'s text for each one a step left as it was."""
+    if before is None:
+        return (
+            encode_values(instance.context),
+            encode_values(instance.signatures),
+            encode_values(instance.parties),
+        )
+    kept, (context, signatures, parties) = before
+    return (
+        context if instance.context is kept.context else encode_values(instance.context),
+        signatures if instance.signatures is kept.signatures else encode_values(instance.signatures),
+        parties if instance.parties is kept.parties else encode_values(instance.parties),
+    )
+
+
+def instance_row(instance: Instance, encoded: Encoded, created_at: str, updated_at: str) -> list[Any]:
+    """The parameters of INSERT_INSTANCE: ``instance`` with its mappings already encoded."""
     row = [*_instance_values(instance), created_at, updated_at]
-    row[_CONTEXT_AT] = context
-    row[_SIGNATURES_AT] = signatures
+    for at, text in zip(_JSON_AT, encoded, strict=True):
+        row[at] = text
     return row
 
 
 def snapshot_update(
-    instance: Instance, context: str, signatures: str, updated_at: str, expected_seq: int
+    instance: Instance, encoded: Encoded, updated_at: str, expected_seq: int
 ) -> tuple[Any, ...]:
     """The parameters of UPDATE_SNAPSHOT: ``instance`` after a step, if the stored one is at ``expected_seq``."""
-    return (
-        instance.state,
-        context,
-        signatures,
-        instance.seq,
-        instance.head,
-        updated_at,
-        instance.id,
-        expected_seq,
-    )
+    return (instance.state, *encoded, instance.seq, instance.head, updated_at, instance.id, expected_seq)
 
 
-def instance_from_row(row: Sequence[Any]) -> tuple[Instance, str, str]:
-    """The snapshot a SELECT_INSTANCE row holds, with its context and signatures as stored.
+def instance_from_row(row: Sequence[Any]) -> tuple[Instance, Encoded]:
+    """The snapshot a SELECT_INSTANCE row holds, with its mappings as stored.
 
     The stored text comes with it so that a store can write it again
     unchanged when a step changes neither.
     """
     values = list(row)
-    context, signatures = row[_CONTEXT_AT], row[_SIGNATURES_AT]
-    values[_CONTEXT_AT] = decode_values(context)
-    values[_SIGNATURES_AT] = decode_values(signatures)
-    return Instance(*values), context, signatures
+    context, signatures, parties = (row[at] for at in _JSON_AT)
+    for at in _JSON_AT:
+        values[at] = decode_values(row[at])
+    return Instance(*values), (context, signatures, parties)
+
+
+def answer_text(instance: Instance, encoded: Encoded) -> str:
+    """A snapshot as the JSON text of its SELECT_INSTANCE row, for an idempotency key's answer."""
+    values = list(_instance_values(instance))
+    for at, text in zip(_JSON_AT, encoded, strict=True):
+        values[at] = text
+    return canonical_text(values)
+
+
+def answer_from_text(text: str) -> Instance:
+    """The snapshot :func:`answer_text` wrote."""
+    return instance_from_row(json.loads(text))[0]
 
 
 def event_row(event: Event) -> list[Any]:

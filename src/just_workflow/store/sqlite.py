@@ -40,6 +40,7 @@ from just_workflow.events import Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.instance import Instance
 from just_workflow.store import rows
+from just_workflow.store.base import KeyAnswer
 from just_workflow.store.migrations import is_current, migrate
 from just_workflow.store.registry import changed_definition
 
@@ -213,29 +214,32 @@ class SQLiteStore:
 
     def create(self, instance: Instance, event: Event) -> None:
         session = self._session()
-        context, signatures = rows.encode_values(instance.context), rows.encode_values(instance.signatures)
+        encoded = rows.encode_snapshot(instance)
         with _WriteTransaction(self, session.conn, f"create instance {instance.id!r}") as conn:
             try:
-                conn.execute(
-                    rows.INSERT_INSTANCE, rows.instance_row(instance, context, signatures, event.at, event.at)
-                )
+                conn.execute(rows.INSERT_INSTANCE, rows.instance_row(instance, encoded, event.at, event.at))
             except sqlite3.IntegrityError:
                 raise InstanceExists([instance.id]) from None
             conn.execute(rows.INSERT_EVENT, rows.event_row(event))
-        session.remember(instance, context, signatures)
+        session.remember(instance, encoded)
 
     def append(
-        self, instance: Instance, event: Event, expected_seq: int, idempotency_key: str | None = None
+        self,
+        instance: Instance,
+        event: Event,
+        expected_seq: int,
+        idempotency_key: str | None = None,
+        request: str | None = None,
     ) -> None:
         """Store ``event`` and the snapshot after it in one transaction, if the stored seq is ``expected_seq``."""
         session = self._session()
-        context, signatures = session.encoded(instance)
+        encoded = rows.encode_snapshot(instance, session.snapshots.get(instance.id))
         with _WriteTransaction(
             self, session.conn, f"append event {event.seq} to instance {instance.id!r}"
         ) as conn:
             updated = conn.execute(
                 rows.UPDATE_SNAPSHOT,
-                rows.snapshot_update(instance, context, signatures, event.at, expected_seq),
+                rows.snapshot_update(instance, encoded, event.at, expected_seq),
             )
             if updated.rowcount != 1:
                 row = conn.execute(rows.SELECT_SEQ, (instance.id,)).fetchone()
@@ -244,11 +248,12 @@ class SQLiteStore:
                 raise ConcurrencyConflict(instance.id, expected_seq, row[0])
             if idempotency_key is not None:
                 try:
-                    conn.execute(rows.INSERT_KEY, (instance.id, idempotency_key, event.seq))
+                    answer = rows.answer_text(instance, encoded)
+                    conn.execute(rows.INSERT_KEY, (instance.id, idempotency_key, event.seq, request, answer))
                 except sqlite3.IntegrityError:
                     raise ConcurrencyConflict(instance.id, expected_seq, expected_seq) from None
             conn.execute(rows.INSERT_EVENT, rows.event_row(event))
-        session.remember(instance, context, signatures)
+        session.remember(instance, encoded)
 
     def load(self, instance_id: str) -> Instance:
         session = self._session()
@@ -261,8 +266,8 @@ class SQLiteStore:
             raise self._failure(error, "read") from error
         if row is None:
             raise InstanceNotFound(instance_id)
-        instance, context, signatures = rows.instance_from_row(row)
-        session.remember(instance, context, signatures)
+        instance, encoded = rows.instance_from_row(row)
+        session.remember(instance, encoded)
         return instance
 
     def events(self, instance_id: str, after_seq: int = 0, upto_seq: int | None = None) -> list[Event]:
@@ -273,9 +278,12 @@ class SQLiteStore:
             raise InstanceNotFound(instance_id)
         return events
 
-    def seq_for_key(self, instance_id: str, idempotency_key: str) -> int | None:
-        row = self._fetch_one(rows.SELECT_KEY_SEQ, (instance_id, idempotency_key))
-        return None if row is None else int(row[0])
+    def answer_for_key(self, instance_id: str, idempotency_key: str) -> KeyAnswer | None:
+        row = self._fetch_one(rows.SELECT_KEY, (instance_id, idempotency_key))
+        if row is None:
+            return None
+        seq, request, answer = row
+        return KeyAnswer(int(seq), request, None if answer is None else rows.answer_from_text(answer))
 
     def instance_ids(self, protocol: str | None = None) -> Iterator[str]:
         if protocol is None:
@@ -297,13 +305,7 @@ class SQLiteStore:
             for instance_id, snapshot in new.items():
                 history = sorted(staged[instance_id], key=lambda e: e.seq)
                 first, last = (history[0].at, history[-1].at) if history else ("", "")
-                row = rows.instance_row(
-                    snapshot,
-                    rows.encode_values(snapshot.context),
-                    rows.encode_values(snapshot.signatures),
-                    first,
-                    last,
-                )
+                row = rows.instance_row(snapshot, rows.encode_snapshot(snapshot), first, last)
                 conn.execute(rows.INSERT_INSTANCE, row)
                 conn.executemany(rows.INSERT_EVENT, [rows.event_row(event) for event in history])
 
@@ -356,7 +358,7 @@ class _Session:
         self.pid = pid
         self.db = sqlite_utils.Database(conn)
         self.data_version = conn.execute("PRAGMA data_version").fetchone()[0]
-        self.snapshots: dict[str, tuple[Instance, str, str]] = {}
+        self.snapshots: dict[str, tuple[Instance, rows.Encoded]] = {}
 
     def recall(self, instance_id: str) -> Instance | None:
         """The snapshot of ``instance_id`` if it is known to be current."""
@@ -368,23 +370,11 @@ class _Session:
         kept = self.snapshots.get(instance_id)
         return None if kept is None else kept[0]
 
-    def remember(self, instance: Instance, context: str, signatures: str) -> None:
-        """Keep ``instance``, as just read or committed, with its stored context and signatures."""
+    def remember(self, instance: Instance, encoded: rows.Encoded) -> None:
+        """Keep ``instance``, as just read or committed, with its mappings as stored."""
         if len(self.snapshots) >= self.LIMIT:
             self.snapshots.clear()
-        self.snapshots[instance.id] = (instance, context, signatures)
-
-    def encoded(self, instance: Instance) -> tuple[str, str]:
-        """The stored form of the context and signatures of ``instance``, reusing what the last snapshot had."""
-        kept = self.snapshots.get(instance.id)
-        if kept is None:
-            return rows.encode_values(instance.context), rows.encode_values(instance.signatures)
-        before = kept[0]
-        context = kept[1] if instance.context is before.context else rows.encode_values(instance.context)
-        signatures = (
-            kept[2] if instance.signatures is before.signatures else rows.encode_values(instance.signatures)
-        )
-        return context, signatures
+        self.snapshots[instance.id] = (instance, encoded)
 
 
 class _WriteTransaction:

@@ -54,7 +54,7 @@ from just_workflow.errors import (
 from just_workflow.events import Actor, Event, compute_hash, genesis_hash
 from just_workflow.instance import Command, Instance
 from just_workflow.step import step
-from just_workflow.store.base import Store
+from just_workflow.store.base import KeyAnswer, Store
 from just_workflow.store.memory import MemoryStore
 from just_workflow.testing.harness import TickingClock
 
@@ -64,7 +64,7 @@ MOA = Definition(
     protocol="moa",
     version=1,
     title=Text("MoA"),
-    roles=(Role("sme"), Role("department"), Role("career_services")),
+    roles=(Role("sme"), Role("department", open=True), Role("career_services", open=True)),
     states=(State("draft"), State("defining"), State("signed", final=True), State("declined", final=True)),
     initial="draft",
     context=(
@@ -185,7 +185,8 @@ class StoreContract:
         current = engine.fire(started_and_defined(engine).id, "sign", ANNA)
         loaded = store.load(current.id)
         assert loaded.context == {"fields": ("internships", "labs"), "note": "Zürich · ½"}
-        assert loaded.signatures == {"sign": ("sme",)}
+        assert loaded.signatures == {"sign": {"sme": ("anna",)}}
+        assert loaded.parties == {"sme": ("anna",)}
         assert isinstance(loaded.context["fields"], tuple)
         define_event = store.events(current.id)[2]
         assert define_event.payload == {"fields": ("internships", "labs"), "note": "Zürich · ½"}
@@ -216,13 +217,13 @@ class StoreContract:
             store.events("ghost")
 
     def test_an_idempotency_key_is_kept_once(self, engine: Engine, store: Store) -> None:
-        """seq_for_key finds the seq stored with a key; reusing the key on append is a conflict that writes nothing."""
+        """A key is kept with its seq, request and answer; reusing it on append is a conflict that writes nothing."""
         current = started_and_defined(engine)
-        assert store.seq_for_key(current.id, "click-1") is None
+        assert store.answer_for_key(current.id, "click-1") is None
         after, event = next_step(engine, current)
-        store.append(after, event, current.seq, idempotency_key="click-1")
-        assert store.seq_for_key(current.id, "click-1") == after.seq
-        assert store.seq_for_key("elsewhere", "click-1") is None
+        store.append(after, event, current.seq, idempotency_key="click-1", request="digest-1")
+        assert store.answer_for_key(current.id, "click-1") == KeyAnswer(after.seq, "digest-1", after)
+        assert store.answer_for_key("elsewhere", "click-1") is None
         again, again_event = next_step(engine, after)
         with pytest.raises(ConcurrencyConflict):
             store.append(again, again_event, after.seq, idempotency_key="click-1")
