@@ -36,7 +36,7 @@ from just_workflow.checks.findings import Finding, FindingCode, Severity
 from just_workflow.checks.trace import Trace, TraceStep, signature_note
 from just_workflow.definition import Definition
 from just_workflow.errors import Located, WorkflowError
-from just_workflow.events import SIGN
+from just_workflow.events import SIGN, Actor
 from just_workflow.instance import Command, Instance
 from just_workflow.step import begin, step
 from just_workflow.table import CompiledTransition, Table, compile_definition
@@ -216,14 +216,19 @@ class Exploration:
         # (trigger, role) -> the first node where an actor of the role, never bound, moved the instance.
         self.intrusions: dict[tuple[str, str], tuple[int, TraceStep]] = {}
         cast = self.abstraction.actors
-        self.starter = next(actor for role, actor in cast.items() if role in self.table.start_roles)
+        # One root per role that may start: the starter is a party, so each start is its own abstract state.
+        self.starters = [actor for role, actor in cast.items() if role in self.table.start_roles]
+        self.roots: dict[int, Actor] = {}
 
     # -- exploring ------------------------------------------------------------------------------
 
     def run(self, progress: Progress | None) -> None:
         """Explore from the start, breadth first, until every state is expanded or the bound is hit."""
-        root, _ = begin(self.table, _INSTANCE, self.starter, _NOW, seal=False)
-        self._add(root, None)
+        for starter in self.starters:
+            root, _ = begin(self.table, _INSTANCE, starter, _NOW, seal=False)
+            node = self._add(root, None)
+            if node is not None:
+                self.roots[node] = starter
         expanded = 0
         while expanded < len(self.nodes) and not self.bounded:
             self._expand(expanded)
@@ -364,8 +369,15 @@ class Exploration:
 
     def trace(self, node: int, last: TraceStep | None = None) -> Trace:
         """The shortest run to ``node`` (breadth first order makes the recorded parents shortest)."""
-        steps = [move for _, move in self.path(node) if move is not None]
-        return Trace(self.starter, self.definition.initial, (*steps, *([last] if last else [])))
+        path = self.path(node)
+        steps = [move for _, move in path if move is not None]
+        return Trace(self.starter_of(node), self.definition.initial, (*steps, *([last] if last else [])))
+
+    def starter_of(self, node: int) -> Actor:
+        """Who started the run that reaches ``node`` first."""
+        while (parent := self.parents[node]) is not None:
+            node = parent[0]
+        return self.roots[node]
 
     def findings(self) -> list[ModelFinding]:
         """What the exploration proved wrong; with a bounded exploration, only the violations found."""

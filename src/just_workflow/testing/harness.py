@@ -377,7 +377,7 @@ def sweep(
     inner = {parent[0] for parent in exploration.parents if parent is not None}
     checked: set[int] = set()
     for leaf in (node for node in range(len(exploration.nodes)) if node not in inner):
-        run.start(exploration.starter)
+        run.start(exploration.starter_of(leaf))
         for node, move in exploration.path(leaf):
             if move is not None:
                 source = run.instance.state

@@ -160,6 +160,9 @@ class ProtocolMachine(RuleBasedStateMachine):
         refusal = self.run.fire(command, meant_to_fail=True)
         if refusal is None:
             self.run.fail(f"The engine accepted '{command.trigger}' although {why}")
+        actor = command.actor
+        if isinstance(refusal, NotAParty) and actor.id not in self.instance.parties.get(actor.role, ()):
+            return  # not a party yet: the engine judges that before the payload, as it must
         if not isinstance(refusal, expected):
             self.run.fail(
                 f"'{command.trigger}' was refused with {type(refusal).__name__}, not {expected.__name__}: {refusal}"

@@ -329,6 +329,7 @@ def definitions(
 ) -> Definition:
     """Small structurally valid definitions: 2 to ``max_states`` states, 1 to ``max_roles`` roles, a few fields.
 
+    Each role is an office (open) or closed and invited by any other role.
     Every state is reachable and every state can lead to a final one when
     guards are ignored (a chain through the non-final states, then an exit);
     guards, inputs, sign-offs and invariants are drawn, so that a definition
@@ -362,7 +363,13 @@ def definitions(
         protocol="generated",
         version=1,
         title=Text("A generated protocol"),
-        roles=tuple(Role(name) for name in roles),
+        roles=tuple(
+            # An office, or a closed role any other role may invite to (whichever role started).
+            Role(name, open=True)
+            if draw(st.booleans())
+            else Role(name, invited_by=tuple(r for r in roles if r != name))
+            for name in roles
+        ),
         states=states,
         initial=steps[0],
         transitions=transitions,
