@@ -258,8 +258,14 @@ def same_triggers(definition: d.Definition, kinds: int) -> d.Definition:
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> d.Definition:
-    """Generated definitions, some of them with triggers shared by several transitions."""
+    """Generated definitions, some of them with triggers shared by several transitions.
+
+    Every role is open: the reference models roles, guards and sign-offs; parties have tests of their own.
+    """
     definition = draw(definitions())
+    definition = attrs.evolve(
+        definition, roles=tuple(attrs.evolve(r, open=True, invited_by=()) for r in definition.roles)
+    )
     if draw(st.booleans()):
         definition = same_triggers(definition, draw(st.integers(1, len(definition.transitions))))
     return definition

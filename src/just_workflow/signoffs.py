@@ -26,9 +26,12 @@ def pending(
 ) -> tuple[str, ...]:
     """The roles of ``move``'s sign-off that still have to sign, in the order of ``all_of``."""
     waiting = []
-    for role in move.signers:
-        ids = signed.get(role)
-        if not ids or (role in move.every_party and any(p not in ids for p in parties.get(role, ()))):
+    for index, role in enumerate(move.signers):
+        ids = signed.get(role, ())
+        # A role listed twice needs two signatures, which one role never gives: such a sign-off never completes.
+        if len(ids) <= move.signers[:index].count(role) or (
+            role in move.every_party and any(p not in ids for p in parties.get(role, ()))
+        ):
             waiting.append(role)
     return tuple(waiting)
 

@@ -30,7 +30,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TypeGuard
 
-from just_workflow import signoffs
 from just_workflow.audit.verify import verify
 from just_workflow.checks.abstraction import Abstraction
 from just_workflow.checks.trace import Trace, TraceStep, signature_note
@@ -42,7 +41,7 @@ from just_workflow.guards import NamedGuard
 from just_workflow.instance import Command, Instance
 from just_workflow.step import apply_event, step
 from just_workflow.store.memory import MemoryStore
-from just_workflow.table import Table
+from just_workflow.table import CompiledTransition, Table
 
 #: Refused attempts in a row after which a state whose moves all need named guards counts as stuck.
 STUCK_AFTER = 5
@@ -256,7 +255,7 @@ class InstanceRun:
         moves = self.table.moves.get(self.instance.state, {})
         for trigger, signed in self.instance.signatures.items():
             for candidate in moves.get(trigger, ()):
-                if candidate.signers and not signoffs.pending(candidate, signed, self.instance.parties):
+                if candidate.signers and _every_role_signed(candidate, signed, self.instance.parties):
                     self.fail(
                         f"The sign-off '{trigger}' has the signatures of every role it lists "
                         f"({', '.join(candidate.signers)}) but did not complete: no role can give the last one"
@@ -271,15 +270,10 @@ class InstanceRun:
         state = self.instance.state
         self._check_strangers()
         movable = False
-        for invitation in self.abstraction.invitations:
-            try:
-                step(self.table, self.instance, invitation, _DRY_RUN_NOW, seal=False)
-            except WorkflowError:
-                continue
-            movable = True
+        bound = self._with_every_party_invited()
         for command in self.abstraction.commands(self.table, state):
             try:
-                step(self.table, self.instance, command, _DRY_RUN_NOW, seal=False)
+                step(self.table, bound, command, _DRY_RUN_NOW, seal=False)
             except GuardFailed as refusal:
                 broken = broken_invariants(refusal)
                 if broken:
@@ -301,6 +295,20 @@ class InstanceRun:
             )
         if self.refused_in_a_row >= STUCK_AFTER:
             self.guard_log.note_stuck(state, guarded, self.trace)
+
+    def _with_every_party_invited(self) -> Instance:
+        """The current snapshot with every representative party that can be invited bound (a dry run)."""
+        instance = self.instance
+        progress = True
+        while progress:
+            progress = False
+            for invitation in self.abstraction.invitations:
+                try:
+                    instance, _ = step(self.table, instance, invitation, _DRY_RUN_NOW, seal=False)
+                except WorkflowError:
+                    continue
+                progress = True
+        return instance
 
     def _check_strangers(self) -> None:
         """Every command of an actor with the role but not a party is refused, but joining a free role."""
@@ -327,6 +335,17 @@ class InstanceRun:
             self.fail(
                 "The history does not verify: " + "; ".join(str(problem) for problem in report.problems)
             )
+
+
+def _every_role_signed(
+    move: CompiledTransition, signed: Mapping[str, tuple[str, ...]], parties: Mapping[str, tuple[str, ...]]
+) -> bool:
+    """Whether each role the sign-off lists has signed (every party, for ``every_party`` roles)."""
+    return all(
+        role in signed
+        and (role not in move.every_party or all(p in signed[role] for p in parties.get(role, ())))
+        for role in move.signers
+    )
 
 
 def invite_everyone(engine: Engine, instance_id: str, cast: Mapping[str, Actor]) -> Instance:
