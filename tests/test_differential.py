@@ -240,7 +240,7 @@ def engine_fire(table: Any, instance: Instance, command: Command) -> tuple[tuple
         "moved",
         after.state,
         dict(after.context),
-        dict(after.signatures),
+        {trigger: tuple(roles) for trigger, roles in after.signatures.items()},  # the roles that signed
         event.kind,
         dict(event.payload),
     )

@@ -289,11 +289,16 @@ class TamperingStore(MemoryStore):
     """A store that changes the payload of what it appends after the third event: the history lies."""
 
     def append(
-        self, instance: jw.Instance, event: jw.Event, expected_seq: int, idempotency_key: str | None = None
+        self,
+        instance: jw.Instance,
+        event: jw.Event,
+        expected_seq: int,
+        idempotency_key: str | None = None,
+        request: str | None = None,
     ) -> None:
         if event.seq > 3:
             event = attrs.evolve(event, payload={**event.payload, "weeks": 99})
-        super().append(instance, event, expected_seq, idempotency_key)
+        super().append(instance, event, expected_seq, idempotency_key, request)
 
 
 def test_a_store_that_alters_the_history_fails_the_property_test(monkeypatch: pytest.MonkeyPatch) -> None:
