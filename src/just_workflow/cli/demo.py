@@ -1,7 +1,8 @@
 """The demo: three people run the SME-approaching-HEI protocol on a SQLite file, then an auditor checks it.
 
 ``run_demo`` is what ``just-workflow demo`` prints: each step with the state,
-who acted and what they gave; the Memorandum refused before the fields of
+who acted and what they gave; career services inviting the department; another SME
+refused on this request; the Memorandum refused before the fields of
 collaboration are defined, with the engine's reason; both signatures; the
 history; the hash chain verified; the log exported and replayed; the diagram
 of the path taken.
@@ -29,11 +30,13 @@ PROTOCOL = "sme_approaching_hei"
 ANNA = Actor("anna.novak", role="sme")
 CARLA = Actor("carla.rossi", role="career_services")
 DARIO = Actor("dario.horvat", role="department")
+BRUNO = Actor("bruno.kovac", role="sme")  # another SME's representative: not a party to Anna's request
 
 #: The steps of the demo, in order: who fires what, with which payload.
 SCRIPT: tuple[tuple[Actor, str, Mapping[str, Any]], ...] = (
     (ANNA, "contact_career_services", {}),
     (CARLA, "route_request", {"departments": ["informatics", "economics"]}),
+    (CARLA, "invite", {"role": "department", "party": DARIO.id}),
     (
         ANNA,
         "define_interest",
@@ -67,7 +70,8 @@ def run_demo(definitions: Mapping[str, Definition], db_path: Path, say: Callable
     definition = engine.definition(PROTOCOL)
     say(f"Database: {db_path} ({'reused: a new instance is added' if existed else 'new file'})")
     say(f"Protocol: {definition.title.get()} ({PROTOCOL} v{definition.version})")
-    say(f"People:   {ANNA.id} ({ANNA.role}), {CARLA.id} ({CARLA.role}), {DARIO.id} ({DARIO.role})")
+    say(f"People:   {ANNA.id} ({ANNA.role}), {CARLA.id} ({CARLA.role}), {DARIO.id} ({DARIO.role}),")
+    say(f"          {BRUNO.id} ({BRUNO.role}, another SME)")
     say("")
     inst = engine.start(PROTOCOL, actor=ANNA)
     say(f"Started instance {inst.id} in state '{inst.state}'.")
@@ -76,8 +80,9 @@ def run_demo(definitions: Mapping[str, Definition], db_path: Path, say: Callable
         inst = _fire(engine, inst, actor, trigger, payload, say)
 
     say("")
-    say("Before the fields of collaboration are defined, the Memorandum cannot be drafted or signed:")
-    for actor, trigger in ((DARIO, "draft_agreement"), (ANNA, "sign_moa")):
+    say("Another SME cannot act on Anna's request; before the fields of collaboration are defined,")
+    say("the Memorandum cannot be drafted or signed:")
+    for actor, trigger in ((BRUNO, "define_interest"), (DARIO, "draft_agreement"), (ANNA, "sign_moa")):
         try:
             engine.fire(inst.id, trigger, actor=actor, expected_seq=inst.seq)
         except WorkflowError as refused:
