@@ -45,7 +45,13 @@ from just_workflow.events import START, genesis_hash
 from just_workflow.instance import Command
 from just_workflow.testing import TickingClock, payloads
 
-SME = jw.load_definition(Path(__file__).resolve().parent.parent / "definitions" / "sme_approaching_hei.yaml")
+# Every role open: the model here is of states, guards and sign-offs; parties have tests of their own.
+SME = attrs.evolve(
+    _BUNDLED_SME := jw.load_definition(
+        Path(__file__).resolve().parent.parent / "definitions" / "sme_approaching_hei.yaml"
+    ),
+    roles=tuple(attrs.evolve(role, open=True, invited_by=()) for role in _BUNDLED_SME.roles),
+)
 
 
 # A grant request: routed by its track to one of two reviews (variants of one trigger, told apart by a
@@ -154,7 +160,7 @@ class Expected:
     reference: test_differential.Reference
     snapshots: list[Snapshot]
     events: list[Expectation]
-    keys: dict[str, int] = attrs.field(factory=dict)
+    keys: dict[str, tuple[int, Command]] = attrs.field(factory=dict)  # a used key: its seq and request
 
     @classmethod
     def started(cls, definition: d.Definition, starter: jw.Actor) -> Expected:
@@ -188,7 +194,14 @@ class Expected:
     def outcome(self, command: Command, expected_seq: int | None, key: str | None) -> tuple[Any, ...]:
         """What a fire must do, in the order the semantics say: a used key, a stale seq, then the protocol."""
         if key is not None and key in self.keys:
-            return ("repeated", self.keys[key])
+            seq, first = self.keys[key]
+            if (first.trigger, first.actor, dict(first.payload)) != (
+                command.trigger,
+                command.actor,
+                dict(command.payload),
+            ):
+                return ("refused", jw.IdempotencyKeyReused)  # a key names one request
+            return ("repeated", seq)
         if expected_seq is not None and expected_seq != self.seq:
             return ("conflict", expected_seq, self.seq)
         source = self.state
@@ -199,7 +212,7 @@ class Expected:
         self.snapshots.append((target, dict(context), dict(signatures)))
         self.events.append((kind, command.trigger, source, target, command.actor, dict(payload)))
         if key is not None:
-            self.keys[key] = self.seq
+            self.keys[key] = (self.seq, command)
         return ("moved", self.seq)
 
 
@@ -312,12 +325,16 @@ class EngineAgainstModel(RuleBasedStateMachine):
 
     @rule(used=used_keys, view=VIEWS, data=st.data())
     def fire_again_with_a_used_key(self, used: tuple[str, str], view: int, data: st.DataObject) -> None:
-        """A key already used returns the first fire's snapshot whatever the command and seq, writing nothing."""
+        """A used key returns the first fire's snapshot for the same request, whatever the seq; another is refused."""
         instance_id, key = used
         seq = self.expected[instance_id].seq
         expected_seq = data.draw(st.none() | st.integers(0, seq + 1), label="expected_seq")
-        outcome = self._fire(view, instance_id, self._command(instance_id, data), expected_seq, key)
-        assert outcome[0] == "repeated"
+        first = self.expected[instance_id].keys[key][1]
+        command = (
+            first if data.draw(st.booleans(), label="same request") else self._command(instance_id, data)
+        )
+        outcome = self._fire(view, instance_id, command, expected_seq, key)
+        assert outcome[0] == "repeated" or outcome == ("refused", jw.IdempotencyKeyReused)
 
     @rule(instance_id=instances, view=VIEWS, at_seq=st.booleans(), data=st.data())
     def fire_while_the_other_engine_fires(
@@ -463,7 +480,7 @@ class EngineAgainstModel(RuleBasedStateMachine):
             snapshot.state,
         )
         assert found == (instance_id, definition.protocol, definition.version, definition.digest, seq, state)
-        found_values = (dict(snapshot.context), dict(snapshot.signatures))
+        found_values = (dict(snapshot.context), {t: tuple(roles) for t, roles in snapshot.signatures.items()})
         assert found_values == (context, signatures), (
             f"{instance_id} after event {seq}: model {context}, {signatures}"
         )
