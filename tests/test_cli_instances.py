@@ -151,7 +151,7 @@ def test_demo_runs_twice_on_its_file(here: Path) -> None:
     assert "signed by sme; waiting for: department" in output
     assert "agreement_drafted -> moa_signed" in output
     assert "Hash chain of the stored history: verified" in output
-    assert "Audit of 11 events, 1 instance: OK" in output
+    assert "Audit of 12 events, 1 instance: OK" in output
     assert "stateDiagram-v2" in output and "Class moa_signed s_active" in output
     second = run("demo")
     assert second.exit_code == 0 and "reused: a new instance is added" in second.output

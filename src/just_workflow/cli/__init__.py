@@ -1,7 +1,7 @@
 """The ``just-workflow`` command line: one click group, its commands grouped by what they work on.
 
 - :mod:`~just_workflow.cli.definitions`: ``validate``, ``check``, ``schema``, ``diagram``;
-- :mod:`~just_workflow.cli.instances`: ``start``, ``fire``, ``options``, ``history``, ``demo``;
+- :mod:`~just_workflow.cli.instances`: ``start``, ``fire``, ``invite``, ``options``, ``history``, ``demo``;
 - :mod:`~just_workflow.cli.audit`: ``export``, ``replay``, ``verify``;
 - :mod:`~just_workflow.cli.common`: the shared options and conventions.
 """
@@ -33,6 +33,7 @@ for command in (
     instances.demo_command,
     instances.start_command,
     instances.fire_command,
+    instances.invite_command,
     instances.options_command,
     instances.history_command,
     audit.export_command,

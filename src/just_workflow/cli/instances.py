@@ -32,7 +32,10 @@ def _instance_json(instance: Instance) -> dict[str, Any]:
         "version": instance.version,
         "state": instance.state,
         "context": {k: list(v) if isinstance(v, tuple) else v for k, v in instance.context.items()},
-        "signatures": {k: list(v) for k, v in instance.signatures.items()},
+        "signatures": {
+            k: {role: list(ids) for role, ids in v.items()} for k, v in instance.signatures.items()
+        },
+        "parties": {role: list(ids) for role, ids in instance.parties.items()},
         "seq": instance.seq,
         "head": instance.head,
     }
@@ -48,8 +51,11 @@ def _print_instance(engine: Engine, instance: Instance, as_json: bool, lang: str
     click.echo(f"state    {instance.state} ({title})  seq {instance.seq}  head {instance.head[:16]}…")
     for name, value in instance.context.items():
         click.echo(f"  {name} = {list(value) if isinstance(value, tuple) else value!r}")
-    for trigger, roles in instance.signatures.items():
-        click.echo(f"  {trigger}: signed by {', '.join(roles)}")
+    for role, ids in instance.parties.items():
+        click.echo(f"  party {role}: {', '.join(ids)}")
+    for trigger, signed in instance.signatures.items():
+        signers = ", ".join(f"{', '.join(ids)} ({role})" for role, ids in signed.items())
+        click.echo(f"  {trigger}: signed by {signers}")
 
 
 def _payload(payload_json: str | None, settings: tuple[str, ...]) -> dict[str, Any]:
@@ -139,6 +145,46 @@ def fire_command(
             trigger,
             Actor(actor_id, role),
             payload,
+            expected_seq=expected_seq,
+            idempotency_key=idempotency_key,
+        )
+        _print_instance(engine, instance, as_json)
+
+
+@click.command("invite")
+@click.argument("instance_id", metavar="ID")
+@click.argument("party_role", metavar="ROLE")
+@click.argument("party_id", metavar="PARTY")
+@actor_options
+@click.option("--expected-seq", type=int, help="Refuse if the instance is no longer at this seq.")
+@click.option("--key", "idempotency_key", help="An idempotency key: the same key again writes nothing.")
+@db_option(must_exist=True)
+@definitions_option
+@json_option
+def invite_command(
+    instance_id: str,
+    party_role: str,
+    party_id: str,
+    actor_id: str,
+    role: str,
+    expected_seq: int | None,
+    idempotency_key: str | None,
+    db: Path,
+    definitions_folder: Path | None,
+    as_json: bool,
+) -> None:
+    """Bind PARTY to instance ID as a party of ROLE, invited by an actor; print the new snapshot.
+
+    The inviting actor must be a party of a role that ROLE is invited by
+    (any actor of it, when that role is open). Exit 0 when bound, 1 when
+    refused, 2 on usage errors.
+    """
+    with open_engine(db, definitions_folder) as engine, reported():
+        instance = engine.invite(
+            instance_id,
+            role=party_role,
+            actor_id=party_id,
+            by=Actor(actor_id, role),
             expected_seq=expected_seq,
             idempotency_key=idempotency_key,
         )
