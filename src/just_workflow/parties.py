@@ -35,6 +35,9 @@ PARTY_INPUTS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+_VERBS = {INVITE: "invite", REMOVE_PARTY: "remove", REPLACE_PARTY: "replace"}
+
+
 def admitted(table: Table, instance: Instance, move: CompiledTransition, actor: Actor) -> bool:
     """Whether ``actor`` acts on ``instance`` for ``move``: an open role, a bound party, or one who joins."""
     role = actor.role
@@ -173,7 +176,7 @@ def _check_changer(
     if actor.role not in inviters:
         allowed = sorted(inviters)
         raise NotAuthorized(
-            f"Role {actor.role!r} may not {trigger.replace('_', ' ')} a party of {role!r}; "
+            f"Role {actor.role!r} may not {_VERBS[trigger]} a party of {role!r}; "
             f"roles that may: {', '.join(allowed) or 'none'}.",
             trigger=trigger,
             role=actor.role,

@@ -36,6 +36,7 @@ from just_workflow.definition import Definition
 from just_workflow.errors import (
     GuardFailed,
     InvalidPayload,
+    NotAParty,
     NotAuthorized,
     TransitionNotAllowed,
     WorkflowError,
@@ -87,6 +88,7 @@ def definitions_lookup(
 _REFUSALS: tuple[tuple[type[WorkflowError], ProblemKind], ...] = (
     (TransitionNotAllowed, ProblemKind.ILLEGAL_TRANSITION),
     (GuardFailed, ProblemKind.GUARD_VIOLATED),
+    (NotAParty, ProblemKind.NOT_A_PARTY),  # before NotAuthorized, which it is a kind of
     (NotAuthorized, ProblemKind.UNAUTHORIZED_ROLE),
     (InvalidPayload, ProblemKind.INVALID_PAYLOAD),
 )

@@ -34,6 +34,7 @@ class ProblemKind(enum.StrEnum):
     ILLEGAL_TRANSITION = "illegal_transition"  # the protocol does not allow or does not give this event
     GUARD_VIOLATED = "guard_violated"  # a guard or an invariant was false
     UNAUTHORIZED_ROLE = "unauthorized_role"  # the actor's role may not fire (or sign twice)
+    NOT_A_PARTY = "not_a_party"  # the actor has the role but was not a party to the instance then
     INVALID_PAYLOAD = "invalid_payload"  # the payload does not fit the trigger's inputs
     TRUNCATED = "truncated"  # a head names events the log does not have
     HEAD_MISMATCH = "head_mismatch"  # a head names a hash the chain does not have at that seq
