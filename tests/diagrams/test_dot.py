@@ -56,3 +56,9 @@ def test_dot_has_the_states_edges_and_highlights(
     assert '"draft" [label="Koncept", color="blue", fillcolor="azure"' in text
     assert '"draft" -> "defining" [label="✓ 2 · contact [sme]", color="blue", penwidth="2"];' in text
     assert '"draft" -> "signed" [label="fast_track [department]' in text
+
+
+def test_the_parties_are_a_note_node(picture: Picture) -> None:
+    """Party lines become one note-shaped node, its lines joined by newlines."""
+    text = dot(attrs.evolve(picture, parties=("sme: starts", "department: open")))
+    assert '  "parties" [label="Parties\\nsme: starts\\ndepartment: open", shape="note"];\n}\n' in text

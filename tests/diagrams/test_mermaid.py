@@ -147,3 +147,9 @@ def test_a_history_alone_ends_in_its_last_target(
     text = diagram(moa, history=engine.history(instance.id))
     assert "Class signed s_active" in text
     assert "defining --> signed: ✓ 5, 6 · sign" in text
+
+
+def test_the_parties_are_a_note_beside_the_initial_state(picture: Picture) -> None:
+    """Party lines become a Mermaid note left of the initial state, escaped like every text."""
+    text = mermaid(attrs.evolve(picture, parties=("sme: starts · anna",)))
+    assert text.endswith("  note left of open\n    Parties\n    sme#58; starts · anna\n  end note\n")

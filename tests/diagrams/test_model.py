@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 import just_workflow as jw
-from fixtures import ANNA
+from fixtures import ANNA, DEFINITIONS
 from just_workflow import definition as d
 from just_workflow.diagrams.model import Arrow, Node, Picture, Style, edge_label, picture_of
 
@@ -41,6 +41,7 @@ def test_a_definition_gives_a_box_per_state_and_an_arrow_per_transition_and_sour
             Arrow("draft", "signed", FAST_TRACK, taken=()),
             Arrow("defining", "signed", FAST_TRACK, taken=()),
         ),
+        parties=("sme: starts", "department: open"),
     )
 
 
@@ -101,3 +102,17 @@ def test_of_transitions_sharing_trigger_and_source_the_one_to_the_event_target_i
         (arrow.target, arrow.taken) for arrow in picture_of(split, history=engine.history(instance.id)).arrows
     ]
     assert taken == [("open", (2,)), ("done", ()), ("dropped", (3,))]
+
+
+def test_the_picture_says_how_each_role_is_bound_and_who_is() -> None:
+    """A definition that declares parties gets one line per role; with an instance, its bound parties."""
+    definition = jw.load_definition(DEFINITIONS / "sme_approaching_hei.yaml")
+    engine = jw.Engine([definition])
+    inst = engine.start("sme_approaching_hei", jw.Actor("anna", "sme"))
+    assert picture_of(definition, inst).parties == (
+        "sme: starts · anna",
+        "career_services: open",
+        "department: invited by career_services",
+    )
+    wbl = jw.load_definition(DEFINITIONS / "wbl_placement.yaml")
+    assert "student: joins" in picture_of(wbl).parties

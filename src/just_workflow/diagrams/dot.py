@@ -55,5 +55,8 @@ def dot(picture: Picture) -> str:
         lines.append(
             f"  {_dot_text(arrow.source)} -> {_dot_text(arrow.target)} {_dot_attributes(attributes)};"
         )
+    if picture.parties:
+        note = {"label": "\n".join(("Parties", *picture.parties)), "shape": "note"}
+        lines.append(f'  "parties" {_dot_attributes(note)};')
     lines.append("}")
     return "\n".join(lines) + "\n"

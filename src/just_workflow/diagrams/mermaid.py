@@ -51,6 +51,10 @@ def mermaid(picture: Picture) -> str:
         for (source, target), labels in _labels_by_pair(picture).items()
     )
     lines.append(f"{_INDENT}[*] --> {picture.initial}")
+    if picture.parties:
+        lines.append(f"{_INDENT}note left of {picture.initial}")
+        lines.extend(f"{_INDENT}{_INDENT}{_mermaid_text(line)}" for line in ("Parties", *picture.parties))
+        lines.append(f"{_INDENT}end note")
     return "\n".join(lines) + "\n"
 
 

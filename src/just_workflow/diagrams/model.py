@@ -76,6 +76,7 @@ class Picture:
     initial: str
     nodes: tuple[Node, ...]
     arrows: tuple[Arrow, ...]
+    parties: tuple[str, ...] = ()  # one line per role: who acts in it, and who is bound on the instance
 
 
 def edge_label(transition: Transition) -> str:
@@ -140,7 +141,36 @@ def picture_of(
         for index, transition in enumerate(definition.transitions)
         for source in transition.sources
     )
-    return Picture(definition.protocol, definition.title.get(lang), definition.initial, nodes, arrows)
+    return Picture(
+        definition.protocol,
+        definition.title.get(lang),
+        definition.initial,
+        nodes,
+        arrows,
+        party_lines(definition, instance),
+    )
+
+
+def party_lines(definition: Definition, instance: Instance | None = None) -> tuple[str, ...]:
+    """How each role's parties are bound, and who is bound on ``instance``; none for a definition that never says.
+
+    ``department: invited by career_services · dario``, ``career_services: open``.
+    """
+    joining = {role for t in definition.transitions if t.joins for role in t.firing_roles}
+    if not any(role.open or role.invited_by for role in definition.roles) and not joining:
+        return ()
+    lines = []
+    for role in definition.roles:
+        if role.open:
+            how = "open"
+        else:
+            ways = [f"invited by {', '.join(role.invited_by)}"] if role.invited_by else []
+            ways += ["joins"] if role.name in joining else []
+            ways += ["starts"] if role.name in (definition.start_by or (role.name,)) else []
+            how = " or ".join(ways) or "never bound"
+        bound = instance.parties.get(role.name, ()) if instance is not None else ()
+        lines.append(f"{role.name}: {how}" + (f" · {', '.join(bound)}" if bound else ""))
+    return tuple(lines)
 
 
 def _arrow(transition: Transition, source: str, taken: tuple[int, ...]) -> Arrow:
