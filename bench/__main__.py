@@ -8,7 +8,7 @@ import importlib.util
 from collections.abc import Sequence
 
 #: The benchmark modules, in the order they run; each has ``main(argv)`` and accepts ``--quick``.
-MODULES = ("bench.engine", "bench.persistence", "bench.replay")
+MODULES = ("bench.startup", "bench.engine", "bench.persistence", "bench.replay")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
