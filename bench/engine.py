@@ -21,7 +21,8 @@ into the chain and stores them).
 Contenders:
 
 - ``jw step``: :func:`~just_workflow.step.begin` / :func:`~just_workflow.step.step`
-  with ``seal=False``: guards checked, event record made, no hashing;
+  with ``seal=False``, a ``Command`` built for each fire as a caller builds it:
+  guards checked, event record made, no hashing;
 - ``jw step + hash chain``: the same, sealed (canonical body, SHA-256), to show what the chain costs;
 - ``jw fire``: :meth:`Engine.fire` on a :class:`MemoryStore`: clock, hash chain, store;
 - ``transitions``: a ``Machine`` per instance, and one shared ``Machine`` with
@@ -163,11 +164,15 @@ def _guard(
 ) -> Callable[[Mapping[str, Any]], bool]:
     checks = tuple(condition_check(c) for c in conditions)
 
+    # Plain loops, as the engine's own guards: a generator here would slow the contenders down, not the engine.
     def guard(context: Mapping[str, Any]) -> bool:
         for name in requires:
             if name not in context:
                 return False
-        return all(check(context) is None for check in checks)
+        for check in checks:  # noqa: SIM110 (see above)
+            if check(context) is not None:
+                return False
+        return True
 
     return guard
 
@@ -179,13 +184,14 @@ def _actors(fires: Iterable[Fire]) -> dict[str, Actor]:
     return {role: Actor(f"{role}-1", role) for _, role, _ in fires}
 
 
-def _commands(fires: Sequence[Fire]) -> list[Command]:
+def _calls(fires: Iterable[Fire]) -> list[tuple[str, Actor, Mapping[str, Any]]]:
+    """The fires as trigger, actor, payload: the arguments a caller has at hand."""
     actors = _actors(fires)
-    return [Command(trigger, actors[role], payload) for trigger, role, payload in fires]
+    return [(trigger, actors[role], payload) for trigger, role, payload in fires]
 
 
 class JwStep:
-    """The pure core: ``begin`` and ``step`` without hashing."""
+    """The pure core: ``begin`` and ``step`` without hashing, a ``Command`` built per fire as a caller does."""
 
     name = "jw step (pure, no hashing)"
     seal = False
@@ -195,28 +201,28 @@ class JwStep:
         self.starter = Actor(f"{start_role}-1", start_role)
 
     def runs(self, fires: Sequence[Fire]) -> Callable[[int], None]:
-        table, starter, commands, seal = self.table, self.starter, _commands(fires), self.seal
+        table, starter, calls, seal = self.table, self.starter, _calls(fires), self.seal
 
         def work(count: int) -> None:
             for _ in range(count):
                 instance, _event = begin(table, "bench", starter, NOW, seal=seal)
-                for command in commands:
-                    instance, _event = step(table, instance, command, NOW, seal=seal)
+                for trigger, actor, payload in calls:
+                    instance, _event = step(table, instance, Command(trigger, actor, payload), NOW, seal=seal)
 
         return work
 
     def cycle(self, setup: Sequence[Fire], fires: Sequence[Fire]) -> Callable[[int], None]:
         table, seal = self.table, self.seal
         instance, _event = begin(table, "bench", self.starter, NOW, seal=seal)
-        for command in _commands(setup):
-            instance, _event = step(table, instance, command, NOW, seal=seal)
-        commands = itertools.cycle(_commands(fires))  # one endless turn: rounds go on where the last stopped
+        for trigger, actor, payload in _calls(setup):
+            instance, _event = step(table, instance, Command(trigger, actor, payload), NOW, seal=seal)
+        calls = itertools.cycle(_calls(fires))  # one endless turn: rounds go on where the last stopped
         current = [instance]
 
         def work(count: int) -> None:
             instance = current[0]
-            for command in itertools.islice(commands, count):
-                instance, _event = step(table, instance, command, NOW, seal=seal)
+            for trigger, actor, payload in itertools.islice(calls, count):
+                instance, _event = step(table, instance, Command(trigger, actor, payload), NOW, seal=seal)
             current[0] = instance
 
         return work
@@ -241,7 +247,7 @@ class JwFire:
 
     def runs(self, fires: Sequence[Fire]) -> Callable[[int], None]:
         engine, protocol, starter = self.engine, self.definition.protocol, self.starter
-        calls = [(trigger, _actors(fires)[role], payload) for trigger, role, payload in fires]
+        calls = _calls(fires)
 
         def work(count: int) -> None:
             for _ in range(count):
@@ -254,10 +260,9 @@ class JwFire:
     def cycle(self, setup: Sequence[Fire], fires: Sequence[Fire]) -> Callable[[int], None]:
         engine = self.engine
         instance_id = engine.start(self.definition.protocol, self.starter).id
-        actors = _actors([*setup, *fires])
-        for trigger, role, payload in setup:
-            engine.fire(instance_id, trigger, actors[role], payload)
-        calls = itertools.cycle([(trigger, actors[role], payload) for trigger, role, payload in fires])
+        for trigger, actor, payload in _calls(setup):
+            engine.fire(instance_id, trigger, actor, payload)
+        calls = itertools.cycle(_calls(fires))
 
         def work(count: int) -> None:
             for trigger, actor, payload in itertools.islice(calls, count):
@@ -708,17 +713,22 @@ def report(results: Results) -> Iterator[str]:
     for name, rate in starts.items():
         yield f"| {name} | {1e6 / rate:,.1f} | {_ratio(rate, starts[machine])} | {results.memory[name]:,.0f} |"
     step, fire, start = cycle[JwStep.name], cycle[JwFire.name], starts["jw Engine.start (MemoryStore)"]
+    run = happy[JwFire.name]
     checks = [
-        (step >= 3 * cycle[machine], f"step at least 3x transitions: {_ratio(step, cycle[machine])}"),
+        (step >= 4 * cycle[machine], f"step at least 4x transitions: {_ratio(step, cycle[machine])}"),
         (step >= 0.15 * cycle[table], f"step at least 15% of the dict table: {step / cycle[table]:.1%}"),
-        (fire >= 1.5 * cycle[machine], f"fire at least 1.5x transitions: {_ratio(fire, cycle[machine])}"),
+        (fire >= 2 * cycle[machine], f"fire at least 2x transitions: {_ratio(fire, cycle[machine])}"),
+        (
+            run >= 2.5 * happy[machine],
+            f"start + happy path with fire at least 2.5x transitions: {_ratio(run, happy[machine])}",
+        ),
         (
             start >= 10 * starts[machine],
             f"Engine.start at least 10x cheaper: {_ratio(start, starts[machine])}",
         ),
     ]
     yield ""
-    yield "Targets (guarded cycle; starts against building a transitions Machine)"
+    yield "Targets (guarded cycle, happy path and starts, each against a transitions Machine per instance)"
     yield ""
     for met, text in checks:
         yield f"- [{'x' if met else ' '}] {text}"
