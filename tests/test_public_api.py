@@ -57,6 +57,39 @@ def test_importing_the_package_loads_no_heavy_dependency() -> None:
     assert out.splitlines() == ["[]", "['hypothesis', 'sqlite_utils', 'transitions']"]
 
 
+def _loaded_after(code: str, watched: tuple[str, ...]) -> list[str]:
+    """The modules of ``watched`` that a fresh interpreter has loaded after running ``code``."""
+    probe = f"import sys\n{code}\nprint(sorted(m for m in {watched!r} if m in sys.modules))\n"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return out.splitlines()
+
+
+#: What the package and the command line's help leave unloaded until used: the formats, checks and audit.
+LAZY_PARTS = (
+    "yaml",
+    "cattrs",
+    "just_workflow.formats.loading",
+    "just_workflow.checks.modelcheck",
+    "just_workflow.audit.replay",
+    "just_workflow.store.sqlite",
+    "just_workflow.diagrams.drawing",
+)
+
+
+def test_importing_the_package_loads_only_the_core() -> None:
+    """`import just_workflow` leaves the formats, checks and audit for first use; using a name loads its part."""
+    assert _loaded_after("import just_workflow", LAZY_PARTS) == ["[]"]
+    loaded = _loaded_after("import just_workflow as jw\njw.load_definition", LAZY_PARTS)
+    assert loaded == ["['cattrs', 'just_workflow.formats.loading', 'yaml']"]
+
+
+def test_the_command_line_help_loads_only_click_and_the_core() -> None:
+    """`just-workflow --help` and a command's help import no command's work: they answer at once."""
+    for args in (["--help"], ["diagram", "--help"], ["check", "--help"]):
+        code = f"from just_workflow.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass"
+        assert _loaded_after(code, LAZY_PARTS)[-1] == "[]", args
+
+
 def test_the_contract_names_are_public() -> None:
     """The names of the design's API contract are all exported."""
     assert set(jw.__all__) >= CONTRACT

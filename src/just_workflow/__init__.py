@@ -1,21 +1,17 @@
 """just_workflow: collaboration protocols as explicit, audited finite-state machines.
 
-Importing the package loads the core, the checks, the formats, the audit and
-the in-memory store. What needs a heavier dependency is imported on first
-use (PEP 562): ``SQLiteStore`` (sqlite-utils), ``diagram`` (transitions)
-and ``testing`` (Hypothesis).
+Importing the package loads the core only: definitions, the engine and its
+in-memory store, events and errors, what every fire needs. The rest is
+imported on first use (PEP 562), so that an application, and the command
+line, start fast: the file formats (``load_definition`` and its siblings, on
+YAML and cattrs), the checks (``check``, ``model_check``), the audit
+(``read_log``, ``replay`` and their records), ``SQLiteStore`` (sqlite-utils),
+``diagram`` (transitions) and ``testing`` (Hypothesis).
 """
 
 import importlib as _importlib
 import typing as _typing
 
-from just_workflow.audit.logfile import export_log, read_log
-from just_workflow.audit.replay import replay
-from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem, ReplayReport
-from just_workflow.audit.verify import import_log
-from just_workflow.checks.findings import Finding, Severity
-from just_workflow.checks.modelcheck import ModelCheckReport, ModelFinding, model_check
-from just_workflow.checks.validation import check
 from just_workflow.definition import Definition
 from just_workflow.engine import Engine
 from just_workflow.errors import (
@@ -36,20 +32,45 @@ from just_workflow.errors import (
     WorkflowError,
 )
 from just_workflow.events import Actor, Event
-from just_workflow.formats.loading import load_all_versions, load_definition, load_definitions
 from just_workflow.instance import Instance, Option
 from just_workflow.store.base import Store
 from just_workflow.store.memory import MemoryStore
 
 if _typing.TYPE_CHECKING:
     from just_workflow import testing
+    from just_workflow.audit.logfile import export_log, read_log
+    from just_workflow.audit.replay import replay
+    from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem, ReplayReport
+    from just_workflow.audit.verify import import_log
+    from just_workflow.checks.findings import Finding, Severity
+    from just_workflow.checks.modelcheck import ModelCheckReport, ModelFinding, model_check
+    from just_workflow.checks.validation import check
     from just_workflow.diagrams.drawing import diagram
+    from just_workflow.formats.loading import load_all_versions, load_definition, load_definitions
     from just_workflow.store.sqlite import SQLiteStore
 
-# The public names whose modules import a heavy dependency, and where they live.
+# The public names imported on first use, and where they live (None: the module itself).
 _LAZY = {
+    "Finding": ("just_workflow.checks.findings", "Finding"),
+    "Head": ("just_workflow.audit.report", "Head"),
+    "Log": ("just_workflow.audit.report", "Log"),
+    "ModelCheckReport": ("just_workflow.checks.modelcheck", "ModelCheckReport"),
+    "ModelFinding": ("just_workflow.checks.modelcheck", "ModelFinding"),
+    "ProblemKind": ("just_workflow.audit.report", "ProblemKind"),
+    "ReplayProblem": ("just_workflow.audit.report", "ReplayProblem"),
+    "ReplayReport": ("just_workflow.audit.report", "ReplayReport"),
     "SQLiteStore": ("just_workflow.store.sqlite", "SQLiteStore"),
+    "Severity": ("just_workflow.checks.findings", "Severity"),
+    "check": ("just_workflow.checks.validation", "check"),
     "diagram": ("just_workflow.diagrams.drawing", "diagram"),
+    "export_log": ("just_workflow.audit.logfile", "export_log"),
+    "import_log": ("just_workflow.audit.verify", "import_log"),
+    "load_all_versions": ("just_workflow.formats.loading", "load_all_versions"),
+    "load_definition": ("just_workflow.formats.loading", "load_definition"),
+    "load_definitions": ("just_workflow.formats.loading", "load_definitions"),
+    "model_check": ("just_workflow.checks.modelcheck", "model_check"),
+    "read_log": ("just_workflow.audit.logfile", "read_log"),
+    "replay": ("just_workflow.audit.replay", "replay"),
     "testing": ("just_workflow.testing", None),
 }
 

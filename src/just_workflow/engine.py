@@ -11,10 +11,8 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from just_workflow.audit.report import ReplayReport
-from just_workflow.audit.verify import verify as verify_store
 from just_workflow.clock import new_instance_id, utc_now, utc_text
 from just_workflow.definition import Definition
 from just_workflow.errors import ConcurrencyConflict, HookError, InstanceNotFound, UnknownProtocol
@@ -25,6 +23,9 @@ from just_workflow.step import apply_event, begin, options, step_with
 from just_workflow.store.base import Store
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import Table, compile_definition
+
+if TYPE_CHECKING:
+    from just_workflow.audit.report import ReplayReport
 
 _NO_PAYLOAD: Mapping[str, Any] = {}
 
@@ -194,7 +195,9 @@ class Engine:
         the hash chain, every step and the stored snapshot agree); see
         :func:`just_workflow.audit.verify.verify`.
         """
-        return verify_store(self, None if instance_id is None else [instance_id])
+        from just_workflow.audit.verify import verify  # the audit loads on first use, not with every engine
+
+        return verify(self, None if instance_id is None else [instance_id])
 
     def options(self, instance_id: str, actor: Actor) -> list[Option]:
         """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not."""

@@ -29,8 +29,9 @@ from typing import Any
 
 import pytest
 
+from just_workflow.checks import DEFAULT_MAX_STATES
 from just_workflow.checks.findings import Severity
-from just_workflow.checks.modelcheck import DEFAULT_MAX_STATES, model_check
+from just_workflow.checks.modelcheck import model_check
 from just_workflow.checks.validation import check
 from just_workflow.definition import Definition
 from just_workflow.errors import DefinitionError

@@ -30,6 +30,7 @@ from typing import Any
 
 import attrs
 
+from just_workflow.checks import DEFAULT_MAX_STATES
 from just_workflow.checks.abstraction import Abstraction
 from just_workflow.checks.findings import Finding, Severity
 from just_workflow.checks.trace import Trace, TraceStep, signature_note
@@ -39,9 +40,6 @@ from just_workflow.events import SIGN
 from just_workflow.instance import Command, Instance
 from just_workflow.step import begin, step
 from just_workflow.table import CompiledTransition, Table, compile_definition
-
-#: How many abstract states the exploration visits at most, unless told otherwise.
-DEFAULT_MAX_STATES = 200_000
 
 #: Called every :data:`PROGRESS_EVERY` states explored, with the numbers of states explored and discovered so far.
 Progress = Callable[[int, int], None]

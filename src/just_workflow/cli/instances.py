@@ -18,10 +18,8 @@ from just_workflow.cli.common import (
     open_engine,
     reported,
 )
-from just_workflow.cli.demo import run_demo
 from just_workflow.engine import Engine
 from just_workflow.events import Actor
-from just_workflow.formats.loading import load_definitions
 from just_workflow.instance import Instance
 
 
@@ -239,6 +237,9 @@ def demo_command(db: Path, definitions_folder: Path | None) -> None:
     auditor would, and the diagram of the path taken. Exit 0 when the audit
     passes, 1 otherwise.
     """
+    from just_workflow.cli.demo import run_demo
+    from just_workflow.formats.loading import load_definitions
+
     folder = definitions_folder_or_default(definitions_folder)
     if folder is None:
         raise click.UsageError("No ./definitions folder here: pass --definitions DIR.")

@@ -32,12 +32,10 @@ from transitions.extensions.diagrams import GraphMachine
 from transitions.extensions.diagrams_mermaid import Graph as MermaidGraph
 
 from just_workflow.definition import Condition, Definition, Op, Transition, Value
+from just_workflow.diagrams import FORMATS
 from just_workflow.errors import WorkflowError
 from just_workflow.events import START, Event
 from just_workflow.instance import Instance
-
-#: The formats :func:`diagram` writes.
-FORMATS: tuple[str, ...] = ("mermaid", "dot")
 
 _OPERATORS: Mapping[Op, str] = {
     Op.EQ: "=",
