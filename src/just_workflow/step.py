@@ -90,21 +90,12 @@ def step_with(
 ) -> tuple[Instance, Event]:
     """:func:`step` with the command given as its trigger, actor and payload: the engine builds no Command."""
     state = instance.state
-    triggers = table.moves.get(state)
-    if triggers is None or trigger not in triggers:
-        raise _not_available(table, state, trigger)
-    role = actor.role
-    authorized = table.authorized(state, trigger, role)
-    if not authorized:
-        roles = table.roles_for(state, trigger)
-        raise NotAuthorized(
-            f"Role {role!r} may not fire {trigger!r} in state {state!r}; roles that may: {', '.join(roles)}.",
-            trigger=trigger,
-            role=role,
-            allowed_roles=roles,
-        )
+    # One lookup on the way that succeeds; why nothing is authorized is worked out only for a refusal.
+    authorized = table.authorized(state, trigger, actor.role)
     if len(authorized) == 1:  # the common case: no list of refusals to build
         return _apply(table, instance, authorized[0], trigger, actor, payload, now, seal)
+    if not authorized:
+        raise _unauthorized(table, state, trigger, actor.role)
     refusals: list[Refusal] = []
     for candidate in authorized:
         try:
@@ -265,6 +256,20 @@ def _apply(
         event.hash,
     )
     return after, event
+
+
+def _unauthorized(table: Table, state: str, trigger: str, role: str) -> Refusal:
+    """Why ``role`` may fire no transition of ``trigger`` from ``state``: the trigger is not there, or the role."""
+    triggers = table.moves.get(state)
+    if triggers is None or trigger not in triggers:
+        return _not_available(table, state, trigger)
+    roles = table.roles_for(state, trigger)
+    return NotAuthorized(
+        f"Role {role!r} may not fire {trigger!r} in state {state!r}; roles that may: {', '.join(roles)}.",
+        trigger=trigger,
+        role=role,
+        allowed_roles=roles,
+    )
 
 
 def _not_available(table: Table, state: str, trigger: str) -> TransitionNotAllowed:
