@@ -9,8 +9,8 @@ hooks. A refused fire raises before anything is written.
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Callable, Iterable, Mapping
+from time import time_ns
 from typing import TYPE_CHECKING, Any
 
 from just_workflow.clock import new_instance_id, utc_now, utc_text
@@ -34,6 +34,7 @@ Hook = Callable[[Instance, Event], None]
 
 #: How many times a fire without ``expected_seq`` retries when another writer got in first.
 AUTO_RETRIES = 100
+_ATTEMPTS = range(AUTO_RETRIES)  # made once: a fire goes through it, and a range costs a call to make
 
 
 class Engine:
@@ -145,7 +146,7 @@ class Engine:
         if payload is None:
             payload = _NO_PAYLOAD
         store = self.store
-        for _attempt in range(AUTO_RETRIES):
+        for _attempt in _ATTEMPTS:
             if idempotency_key is not None:
                 done = store.seq_for_key(instance_id, idempotency_key)
                 if done is not None:
@@ -247,4 +248,4 @@ class Engine:
 
     def _now(self) -> str:
         clock = self.clock
-        return utc_text(time.time_ns()) if clock is utc_now else clock().isoformat()
+        return utc_text(time_ns()) if clock is utc_now else clock().isoformat()
