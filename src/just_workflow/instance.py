@@ -32,7 +32,9 @@ class Instance:
     head: str
 
 
-@attrs.frozen
+# Not slotted either: a caller of step builds one per fire, and a slotted frozen class sets each field
+# through object.__setattr__.
+@attrs.frozen(slots=False)
 class Command:
     """A request to fire ``trigger`` as ``actor`` with ``payload``."""
 
