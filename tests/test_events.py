@@ -96,12 +96,12 @@ def test_the_encoder_gives_the_same_bytes_from_its_cache_of_strings(event: Event
     assert encode_body(event) == first == canonical_json(event.body())
 
 
-def test_the_encoder_stays_exact_past_the_size_of_its_cache_of_strings() -> None:
-    """Thousands of distinct ids and actors (more than the cache keeps) are all encoded exactly."""
+def test_the_encoder_stays_exact_past_the_size_of_its_caches() -> None:
+    """Thousands of distinct ids, actors and protocols (more than the caches keep) are all encoded exactly."""
     for number in range(5000):
         actor = Actor(f"actor-{number}", "sme")
         event = new_event(
-            f"i-{number}", 1, START, "moa", 1, "d" * 64, None, None, "draft", actor, {}, "t", "h"
+            f"i-{number}", 1, START, f"moa-{number}", 1, "d" * 64, None, None, "draft", actor, {}, "t", "h"
         )
         assert encode_body(event) == canonical_json(event.body())
 
