@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +25,7 @@ from just_workflow.events import (
     new_event,
     seal,
 )
+from just_workflow.instance import Instance
 
 # Any text, escapes and non-ASCII included: quotes, backslashes, control characters, U+2028, emoji.
 texts = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
@@ -209,3 +212,17 @@ def test_json_round_trip_keeps_the_event(event: Event) -> None:
     """from_json(to_json(event)) through real JSON text gives the same event back."""
     sealed = seal(event)
     assert Event.from_json(json.loads(json.dumps(sealed.to_json()))) == sealed
+
+
+@pytest.mark.parametrize("record", [Event, Instance])
+def test_a_written_out_init_takes_and_sets_exactly_the_attrs_fields(record: type[Any]) -> None:
+    """Event's and Instance's __init__, written out for speed, take the attrs fields in order and set each."""
+    fields = attrs.fields(record)
+    parameters = list(inspect.signature(record.__init__).parameters.values())[1:]
+    assert [(p.name, p.default) for p in parameters] == [
+        (f.name, inspect.Parameter.empty if f.default is attrs.NOTHING else f.default) for f in fields
+    ]
+    values = {f.name: object() for f in fields}
+    built = record(**values)
+    assert all(getattr(built, name) is value for name, value in values.items())
+    assert attrs.evolve(built) == built

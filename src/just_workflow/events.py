@@ -100,8 +100,10 @@ class Actor:
 
 
 # Not slotted: a frozen slotted class sets each of its 14 fields through object.__setattr__, which
-# makes building an event (once per fire) twice as slow as writing them to the instance dict.
-@attrs.frozen(slots=False)
+# makes building an event (once per fire) twice as slow as writing them to the instance dict. Its
+# __init__ is written out: attrs' own for a frozen class first fetches object.__setattr__, which it never
+# uses here. A test keeps its parameters the attrs fields.
+@attrs.frozen(slots=False, init=False)
 class Event:
     """One recorded step: who fired what, from which state to which, with what payload.
 
@@ -124,6 +126,40 @@ class Event:
     at: str
     prev_hash: str = ""
     hash: str = ""
+
+    def __init__(
+        self,
+        instance: str,
+        seq: int,
+        kind: str,
+        protocol: str,
+        version: int,
+        digest: str,
+        trigger: str | None,
+        source: str | None,
+        target: str,
+        actor: Actor,
+        payload: Mapping[str, Any],
+        at: str,
+        prev_hash: str = "",
+        hash: str = "",
+    ) -> None:
+        """Write the fields to the instance dict, as attrs does."""
+        fields = self.__dict__
+        fields["instance"] = instance
+        fields["seq"] = seq
+        fields["kind"] = kind
+        fields["protocol"] = protocol
+        fields["version"] = version
+        fields["digest"] = digest
+        fields["trigger"] = trigger
+        fields["source"] = source
+        fields["target"] = target
+        fields["actor"] = actor
+        fields["payload"] = payload
+        fields["at"] = at
+        fields["prev_hash"] = prev_hash
+        fields["hash"] = hash
 
     def body(self) -> dict[str, Any]:
         """The event as JSON data without ``hash``: the object whose canonical bytes are hashed."""
@@ -237,6 +273,7 @@ def _encode_fields(
 def _encode_payload(payload: Mapping[str, Any]) -> str:
     """Canonical JSON of a payload: the value types a step records are written here, others by the general encoder."""
     members = []
+    encoded = _encoded  # the keys are the definition's field names: remembered
     for key in sorted(payload):
         value = payload[key]
         kind = type(value)
@@ -249,11 +286,11 @@ def _encode_payload(payload: Mapping[str, Any]) -> str:
         elif kind is int:
             text = int.__repr__(value)
         elif (kind is tuple or kind is list) and _all_strings(value):
-            text = "[" + ",".join(map(_encode_str, value)) + "]"
+            text = f"[{','.join(map(_encode_str, value))}]"
         else:
             return canonical_text(payload)
-        members.append(f"{_encode_str(key)}:{text}")
-    return "{" + ",".join(members) + "}"
+        members.append(f"{encoded[key]}:{text}")
+    return f"{{{','.join(members)}}}"
 
 
 def _all_strings(items: tuple[Any, ...] | list[Any]) -> bool:
