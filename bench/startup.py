@@ -98,14 +98,14 @@ def measure(runs: int) -> dict[str, Timing]:
 
 def report(results: Mapping[str, Timing], runs: int) -> Iterator[str]:
     """The Markdown table of ``results``, then the targets, each checked."""
-    yield f"Median of {runs} runs, each a fresh process, the cases taking turns"
+    yield f"Median of {runs} runs of each case, each run a fresh process, the cases taking turns:"
     yield ""
     yield "| case | CPU ms | wall ms |"
     yield "|---|---:|---:|"
     for name, timing in results.items():
         yield f"| `{name}` | {timing.cpu * 1e3:.1f} | {timing.wall * 1e3:.1f} |"
     yield ""
-    yield "Targets (CPU time; the wall-clock ratio in brackets)"
+    yield "Targets (CPU time; the wall-clock ratio in brackets):"
     yield ""
     for case, base, limit in TARGETS:
         ratio = results[case].cpu / results[base].cpu
@@ -114,17 +114,22 @@ def report(results: Mapping[str, Timing], runs: int) -> Iterator[str]:
         yield f"- [{met}] `{case}` at most {limit:.1f}x `{base}`: {ratio:.2f}x ({wall:.2f}x)"
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Print the timings and the targets."""
+def results(argv: Sequence[str] | None = None) -> list[str]:
+    """Run the benchmark with these command-line arguments; the Markdown of its results."""
     parser = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="5 runs of each case instead of 9")
     parser.add_argument("--runs", type=int, default=9, help="runs of each case; the median counts")
     args = parser.parse_args(argv)
     runs = 5 if args.quick else args.runs
+    return list(report(measure(runs), runs))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the timings and the targets."""
+    lines = results(argv)
     print("startup: import and --help, each in a fresh process")
     print()
-    for line in report(measure(runs), runs):
-        print(line)
+    print("\n".join(lines))
     sys.stdout.flush()
 
 
