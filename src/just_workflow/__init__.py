@@ -87,6 +87,11 @@ def __getattr__(name: str) -> _typing.Any:
     return value
 
 
+def __dir__() -> list[str]:
+    """The module's names, the lazily loaded public names included before their first use."""
+    return sorted({*globals(), *__all__})
+
+
 __all__ = [
     "Actor",
     "AuditError",
