@@ -771,7 +771,7 @@ def report(results: Results) -> Iterator[str]:
             f"`step` at least 4x transitions: {_ratio(step, cycle[machine])} "
             f"(`step_with`, no Command: {_ratio(cycle[JwStepWith.name], cycle[machine])})",
         ),
-        (step >= 0.15 * cycle[table], f"`step` at least 15% of the dict table: {step / cycle[table]:.1%}"),
+        (step >= 0.15 * cycle[table], f"`step` at least 15% of the dict table: {step / cycle[table]:.2%}"),
         (fire >= 2 * cycle[machine], f"`fire` at least 2x transitions: {_ratio(fire, cycle[machine])}"),
         (
             run >= 2.5 * happy[machine],
