@@ -30,7 +30,8 @@ from pathlib import Path
 import just_workflow as jw
 from just_workflow import definition as d
 from just_workflow.store.memory import MemoryStore
-from just_workflow.store.sqlite import SQLiteStore, Synchronous, encode_values, event_row
+from just_workflow.store.rows import INSERT_EVENT, UPDATE_SNAPSHOT, encode_values, event_row, snapshot_update
+from just_workflow.store.sqlite import SQLiteStore, Synchronous, configure_connection
 
 NOTEBOOK = d.Definition(
     protocol="notebook",
@@ -47,14 +48,8 @@ NOTEBOOK = d.Definition(
 )
 CLERK = jw.Actor("clerk-1", "clerk")
 
-# Per event: the parameters of the INSERT of the event row and of the UPDATE of the snapshot row.
-Rows = list[tuple[tuple[object, ...], tuple[object, ...]]]
-
-_EVENT_ROW = (
-    "INSERT INTO events (instance, seq, kind, protocol, version, digest, trigger, source, target, "
-    "actor_id, actor_role, payload, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_SNAPSHOT_ROW = "UPDATE instances SET state = ?, context = ?, signatures = ?, seq = ?, head = ?, updated_at = ? WHERE id = ?"
+# Per event: the parameters of the store's INSERT of the event row and of its UPDATE of the snapshot row.
+Rows = list[tuple[Sequence[object], Sequence[object]]]
 
 
 def payload(n: int) -> dict[str, object]:
@@ -107,16 +102,8 @@ def same_rows(fires: int) -> tuple[tuple[jw.Instance, jw.Event], Rows]:
     for n in range(fires):
         after = engine.fire(first.id, "note", CLERK, payload(n))
         (event,) = store.events(first.id, after_seq=after.seq - 1)
-        snapshot = (
-            after.state,
-            encode_values(after.context),
-            encode_values(after.signatures),
-            after.seq,
-            after.head,
-            event.at,
-            after.id,
-        )
-        rows.append((event_row(event), snapshot))
+        context, signatures = encode_values(after.context), encode_values(after.signatures)
+        rows.append((event_row(event), snapshot_update(after, context, signatures, event.at, after.seq - 1)))
     return (first, store.events(first.id)[0]), rows
 
 
@@ -132,17 +119,15 @@ def raw_round(
         store.register_definition(NOTEBOOK)
         store.create(*start)
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute(f"PRAGMA synchronous = {synchronous}")
-    conn.execute("PRAGMA foreign_keys = ON")
+    configure_connection(conn, synchronous)
 
     def write() -> None:
         execute = conn.execute
         for event, snapshot in rows:
-            execute("BEGIN IMMEDIATE")
-            execute(_EVENT_ROW, event)
+            execute("BEGIN IMMEDIATE")  # as the store begins every write
+            execute(INSERT_EVENT, event)
             if with_snapshot:
-                execute(_SNAPSHOT_ROW, snapshot)
+                execute(UPDATE_SNAPSHOT, snapshot)
             execute("COMMIT")
 
     try:

@@ -10,7 +10,8 @@ import pytest
 import just_workflow as jw
 from fixtures import DEFINITIONS
 from just_workflow.definition import LANGUAGES, Definition, Transition
-from just_workflow.formats.loading import SYNTAXES, load_definition
+from just_workflow.formats import SYNTAXES
+from just_workflow.formats.loading import load_definition
 
 BUNDLED = sorted(path for path in DEFINITIONS.iterdir() if path.suffix in SYNTAXES)
 SEED_CITATION = re.compile(r"\(seed \d{3}\)")

@@ -14,6 +14,9 @@ from hypothesis import strategies as st
 
 from just_workflow.canonical import canonical_json
 from just_workflow.events import (
+    ACTOR_FIELDS,
+    BODY_FIELDS,
+    FIELDS,
     FIRE,
     SIGN,
     START,
@@ -212,6 +215,41 @@ def test_json_round_trip_keeps_the_event(event: Event) -> None:
     """from_json(to_json(event)) through real JSON text gives the same event back."""
     sealed = seal(event)
     assert Event.from_json(json.loads(json.dumps(sealed.to_json()))) == sealed
+
+
+@given(recorded_events)
+def test_to_json_holds_every_field_of_the_field_list(event: Event) -> None:
+    """to_json has a key per field, the hashed ones in sorted order, then the hash; the actor's keys are its fields."""
+    data = event.to_json()
+    assert list(data) == [*BODY_FIELDS, "hash"]
+    assert sorted(data) == sorted(FIELDS)
+    assert list(data["actor"]) == list(ACTOR_FIELDS)
+
+
+@given(events)
+def test_the_fast_encoder_writes_the_fields_of_the_field_list_in_order(event: Event) -> None:
+    """encode_body, written by hand, has exactly the hashed fields of the field list, in their sorted order."""
+    data = json.loads(encode_body(event))
+    assert list(data) == list(BODY_FIELDS)
+    assert list(data["actor"]) == list(ACTOR_FIELDS)
+
+
+def test_new_event_takes_the_fields_in_the_order_of_the_event() -> None:
+    """new_event (the step's fast path) has a parameter per field but the hash, in the constructor's order."""
+    parameters = list(inspect.signature(new_event).parameters)
+    assert parameters == [*(name for name in FIELDS if name != "hash"), "seal"]
+
+
+def test_events_read_with_a_shared_dict_share_their_repeated_strings_and_actors() -> None:
+    """from_json with a shared dict gives the same events, holding one copy of each repeated string and actor."""
+    shared: dict[Any, Any] = {}
+    originals = chain(3)[1:]
+    first, second = (Event.from_json(json.loads(json.dumps(e.to_json())), shared) for e in originals)
+    assert [first, second] == originals
+    assert (
+        first.instance is second.instance and first.digest is second.digest and first.target is second.target
+    )
+    assert first.actor is second.actor
 
 
 @pytest.mark.parametrize("record", [Event, Instance])

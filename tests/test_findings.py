@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from fixtures import ROOT
 from just_workflow.checks.findings import (
     Finding,
+    FindingCode,
     Severity,
     error,
     listing,
@@ -19,8 +23,10 @@ from just_workflow.checks.findings import (
 
 def test_error_and_warning_build_findings() -> None:
     """The two constructors set the severity; the path comes before the message in the text form."""
-    assert error("c", "$.x", "m") == Finding(Severity.ERROR, "c", "m", "$.x")
-    assert str(warning("unused-role", "$.roles.x", "Role 'x' is never used")) == (
+    assert error(FindingCode.NO_ACTOR, "$.x", "m") == Finding(
+        Severity.ERROR, FindingCode.NO_ACTOR, "m", path="$.x"
+    )
+    assert str(warning(FindingCode.UNUSED_ROLE, "$.roles.x", "Role 'x' is never used")) == (
         "WARNING unused-role $.roles.x: Role 'x' is never used"
     )
 
@@ -57,3 +63,30 @@ def test_unknown_names_the_kind_the_key_and_the_valid_names() -> None:
 def test_show_spells_values_as_the_file_does(value: object, shown: str) -> None:
     """Booleans in YAML spelling, lists in brackets, strings quoted."""
     assert show(value) == shown
+
+
+def documented_codes() -> list[str]:
+    """The first cell of every row of the tables of ``docs/validation.md`` whose first column is ``code``."""
+    codes: list[str] = []
+    in_code_table = False
+    for line in (ROOT / "docs" / "validation.md").read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|"):
+            in_code_table = False
+            continue
+        first = line.split("|")[1].strip()
+        if first == "code":
+            in_code_table = True
+        elif in_code_table and first.strip("-"):
+            codes.append(first.strip("`"))
+    return codes
+
+
+def test_the_validation_page_documents_exactly_the_finding_codes() -> None:
+    """Every code of FindingCode is in a table of docs/validation.md, and the tables hold no other code."""
+    assert set(documented_codes()) == {str(code) for code in FindingCode}
+
+
+def test_a_finding_code_is_its_text_in_json() -> None:
+    """Codes are strings: JSON output and comparisons with plain text see the code itself."""
+    assert FindingCode.TRAP_STATE == "trap-state"
+    assert json.dumps({"code": FindingCode.TRAP_STATE}) == '{"code": "trap-state"}'

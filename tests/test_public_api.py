@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import just_workflow as jw
+from fixtures import BUNDLED
 
-#: The names other people's code relies on (DESIGN.md, "Public API contract").
+#: The names other people's code relies on: the public API contract the docs' examples use.
 CONTRACT = {
     "load_definition", "load_definitions", "check", "Engine", "SQLiteStore", "Actor", "Instance", "Event",
     "Option", "WorkflowError", "DefinitionError", "TransitionNotAllowed", "GuardFailed", "NotAuthorized",
@@ -44,13 +45,30 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         raise AssertionError("jw.NoSuchThing did not raise")
 
 
-def test_importing_the_package_loads_no_heavy_dependency() -> None:
-    """`import just_workflow` loads neither Hypothesis, transitions, sqlite-utils nor click; they load on use."""
+def test_importing_the_package_imports_none_of_its_modules() -> None:
+    """`import just_workflow` is nearly free: every public name is imported on first use."""
+    probe = (
+        "import sys, just_workflow\nprint(sorted(m for m in sys.modules if m.startswith('just_workflow')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["['just_workflow']"]
+
+
+def test_the_public_names_load_no_heavy_dependency_but_their_own() -> None:
+    """Every public name loads neither Hypothesis, transitions, sqlite-utils, click nor pytest, but these three.
+
+    `SQLiteStore` loads sqlite-utils and `testing` Hypothesis on their first use; `diagram` loads
+    transitions when it first draws.
+    """
     probe = (
         "import sys, just_workflow as jw\n"
         "heavy = ('hypothesis', 'transitions', 'sqlite_utils', 'click', 'pytest')\n"
+        "for name in jw.__all__:\n"
+        "    if name not in ('SQLiteStore', 'testing'):\n"
+        "        getattr(jw, name)\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
-        "jw.SQLiteStore, jw.diagram, jw.testing\n"
+        "jw.SQLiteStore, jw.testing\n"
+        f"jw.diagram(jw.load_definition({str(BUNDLED[0])!r}))\n"
         "print(sorted(m for m in heavy[:3] if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
@@ -72,7 +90,7 @@ LAZY_PARTS = (
     "just_workflow.checks.modelcheck",
     "just_workflow.audit.replay",
     "just_workflow.store.sqlite",
-    "just_workflow.diagrams.drawing",
+    "transitions",
 )
 
 

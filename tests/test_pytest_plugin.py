@@ -166,3 +166,21 @@ def test_a_guards_option_that_is_not_module_colon_name_is_a_usage_error(project:
         "--workflow-definitions", "defs", "--workflow-guards", "office", "defs/guarded.yaml"
     )
     result.stdout.fnmatch_lines(["*--workflow-guards expects MODULE:NAME, got 'office'*"])
+
+
+def test_a_run_without_definition_files_imports_neither_the_library_nor_the_test_kit(
+    pytester: pytest.Pytester,
+) -> None:
+    """Every pytest run loads the plugin: until it collects a definition file, it imports nothing heavy."""
+    pytester.makepyfile(
+        test_plain="""
+import sys
+
+def test_the_plugin_is_loaded_and_nothing_heavy():
+    assert "just_workflow.pytest_plugin" in sys.modules
+    heavy = ("hypothesis", "yaml", "cattrs", "just_workflow.testing", "just_workflow.formats.loading",
+             "just_workflow.checks.validation", "just_workflow.checks.modelcheck", "just_workflow.engine")
+    assert [name for name in heavy if name in sys.modules] == []
+"""
+    )
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)

@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from fixtures import BUNDLED, INVALID, ROOT
 from just_workflow.cli import main
 from just_workflow.errors import DefinitionError
+from just_workflow.formats import SYNTAXES
 from just_workflow.formats.json_schema import definition_schema, schema_json
-from just_workflow.formats.loading import SYNTAXES, load_definition, read_document
+from just_workflow.formats.loading import load_definition, read_document
 
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((INVALID / "EXPECTED.yaml").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(definition_schema())

@@ -112,9 +112,13 @@ def test_a_clean_definition_has_no_findings() -> None:
 
 
 def test_a_finding_reads_severity_code_path_and_message() -> None:
-    """str(Finding) is the line the CLI prints after the file name."""
-    finding = jw.Finding(jw.Severity.ERROR, "unknown-state", "Unknown state 'x'", "$.initial")
+    """str(Finding) is the line the CLI prints; with a file (and a line and column) it starts with them."""
+    finding = jw.Finding(
+        jw.Severity.ERROR, jw.FindingCode.UNKNOWN_STATE, "Unknown state 'x'", path="$.initial"
+    )
     assert str(finding) == "ERROR unknown-state $.initial: Unknown state 'x'"
+    in_file = attrs.evolve(finding, file="p.yaml", line=3, column=10)
+    assert str(in_file) == "p.yaml:3:10: ERROR unknown-state $.initial: Unknown state 'x'"
 
 
 def test_structural_errors_hold_back_the_analyses() -> None:

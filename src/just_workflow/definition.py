@@ -16,6 +16,7 @@ import enum
 import functools
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -166,6 +167,11 @@ class Invariant:
     description: Text | None = None
 
 
+def _digested(field: attrs.Attribute[Any], value: Any) -> bool:
+    """Whether a field's value enters the digest: set to something other than its default, not ``origin``."""
+    return field.name != "origin" and not (field.default is not attrs.NOTHING and value == field.default)
+
+
 @attrs.frozen
 class Definition:
     """A protocol: the immutable description the engine enforces.
@@ -191,8 +197,12 @@ class Definition:
 
     @functools.cached_property
     def digest(self) -> str:
-        """SHA-256 (hex) of the canonical JSON of the definition, ``origin`` excluded."""
-        body = attrs.asdict(self, filter=lambda a, _v: a.name != "origin")
+        """SHA-256 (hex) of the canonical JSON of the definition's non-default values, ``origin`` excluded.
+
+        A field left at its default is omitted at every level, so that a key
+        added to the format later (with a default) changes no existing digest.
+        """
+        body = attrs.asdict(self, filter=_digested)
         return hashlib.sha256(canonical_json(body)).hexdigest()
 
     @functools.cached_property

@@ -34,28 +34,52 @@ class WorkflowError(Exception):
     """The root of every error raised by just_workflow."""
 
 
-@attrs.frozen
-class Problem:
-    """One located problem of a definition: where it is and what is wrong.
+@attrs.frozen(kw_only=True)
+class Located:
+    """Where a record points in a definition: the path inside the document, and the file, line and column.
 
     ``path`` is the JSONPath-like location inside the document
-    (``$.transitions[3].to``); ``line`` and ``column`` are 1-based and known
-    only for syntaxes that have them (YAML, JSON, TOML).
+    (``$.transitions[3].to``). ``file`` names the file (None for a definition
+    built in code); ``line`` and ``column`` are 1-based, known only for
+    syntaxes that have them (YAML, JSON, TOML) and once the loader has located
+    the path. Every record about a place in a definition derives from this
+    class, so that each says where the same way: :class:`Problem`, and the
+    checks' ``Finding`` and ``ModelFinding``. The fields are keyword-only.
     """
 
-    message: str
     path: str = "$"
     file: str | None = None
     line: int | None = None
     column: int | None = None
 
-    def __str__(self) -> str:
+    def position(self) -> str:
+        """``file:line:column`` as far as it is known; a definition without a file is ``<definition>``."""
         where = self.file or "<definition>"
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.path}: {self.message}"
+        return where
+
+
+@attrs.frozen
+class Problem(Located):
+    """One problem that keeps a definition from loading or running: what is wrong, and where."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.position()}: {self.path}: {self.message}"
+
+    def to_json(self) -> dict[str, object]:
+        """The problem as JSON data: its message, then where it is."""
+        return {
+            "message": self.message,
+            "path": self.path,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+        }
 
 
 class DefinitionError(WorkflowError):

@@ -12,12 +12,21 @@ events repeat and of the fields the events of one transition share. A
 property test keeps the two encodings byte-identical.
 :func:`new_event` hashes the fields before building the event, so that a
 step builds each event once.
+
+The fields are named once, in the :class:`Event` class: :data:`FIELDS` and
+the lists derived from it give the JSON data of :meth:`Event.to_json` and
+:meth:`Event.from_json` (the one codec of the audit log, the CLI and any
+export), the columns of the SQLite store's rows, and the audit reader's
+checks. Tests hold the hand-written encoder and :func:`new_event` to the
+same list.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import operator
+import typing
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -163,49 +172,66 @@ class Event:
 
     def body(self) -> dict[str, Any]:
         """The event as JSON data without ``hash``: the object whose canonical bytes are hashed."""
-        return {
-            "actor": {"id": self.actor.id, "role": self.actor.role},
-            "at": self.at,
-            "digest": self.digest,
-            "instance": self.instance,
-            "kind": self.kind,
-            "payload": dict(self.payload),
-            "prev_hash": self.prev_hash,
-            "protocol": self.protocol,
-            "seq": self.seq,
-            "source": self.source,
-            "target": self.target,
-            "trigger": self.trigger,
-            "version": self.version,
-        }
+        data = dict(zip(BODY_FIELDS, _body_values(self), strict=True))
+        data["actor"] = dict(zip(ACTOR_FIELDS, _actor_values(self.actor), strict=True))
+        data["payload"] = dict(self.payload)
+        return data
 
     def to_json(self) -> dict[str, Any]:
-        """The event as JSON data, ``hash`` included (the export format of one log line)."""
+        """The event as JSON data, ``hash`` included: what a log line, ``history --json`` and any export hold."""
         data = self.body()
         data["hash"] = self.hash
         return data
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Event:
-        """Rebuild an event from :meth:`to_json` data (lists in the payload become tuples)."""
-        actor = data["actor"]
-        payload = {k: tuple(v) if isinstance(v, list) else v for k, v in data["payload"].items()}
-        return cls(
-            instance=data["instance"],
-            seq=data["seq"],
-            kind=data["kind"],
-            protocol=data["protocol"],
-            version=data["version"],
-            digest=data["digest"],
-            trigger=data["trigger"],
-            source=data["source"],
-            target=data["target"],
-            actor=Actor(actor["id"], actor["role"]),
-            payload=payload,
-            at=data["at"],
-            prev_hash=data["prev_hash"],
-            hash=data["hash"],
-        )
+    def from_json(cls, data: Mapping[str, Any], shared: dict[Any, Any] | None = None) -> Event:
+        """Rebuild an event from :meth:`to_json` data (lists in the payload become tuples; other keys are ignored).
+
+        ``shared``, a dict the caller keeps across calls, makes the events share
+        one copy of each string and actor they repeat (ids, names, states,
+        digests): a long log holds the same few on every line.
+        """
+        values = list(_json_values(data))
+        actor = _actor_json_values(values[_ACTOR_AT])
+        if shared is None:
+            values[_ACTOR_AT] = Actor(*actor)
+        else:
+            share = shared.setdefault
+            for at in _REPEATED_TEXT_AT:
+                text = values[at]
+                values[at] = share(text, text)
+            values[_ACTOR_AT] = shared.get(actor) or share(actor, Actor(*actor))
+        payload = values[_PAYLOAD_AT]
+        values[_PAYLOAD_AT] = {name: tuple(v) if type(v) is list else v for name, v in payload.items()}
+        return cls(*values)
+
+
+# The codec: every encoding of an event (JSON data here, the SQLite store's rows, the audit log's checks)
+# derives from these, so that a field is named in the Event class alone.
+
+#: Every field of an event, in the order of its constructor.
+FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(Event))
+#: The fields the hash covers, all but ``hash``, in canonical JSON's (sorted) order.
+BODY_FIELDS: tuple[str, ...] = tuple(sorted(name for name in FIELDS if name != "hash"))
+#: The fields of an actor: the keys of its JSON object.
+ACTOR_FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(Actor))
+#: The type each field is declared with: ``str``, ``str | None``, ``int``, ``Actor``, ``Mapping[str, Any]``.
+FIELD_TYPES: Mapping[str, Any] = typing.get_type_hints(Event)
+
+_ACTOR_AT = FIELDS.index("actor")
+_PAYLOAD_AT = FIELDS.index("payload")
+# The text fields whose values events repeat (ids, names, states, digests), unlike their time stamps and hashes.
+_REPEATED_TEXT_AT = tuple(
+    at
+    for at, name in enumerate(FIELDS)
+    if FIELD_TYPES[name] in (str, str | None) and name not in ("at", "prev_hash", "hash")
+)
+_body_values = operator.attrgetter(*BODY_FIELDS)
+_actor_values = operator.attrgetter(*ACTOR_FIELDS)
+_json_values = operator.itemgetter(*FIELDS)
+_actor_json_values = operator.itemgetter(*ACTOR_FIELDS)
+# The fields but the hash, in the constructor's order: the parameters of the fast encoder and of new_event.
+_unsealed_values = operator.attrgetter(*(name for name in FIELDS if name != "hash"))
 
 
 def genesis_hash(instance_id: str, protocol: str, version: int) -> str:
@@ -220,21 +246,7 @@ def genesis_hash(instance_id: str, protocol: str, version: int) -> str:
 
 def encode_body(event: Event) -> bytes:
     """Canonical JSON bytes of :meth:`Event.body`, written field by field (keys in sorted order)."""
-    return _encode_fields(
-        event.instance,
-        event.seq,
-        event.kind,
-        event.protocol,
-        event.version,
-        event.digest,
-        event.trigger,
-        event.source,
-        event.target,
-        event.actor,
-        event.payload,
-        event.at,
-        event.prev_hash,
-    )
+    return _encode_fields(*_unsealed_values(event))
 
 
 def _encode_fields(

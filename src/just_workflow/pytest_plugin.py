@@ -18,6 +18,10 @@ option ``workflow_guards``: a mapping of guard names to functions. The ini
 folders join a run that names no paths (plain ``pytest``); a run that names
 paths collects the definition files among them, and the folders given with
 ``--workflow-definitions`` unless a path named lies inside them.
+
+Every pytest run loads this plugin, wherever the library is installed: the
+loader, the checks and the test kit (Hypothesis) are imported only by the
+items of a definition file, so that a run without one pays for none of them.
 """
 
 from __future__ import annotations
@@ -25,20 +29,17 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from just_workflow.checks import DEFAULT_MAX_STATES
-from just_workflow.checks.findings import Severity
-from just_workflow.checks.modelcheck import model_check
-from just_workflow.checks.validation import check
-from just_workflow.definition import Definition
-from just_workflow.errors import DefinitionError
-from just_workflow.formats.loading import SYNTAXES, load_definition
-from just_workflow.guards import NamedGuard
-from just_workflow.testing.harness import ProtocolViolation
-from just_workflow.testing.stateful import run_protocol_test
+from just_workflow.formats import SYNTAXES
+
+if TYPE_CHECKING:
+    from just_workflow.definition import Definition
+    from just_workflow.errors import DefinitionError
+    from just_workflow.guards import NamedGuard
 
 #: The test items of each definition file, in the order they run.
 ITEMS = ("load", "check", "model_check", "property")
@@ -93,9 +94,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> DefinitionFile | None:
     """A definition file inside one of the configured folders."""
-    if file_path.suffix.lower() not in SYNTAXES:
-        return None
     folders = parent.config.stash.get(_FOLDERS, [])
+    if not folders or file_path.suffix.lower() not in SYNTAXES:
+        return None
     path = file_path.resolve()
     if any(path == folder or path.is_relative_to(folder) for folder in folders):
         return DefinitionFile.from_parent(parent, path=file_path)
@@ -122,6 +123,9 @@ class DefinitionFile(pytest.File):
 
     def definition(self) -> Definition:
         """The definition of the file; raises the :class:`DefinitionError` of a file that does not load."""
+        from just_workflow.errors import DefinitionError
+        from just_workflow.formats.loading import load_definition
+
         if self._loaded is None:
             try:
                 self._loaded = load_definition(self.path)
@@ -138,6 +142,8 @@ class DefinitionItem(pytest.Item):
     parent: DefinitionFile
 
     def runtest(self) -> None:
+        from just_workflow.errors import DefinitionError
+
         try:
             definition = self.parent.definition()
         except DefinitionError as error:
@@ -150,11 +156,16 @@ class DefinitionItem(pytest.Item):
         """Loading succeeded: nothing more to check."""
 
     def _check(self, definition: Definition) -> None:
+        from just_workflow.checks.findings import Severity
+        from just_workflow.checks.validation import check
+
         errors = [f for f in check(definition, _guards(self.config)) if f.severity is Severity.ERROR]
         if errors:
             raise DefinitionCheckFailed("\n".join(str(finding) for finding in errors))
 
     def _model_check(self, definition: Definition) -> None:
+        from just_workflow.checks.modelcheck import model_check
+
         report = model_check(definition, max_states=self.config.getoption("workflow_max_states"))
         self.config.stash.setdefault(_SUMMARIES, []).append(report.summary())
         self.user_properties += [("abstract_states", report.states), ("seconds", round(report.seconds, 3))]
@@ -162,6 +173,9 @@ class DefinitionItem(pytest.Item):
             raise DefinitionCheckFailed("\n".join([report.summary(), *(str(f) for f in report.findings)]))
 
     def _property(self, definition: Definition) -> None:
+        from just_workflow.errors import DefinitionError
+        from just_workflow.testing.stateful import run_protocol_test
+
         try:
             run_protocol_test(definition, guards=_guards(self.config))
         except DefinitionError as error:  # a named guard missing from the registry
@@ -171,6 +185,8 @@ class DefinitionItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
         """The findings or the counterexample trace, without a traceback."""
+        from just_workflow.testing.harness import ProtocolViolation
+
         if isinstance(excinfo.value, DefinitionCheckFailed | ProtocolViolation):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style)

@@ -15,48 +15,46 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
+import operator
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from just_workflow.audit.replay import Keeper
-from just_workflow.audit.report import Head, Log, MalformedLine
+from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem
 from just_workflow.canonical import canonical_json
 from just_workflow.definition import Definition
 from just_workflow.errors import AuditError, DefinitionError
-from just_workflow.events import Actor, Event
+from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.store.base import Store
 
 #: The first line of every log.
 HEADER: Mapping[str, Any] = {"format": "just_workflow.log", "version": 1}
 
-_EVENT_KEYS = frozenset(
-    (
-        "actor",
-        "at",
-        "digest",
-        "hash",
-        "instance",
-        "kind",
-        "payload",
-        "prev_hash",
-        "protocol",
-        "seq",
-        "source",
-        "target",
-        "trigger",
-        "type",
-        "version",
-    )
-)
-_ACTOR_KEYS = frozenset(("id", "role"))
+# An event line is the event's JSON data (Event.to_json) and its "type". The JSON types each value may
+# have follow from the types the Event class declares (a field of a type not listed here fails at import).
+_EVENT_KEYS = frozenset((*FIELDS, "type"))
+_ACTOR_KEYS = frozenset(ACTOR_FIELDS)
+_JSON_TYPES: dict[Any, tuple[type, ...]] = {str: (str,), int: (int,), str | None: (str, type(None))}
+_TYPE_NAMES: dict[tuple[type, ...], str] = {
+    (str,): "a string",
+    (int,): "an integer >= 1",
+    (str, type(None)): "a string or null",
+}
+_SCALAR_FIELDS = tuple(name for name in FIELDS if name not in ("actor", "payload"))
+_SCALAR_TYPES = {name: _JSON_TYPES[FIELD_TYPES[name]] for name in _SCALAR_FIELDS}
+# Every combination of the types the scalar values may have, in _SCALAR_FIELDS order: on the common path a
+# single look-up checks them all.
+_TYPE_ROWS = frozenset(itertools.product(*(_SCALAR_TYPES[name] for name in _SCALAR_FIELDS)))
+_COUNT_FIELDS = tuple(name for name in _SCALAR_FIELDS if _SCALAR_TYPES[name] == (int,))
+_scalar_values = operator.itemgetter(*_SCALAR_FIELDS)
+_count_values = operator.itemgetter(*_COUNT_FIELDS)
+_STR = frozenset((str,))
 _HEAD_KEYS = frozenset(("type", "instance", "seq", "hash"))
 _DEFINITION_KEYS = frozenset(("type", "digest", "document"))
-_TEXT_FIELDS = ("at", "digest", "hash", "instance", "kind", "prev_hash", "protocol", "target")
-_OPTIONAL_TEXT_FIELDS = ("source", "trigger")
-_COUNT_FIELDS = ("seq", "version")
 
 
 def _no_constant(name: str) -> Any:
@@ -183,9 +181,8 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
     lines: list[int] = []
     heads: dict[str, Head] = {}
     embedded: dict[tuple[str, int], tuple[int, Definition]] = {}
-    malformed: list[MalformedLine] = []
-    actors: dict[tuple[str, str], Actor] = {}
-    shared: dict[str, str] = {}
+    malformed: list[ReplayProblem] = []
+    shared: dict[Any, Any] = {}  # a long log repeats a few strings and actors on every line: one copy of each
     decode = _DECODER.raw_decode
     number = 0
     for number, raw in enumerate(file, 1):
@@ -201,7 +198,7 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
                 raise _Unreadable(f"not valid JSON: more data after the object at column {end + 1}")
             kind = data.get("type")
             if kind == "event":
-                events.append(_event(data, actors, shared))
+                events.append(_event(data, shared))
                 lines.append(number)
             elif number == 1 or kind is None:
                 _check_header(data, number)
@@ -229,12 +226,12 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
         except _Unreadable as error:
             if strict:
                 raise AuditError(f"{name}: line {number}: {error}") from None
-            malformed.append(MalformedLine(number, str(error)))
+            malformed.append(_unreadable(number, str(error)))
     if number == 0:
         reason = f"the log is empty; it must start with the header {_line(HEADER).decode().strip()}"
         if strict:
             raise AuditError(f"{name}: {reason}")
-        malformed.append(MalformedLine(1, reason))
+        malformed.append(_unreadable(1, reason))
     return Log(
         events=events,
         heads=heads,
@@ -245,6 +242,11 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
         line_count=max(number, 1),
         source=name,
     )
+
+
+def _unreadable(line: int, reason: str) -> ReplayProblem:
+    """The problem of a line that could not be read: replay finds the instance it belongs to, if any."""
+    return ReplayProblem(ProblemKind.MALFORMED, None, None, reason, line)
 
 
 def _framing_problem(raw: bytes) -> str:
@@ -261,64 +263,22 @@ def _check_header(data: Any, number: int) -> None:
         raise _Unreadable(f"not a just_workflow log of a known version: the header must be {expected}")
 
 
-def _event(data: dict[str, Any], actors: dict[tuple[str, str], Actor], shared: dict[str, str]) -> Event:
+def _event(data: dict[str, Any], shared: dict[Any, Any]) -> Event:
     """The event of an event line; every field present, of its type, and nothing else."""
     if data.keys() != _EVENT_KEYS:
         raise _Unreadable(_keys_problem("an event line", data, _EVENT_KEYS))
     actor = data["actor"]
-    payload = data["payload"]
-    seq = data["seq"]
-    version = data["version"]
-    trigger = data["trigger"]
-    source = data["source"]
     # One chained test on the common path; the slow path below says which field is wrong.
     if not (
         type(actor) is dict
         and actor.keys() == _ACTOR_KEYS
-        and type(actor["id"]) is str
-        and type(actor["role"]) is str
-        and type(payload) is dict
-        and type(seq) is int
-        and seq >= 1
-        and type(version) is int
-        and version >= 1
-        and (trigger is None or type(trigger) is str)
-        and (source is None or type(source) is str)
-        and type(data["at"]) is str
-        and type(data["digest"]) is str
-        and type(data["hash"]) is str
-        and type(data["instance"]) is str
-        and type(data["kind"]) is str
-        and type(data["prev_hash"]) is str
-        and type(data["protocol"]) is str
-        and type(data["target"]) is str
+        and _STR.issuperset(map(type, actor.values()))
+        and type(data["payload"]) is dict
+        and tuple(map(type, _scalar_values(data))) in _TYPE_ROWS
+        and min(_count_values(data)) >= 1
     ):
         raise _Unreadable(_field_problem(data))
-    key = (actor["id"], actor["role"])
-    who = actors.get(key)
-    if who is None:
-        who = actors[key] = Actor(*key)
-    for name, value in payload.items():  # lists become tuples in place: no second dict per event
-        if type(value) is list:
-            payload[name] = tuple(value)
-    # A long log repeats a few strings (ids, states, digests) on every line: keep one copy of each.
-    share = shared.setdefault
-    return Event(
-        share(data["instance"], data["instance"]),
-        seq,
-        share(data["kind"], data["kind"]),
-        share(data["protocol"], data["protocol"]),
-        version,
-        share(data["digest"], data["digest"]),
-        trigger if trigger is None else share(trigger, trigger),
-        source if source is None else share(source, source),
-        share(data["target"], data["target"]),
-        who,
-        payload,
-        data["at"],
-        data["prev_hash"],
-        data["hash"],
-    )
+    return Event.from_json(data, shared)
 
 
 def _head(data: dict[str, Any], number: int) -> Head:
@@ -358,21 +318,18 @@ def _keys_problem(what: str, data: Mapping[str, Any], keys: frozenset[str]) -> s
 def _field_problem(data: Mapping[str, Any]) -> str:
     actor = data["actor"]
     if not isinstance(actor, dict) or actor.keys() != _ACTOR_KEYS:
-        return f"'actor' is an object with 'id' and 'role', got {actor!r}"
-    for name in ("id", "role"):
+        return f"'actor' is an object with {' and '.join(map(repr, ACTOR_FIELDS))}, got {actor!r}"
+    for name in ACTOR_FIELDS:
         if type(actor[name]) is not str:
             return f"'actor.{name}' is a string, got {actor[name]!r}"
     if type(data["payload"]) is not dict:
         return f"'payload' is an object, got {data['payload']!r}"
-    for name in _COUNT_FIELDS:
-        value = data[name]
-        if type(value) is not int or value < 1:
-            return f"{name!r} is an integer >= 1, got {value!r}"
-    for name in _OPTIONAL_TEXT_FIELDS:
-        if data[name] is not None and type(data[name]) is not str:
-            return f"{name!r} is a string or null, got {data[name]!r}"
-    name = next(name for name in _TEXT_FIELDS if type(data[name]) is not str)
-    return f"{name!r} is a string, got {data[name]!r}"
+    name = next(
+        name
+        for name in _SCALAR_FIELDS
+        if type(data[name]) not in _SCALAR_TYPES[name] or (name in _COUNT_FIELDS and data[name] < 1)
+    )
+    return f"{name!r} is {_TYPE_NAMES[_SCALAR_TYPES[name]]}, got {data[name]!r}"
 
 
 # Importing and verifying

@@ -27,7 +27,6 @@ import attrs
 from just_workflow.audit.report import (
     Head,
     Log,
-    MalformedLine,
     ProblemKind,
     ReplayProblem,
     ReplayReport,
@@ -420,7 +419,7 @@ class _Replay:
         where its chain broke (a gap, or a head beyond its end) most
         probably held the missing event: the problem becomes that line's.
         """
-        malformed = {m.line: m for m in self.log.malformed}
+        malformed = {m.line: m for m in self.log.malformed if m.line is not None}  # read_log numbers each
         problems: list[ReplayProblem] = []
         for instance_id, problem in self.failed.items():
             window = self._missing_window(instance_id, problem, malformed)
@@ -430,16 +429,13 @@ class _Replay:
             if claimed is None:
                 problems.append(problem)
                 continue
-            reason = malformed.pop(claimed).reason
-            message = f"{reason}; the line stands where event {problem.seq} of the instance should be"
-            problems.append(ReplayProblem(ProblemKind.MALFORMED, instance_id, problem.seq, message, claimed))
-        problems += [
-            ReplayProblem(ProblemKind.MALFORMED, None, None, m.reason, m.line) for m in malformed.values()
-        ]
-        return problems
+            unread = malformed.pop(claimed)
+            message = f"{unread.message}; the line stands where event {problem.seq} of the instance should be"
+            problems.append(attrs.evolve(unread, instance=instance_id, seq=problem.seq, message=message))
+        return [*problems, *malformed.values()]
 
     def _missing_window(
-        self, instance_id: str, problem: ReplayProblem, malformed: Mapping[int, MalformedLine]
+        self, instance_id: str, problem: ReplayProblem, malformed: Mapping[int, ReplayProblem]
     ) -> tuple[int, int] | None:
         """The lines (from, to) where the instance's missing event would stand, or None."""
         if not malformed or problem.kind not in (ProblemKind.GAP, ProblemKind.TRUNCATED):

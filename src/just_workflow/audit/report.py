@@ -52,6 +52,11 @@ class ReplayProblem:
 
     ``instance`` and ``seq`` are None for a line that belongs to no known
     instance; ``line`` is None when the events did not come from a file.
+
+    Not a :class:`~just_workflow.errors.Located` record like a definition's
+    problems: it points into a history (an instance and a seq, and the line
+    of a log file), not to a path in a definition document, and its
+    :class:`ProblemKind` is what a verification decides on.
     """
 
     kind: ProblemKind
@@ -106,21 +111,15 @@ class Head:
 
 
 @attrs.frozen
-class MalformedLine:
-    """A log line that could not be read, and why."""
-
-    line: int
-    reason: str
-
-
-@attrs.frozen
 class Log:
     """The content of an exported log: events in log order, heads, embedded definitions, unreadable lines.
 
     ``lines[i]`` is the line of ``events[i]`` in the file, and
     ``definition_lines[i]`` that of ``definitions[i]``; ``line_count`` the
     number of lines. A log read with ``strict=False`` keeps the lines it
-    could not read in ``malformed``; :func:`replay` reports them.
+    could not read in ``malformed``, each a :class:`ReplayProblem` of kind
+    ``malformed`` that belongs to no instance yet; :func:`replay` reports
+    them, each at the instance whose event it most probably held.
     """
 
     events: Sequence[Event]
@@ -128,7 +127,7 @@ class Log:
     lines: Sequence[int] = ()
     definitions: tuple[Definition, ...] = ()
     definition_lines: tuple[int, ...] = ()
-    malformed: tuple[MalformedLine, ...] = ()
+    malformed: tuple[ReplayProblem, ...] = ()
     line_count: int = 0
     source: str | None = None
 

@@ -7,10 +7,8 @@
 - :mod:`~just_workflow.checks.abstraction`: representative values, the finite view of a context;
 - :mod:`~just_workflow.checks.trace`: traces, the numbered form of every counterexample;
 - :mod:`~just_workflow.checks.modelcheck`: every reachable abstract state, explored breadth first.
-
-The model checker's bound is set here, so that the command line can show it
-without loading the checker.
 """
 
-#: How many abstract states the exploration visits at most, unless told otherwise.
+#: How many abstract states the model checker visits at most, unless told otherwise. Kept here, apart from
+#: the checker, so that what only shows it (the pytest plugin's options) imports nothing.
 DEFAULT_MAX_STATES = 200_000

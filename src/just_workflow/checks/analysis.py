@@ -16,7 +16,17 @@ from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 
 import attrs
 
-from just_workflow.checks.findings import Finding, error, listing, plural, quoted, show, unknown, warning
+from just_workflow.checks.findings import (
+    Finding,
+    FindingCode,
+    error,
+    listing,
+    plural,
+    quoted,
+    show,
+    unknown,
+    warning,
+)
 from just_workflow.checks.graph import (
     fields_possibly_set,
     fields_surely_set,
@@ -60,25 +70,27 @@ def _unknown_guard_findings(definition: Definition, registry: Collection[str]) -
         for position, guard in enumerate(transition.guards):
             if guard not in registry:
                 message = unknown("guard", guard, "guards", known, known_as="registered guards")
-                yield error("unknown-guard", f"$.transitions[{index}].guards[{position}]", message)
+                yield error(FindingCode.UNKNOWN_GUARD, f"$.transitions[{index}].guards[{position}]", message)
 
 
 def _graph_findings(definition: Definition) -> Iterator[Finding]:
     finals = definition.final_states()
     if not finals:
-        yield error("no-final-state", "$.states", "No final state: mark at least one state `final: true`")
+        yield error(
+            FindingCode.NO_FINAL_STATE, "$.states", "No final state: mark at least one state `final: true`"
+        )
     reachable = reachable_states(definition)
     finishing = states_reaching(definition, finals)
     for state in definition.states:
         path, name = f"$.states.{state.name}", state.name
         if name not in reachable:
             message = f"State {name!r} cannot be reached from the initial state {definition.initial!r}"
-            yield error("unreachable-state", path, message)
+            yield error(FindingCode.UNREACHABLE_STATE, path, message)
         if finals and not state.final and name not in finishing:
             message = (
                 f"No final state can be reached from state {name!r}; final states are: {listing(finals)}"
             )
-            yield error("trap-state", path, message)
+            yield error(FindingCode.TRAP_STATE, path, message)
     for index, transition in enumerate(definition.transitions):
         for position, source in enumerate(transition.sources):
             if definition.state_map[source].final:
@@ -86,7 +98,9 @@ def _graph_findings(definition: Definition) -> Iterator[Finding]:
                     f"Transition {transition.trigger!r} leaves the final state {source!r}; "
                     "a final state accepts no trigger"
                 )
-                yield error("transition-from-final", f"$.transitions[{index}].from[{position}]", message)
+                yield error(
+                    FindingCode.TRANSITION_FROM_FINAL, f"$.transitions[{index}].from[{position}]", message
+                )
 
 
 def _nondeterminism_findings(definition: Definition) -> Iterator[Finding]:
@@ -105,7 +119,7 @@ def _nondeterminism_findings(definition: Definition) -> Iterator[Finding]:
                     f"{plural('role', roles)} {quoted(roles)}, and their guards are not mutually exclusive; "
                     "give both a condition on the same field with disjoint values"
                 )
-                yield error("nondeterministic", f"$.transitions[{later}]", message)
+                yield error(FindingCode.NONDETERMINISTIC, f"$.transitions[{later}]", message)
 
 
 def _signoff_input_findings(definition: Definition) -> Iterator[Finding]:
@@ -120,7 +134,7 @@ def _signoff_input_findings(definition: Definition) -> Iterator[Finding]:
             "change the context and so clear the signatures before it, and the sign-off could never complete; "
             "set the field(s) in an earlier transition and list them in `requires`"
         )
-        yield error("signoff-with-input", f"$.transitions[{index}].input", message)
+        yield error(FindingCode.SIGNOFF_WITH_INPUT, f"$.transitions[{index}].input", message)
 
 
 def _unset_field_findings(definition: Definition) -> Iterator[Finding]:
@@ -145,7 +159,7 @@ def _unset_field_findings(definition: Definition) -> Iterator[Finding]:
                     f"{quoted(stuck)}, but no path there sets it and the transition does not take it as input: "
                     f"the guard can never pass (transitions that take {name!r} as input: {takers})"
                 )
-                yield error("guard-never-passes", where, message)
+                yield error(FindingCode.GUARD_NEVER_PASSES, where, message)
 
 
 def _invariant_break_findings(definition: Definition) -> Iterator[Finding]:
@@ -156,7 +170,7 @@ def _invariant_break_findings(definition: Definition) -> Iterator[Finding]:
                 f"Invariant {invariant.name!r} holds in the initial state {definition.initial!r}, where an "
                 "instance starts with no field set: it is broken from the start"
             )
-            yield error("invariant-at-start", f"$.invariants[{index}].in[{position}]", message)
+            yield error(FindingCode.INVARIANT_AT_START, f"$.invariants[{index}].in[{position}]", message)
     surely = fields_surely_set(definition)
     finals = set(definition.final_states())
     for index, transition in enumerate(definition.transitions):
@@ -189,7 +203,7 @@ def _invariant_breaks(
             f"{plural('field', missing)} {quoted(missing)} set, {broken}; add "
             f"{'them' if len(missing) > 1 else 'it'} to the transition's `requires` or required inputs"
         )
-        yield error("invariant-may-break", path, message)
+        yield error(FindingCode.INVARIANT_MAY_BREAK, path, message)
     inputs = {item.field for item in transition.inputs}
 
     def kept(source: str, wanted: Condition) -> bool:
@@ -207,7 +221,7 @@ def _invariant_breaks(
                 f"{wanted.field!r} for which `{rule}` fails, {broken}; give the transition a condition "
                 "that implies it"
             )
-            yield error("invariant-may-break", path, message)
+            yield error(FindingCode.INVARIANT_MAY_BREAK, path, message)
 
 
 def _unused_findings(definition: Definition) -> Iterator[Finding]:
@@ -217,12 +231,12 @@ def _unused_findings(definition: Definition) -> Iterator[Finding]:
     for role in definition.roles:
         if role.name not in used:
             message = f"Role {role.name!r} is never used: no `by`, `signoff` or `start_by` names it"
-            yield warning("unused-role", f"$.roles.{role.name}", message)
+            yield warning(FindingCode.UNUSED_ROLE, f"$.roles.{role.name}", message)
     inputs = {item.field for transition in definition.transitions for item in transition.inputs}
     for field in definition.context:
         if field.name not in inputs:
             message = f"Field {field.name!r} is never set: no transition takes it as `input`"
-            yield warning("unused-field", f"$.context.{field.name}", message)
+            yield warning(FindingCode.UNUSED_FIELD, f"$.context.{field.name}", message)
 
 
 def _text_findings(definition: Definition) -> Iterator[Finding]:
@@ -246,7 +260,7 @@ def _titled(what: str, path: str, title: Text | None, description: Text | None) 
     """States, roles and transitions are shown to people: each needs a title."""
     if title is None:
         message = f"{what[0].upper()}{what[1:]} has no title; give one in {', '.join(LANGUAGES)}"
-        yield warning("missing-title", path, message)
+        yield warning(FindingCode.MISSING_TITLE, path, message)
     yield from _translations(what, path, title, description)
 
 
@@ -254,7 +268,7 @@ def _translations(what: str, path: str, title: Text | None, description: Text | 
     for key, text in (("title", title), ("description", description)):
         if text is not None and text.missing():
             message = f"{key.capitalize()} of {what} has no translation in {', '.join(text.missing())}"
-            yield warning("missing-translation", f"{path}.{key}", message)
+            yield warning(FindingCode.MISSING_TRANSLATION, f"{path}.{key}", message)
 
 
 # Value sets: what a condition admits, in a form where disjointness and inclusion can be decided

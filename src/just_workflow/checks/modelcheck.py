@@ -32,10 +32,10 @@ import attrs
 
 from just_workflow.checks import DEFAULT_MAX_STATES
 from just_workflow.checks.abstraction import Abstraction
-from just_workflow.checks.findings import Finding, Severity
+from just_workflow.checks.findings import Finding, FindingCode, Severity
 from just_workflow.checks.trace import Trace, TraceStep, signature_note
 from just_workflow.definition import Definition
-from just_workflow.errors import WorkflowError
+from just_workflow.errors import Located, WorkflowError
 from just_workflow.events import SIGN
 from just_workflow.instance import Command, Instance
 from just_workflow.step import begin, step
@@ -52,16 +52,23 @@ _NOW = "2026-01-01T00:00:00+00:00"
 
 
 @attrs.frozen
-class ModelFinding:
-    """One fact the exploration proved wrong, where it is in the file, and the shortest run that shows it."""
+class ModelFinding(Located):
+    """One fact the exploration proved wrong, where it is in the file, and the shortest run that shows it.
 
-    code: str
+    Not a :class:`~just_workflow.checks.findings.Finding`: it is always an
+    error, and it keeps apart what a finding's message would run together:
+    the run that shows it (``trace``) and what it is about (``trigger``,
+    ``state``, ``invariant``). :meth:`to_finding` gives the finding, the
+    trace ending its message.
+    """
+
+    code: FindingCode
     message: str
-    path: str = "$"
-    trigger: str | None = None
-    state: str | None = None
-    invariant: str | None = None
-    trace: Trace | None = None
+    # Keyword-only, like the location: a path given third by position is refused, not taken for a trigger.
+    trigger: str | None = attrs.field(default=None, kw_only=True)
+    state: str | None = attrs.field(default=None, kw_only=True)
+    invariant: str | None = attrs.field(default=None, kw_only=True)
+    trace: Trace | None = attrs.field(default=None, kw_only=True)
 
     def __str__(self) -> str:
         return str(self.to_finding())
@@ -69,7 +76,15 @@ class ModelFinding:
     def to_finding(self) -> Finding:
         """The finding as the static checks report theirs: an error, its trace (if any) ending the message."""
         message = self.message if self.trace is None else f"{self.message}\n{self.trace.format('    ')}"
-        return Finding(Severity.ERROR, self.code, message, self.path)
+        return Finding(
+            Severity.ERROR,
+            self.code,
+            message,
+            path=self.path,
+            file=self.file,
+            line=self.line,
+            column=self.column,
+        )
 
 
 @attrs.frozen
@@ -334,10 +349,10 @@ class Exploration:
                 name = check.source.name
                 found.append(
                     ModelFinding(
-                        "invariant-broken",
+                        FindingCode.INVARIANT_BROKEN,
                         f"Invariant '{name}' is broken at the start: an instance starts in {initial!r} "
                         f"with no field set ({'; '.join(reasons)})",
-                        f"$.invariants[{self.definition.invariants.index(check.source)}]",
+                        path=f"$.invariants[{self.definition.invariants.index(check.source)}]",
                         state=initial,
                         invariant=name,
                         trace=self.trace(0),
@@ -360,9 +375,9 @@ class Exploration:
             )
             found.append(
                 ModelFinding(
-                    "invariant-broken",
+                    FindingCode.INVARIANT_BROKEN,
                     message,
-                    f"$.transitions[{violation.transition}]",
+                    path=f"$.transitions[{violation.transition}]",
                     trigger=transition.trigger,
                     state=move.source,
                     invariant=invariant.name,
@@ -400,9 +415,9 @@ class Exploration:
             trace = self.trace(node)
             found.append(
                 ModelFinding(
-                    "trap-state",
+                    FindingCode.TRAP_STATE,
                     f"A run can reach {state!r} and then never reach a final state: {why}",
-                    f"$.states.{state}",
+                    path=f"$.states.{state}",
                     trigger=trace.steps[-1].trigger if trace.steps else None,
                     state=state,
                     trace=trace,
@@ -429,9 +444,9 @@ class Exploration:
                     why = "its guards never pass there; the first refusal: " + self.refusals.get(key, "none")
                 found.append(
                     ModelFinding(
-                        "dead-transition",
+                        FindingCode.DEAD_TRANSITION,
                         f"Transition '{transition.trigger}' can never fire from {source!r}: {why}",
-                        f"$.transitions[{index}].from[{position}]",
+                        path=f"$.transitions[{index}].from[{position}]",
                         trigger=transition.trigger,
                         state=source,
                     )
@@ -455,9 +470,9 @@ class Exploration:
         reached = {instance.state for instance in self.nodes}
         return [
             ModelFinding(
-                "unreachable-state",
+                FindingCode.UNREACHABLE_STATE,
                 f"No run reaches state {state.name!r}: no transition into it can ever fire",
-                f"$.states.{state.name}",
+                path=f"$.states.{state.name}",
                 state=state.name,
             )
             for state in self.definition.states

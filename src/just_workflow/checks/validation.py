@@ -22,7 +22,16 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
 from just_workflow.checks.analysis import analysis_findings
-from just_workflow.checks.findings import Finding, Severity, error, listing, show, suggestion, unknown
+from just_workflow.checks.findings import (
+    Finding,
+    FindingCode,
+    Severity,
+    error,
+    listing,
+    show,
+    suggestion,
+    unknown,
+)
 from just_workflow.definition import Condition, Definition, Field, FieldType, Invariant, Op, Transition
 
 __all__ = ["IDENTIFIER", "Finding", "Severity", "check", "structural_findings"]
@@ -39,6 +48,12 @@ _EXPECTED = {
     FieldType.LIST_STR: "a list of strings",
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The code of a name that refers to an undeclared state, role or field.
+_UNKNOWN = {
+    "state": FindingCode.UNKNOWN_STATE,
+    "role": FindingCode.UNKNOWN_ROLE,
+    "field": FindingCode.UNKNOWN_FIELD,
+}
 
 
 def structural_findings(definition: Definition) -> list[Finding]:
@@ -79,7 +94,7 @@ def _identifier(kind: str, name: str, path: str) -> Iterator[Finding]:
     fixed = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     hint = f" (did you mean {fixed!r}?)" if IDENTIFIER.fullmatch(fixed) else ""
     message = f"Invalid {kind} name {name!r}; names match ^{IDENTIFIER.pattern}${hint}"
-    yield error("bad-identifier", path, message)
+    yield error(FindingCode.BAD_IDENTIFIER, path, message)
 
 
 def _unique_names(kind: str, entries: Iterable[tuple[str, str]]) -> Iterator[Finding]:
@@ -88,7 +103,9 @@ def _unique_names(kind: str, entries: Iterable[tuple[str, str]]) -> Iterator[Fin
     for name, path in entries:
         yield from _identifier(kind, name, path)
         if name in seen:
-            yield error("duplicate-name", path, f"Duplicate {kind} name {name!r}: declare each {kind} once")
+            yield error(
+                FindingCode.DUPLICATE_NAME, path, f"Duplicate {kind} name {name!r}: declare each {kind} once"
+            )
         seen.add(name)
 
 
@@ -96,21 +113,28 @@ def _name_findings(definition: Definition) -> Iterator[Finding]:
     yield from _identifier("protocol", definition.protocol, "$.protocol")
     version = definition.version
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        yield error("bad-version", "$.version", f"Invalid version {version!r}; use an integer >= 1")
-    sections = (("role", "roles", definition.roles), ("state", "states", definition.states))
-    for kind, section, declared in sections:
+        yield error(FindingCode.BAD_VERSION, "$.version", f"Invalid version {version!r}; use an integer >= 1")
+    sections = (
+        ("role", "roles", definition.roles, FindingCode.NO_ROLES),
+        ("state", "states", definition.states, FindingCode.NO_STATES),
+    )
+    for kind, section, declared, code in sections:
         if not declared:
-            yield error(f"no-{section}", f"$.{section}", f"No {section}: declare at least one {kind}")
+            yield error(code, f"$.{section}", f"No {section}: declare at least one {kind}")
         yield from _unique_names(kind, ((item.name, f"$.{section}.{item.name}") for item in declared))
     yield from _unique_names(
         "field", ((field.name, f"$.context.{field.name}") for field in definition.context)
     )
     if definition.initial not in definition.state_map:
         yield error(
-            "unknown-state", "$.initial", _undeclared(definition, "state", definition.initial, "initial")
+            FindingCode.UNKNOWN_STATE,
+            "$.initial",
+            _undeclared(definition, "state", definition.initial, "initial"),
         )
     if not definition.transitions:
-        yield error("no-transitions", "$.transitions", "No transitions: declare how the protocol moves")
+        yield error(
+            FindingCode.NO_TRANSITIONS, "$.transitions", "No transitions: declare how the protocol moves"
+        )
     invariants = definition.invariants
     yield from _unique_names(
         "invariant", ((inv.name, f"$.invariants[{k}].name") for k, inv in enumerate(invariants))
@@ -125,27 +149,29 @@ def _field_spec_findings(definition: Definition) -> Iterator[Finding]:
                 message = (
                     f"Field {name!r} of type {field.type} cannot have `choices`; only str and list[str] can"
                 )
-                yield error("bad-choices", f"{path}.choices", message)
+                yield error(FindingCode.BAD_CHOICES, f"{path}.choices", message)
             elif not field.choices:
                 message = (
                     f"Field {name!r} has an empty `choices` list; list the allowed values or drop `choices`"
                 )
-                yield error("bad-choices", f"{path}.choices", message)
+                yield error(FindingCode.BAD_CHOICES, f"{path}.choices", message)
             yield from _repeats("Choice", "choices", field.choices, f"{path}.choices")
         if field.min_items is not None:
             if field.type is not FieldType.LIST_STR:
                 message = f"Field {name!r} of type {field.type} cannot have `min_items`; only list[str] can"
-                yield error("bad-min-items", f"{path}.min_items", message)
+                yield error(FindingCode.BAD_MIN_ITEMS, f"{path}.min_items", message)
             elif field.min_items < 0:
                 message = f"Field {name!r} has `min_items` {field.min_items}; use 0 or more"
-                yield error("bad-min-items", f"{path}.min_items", message)
+                yield error(FindingCode.BAD_MIN_ITEMS, f"{path}.min_items", message)
 
 
 def _repeats(noun: str, key: str, names: Sequence[str], path: str) -> Iterator[Finding]:
     seen: set[str] = set()
     for index, name in enumerate(names):
         if name in seen:
-            yield error("duplicate-entry", f"{path}[{index}]", f"{noun} {name!r} is listed twice in `{key}`")
+            yield error(
+                FindingCode.DUPLICATE_ENTRY, f"{path}[{index}]", f"{noun} {name!r} is listed twice in `{key}`"
+            )
         seen.add(name)
 
 
@@ -168,7 +194,7 @@ def _references(
     known = set(_declared(definition, noun))
     for index, name in enumerate(names):
         if name not in known:
-            yield error(f"unknown-{noun}", f"{path}[{index}]", _undeclared(definition, noun, name, key))
+            yield error(_UNKNOWN[noun], f"{path}[{index}]", _undeclared(definition, noun, name, key))
     yield from _repeats(noun.capitalize(), key, names, path)
 
 
@@ -176,10 +202,16 @@ def _transition_findings(definition: Definition, path: str, transition: Transiti
     name = transition.trigger
     yield from _identifier("trigger", name, f"{path}.trigger")
     if not transition.sources:
-        yield error("empty-list", f"{path}.from", f"Transition {name!r} has an empty `from`; list its states")
+        yield error(
+            FindingCode.EMPTY_LIST,
+            f"{path}.from",
+            f"Transition {name!r} has an empty `from`; list its states",
+        )
     yield from _references(definition, "state", "from", transition.sources, f"{path}.from")
     if transition.target is not None and transition.target not in definition.state_map:
-        yield error("unknown-state", f"{path}.to", _undeclared(definition, "state", transition.target, "to"))
+        yield error(
+            FindingCode.UNKNOWN_STATE, f"{path}.to", _undeclared(definition, "state", transition.target, "to")
+        )
     signoff = transition.signoff
     if signoff is None:  # a sign-off's `by` mirrors its `all_of`, which is checked below
         yield from _references(definition, "role", "by", transition.by, f"{path}.by")
@@ -187,30 +219,30 @@ def _transition_findings(definition: Definition, path: str, transition: Transiti
         message = (
             f"Transition {name!r} has no `by` and no `signoff`; roles are: {listing(definition.role_map)}"
         )
-        yield error("no-actor", f"{path}.by", message)
+        yield error(FindingCode.NO_ACTOR, f"{path}.by", message)
     if signoff is not None:
         if not signoff.all_of:
             message = f"Transition {name!r} has an empty `signoff.all_of`; list the roles that sign"
-            yield error("empty-list", f"{path}.signoff.all_of", message)
+            yield error(FindingCode.EMPTY_LIST, f"{path}.signoff.all_of", message)
         yield from _references(definition, "role", "signoff.all_of", signoff.all_of, f"{path}.signoff.all_of")
         if transition.target is None:
             message = (
                 f"Transition {name!r} has a `signoff` but no `to`; a sign-off moves to a state: add `to`"
             )
-            yield error("signoff-without-target", f"{path}.signoff", message)
+            yield error(FindingCode.SIGNOFF_WITHOUT_TARGET, f"{path}.signoff", message)
         if transition.by and set(transition.by) != set(signoff.all_of):
             message = (
                 f"Transition {name!r} has both `by` ({listing(transition.by)}) and `signoff`; omit `by`: "
                 f"the signers ({listing(signoff.all_of)}) are the roles that fire it"
             )
-            yield error("by-with-signoff", f"{path}.by", message)
+            yield error(FindingCode.BY_WITH_SIGNOFF, f"{path}.by", message)
     inputs = [item.field for item in transition.inputs]
     for index, field in enumerate(inputs):
         where = f"{path}.input.{field}"
         if field not in definition.field_map:
-            yield error("unknown-field", where, _undeclared(definition, "field", field, "input"))
+            yield error(FindingCode.UNKNOWN_FIELD, where, _undeclared(definition, "field", field, "input"))
         elif field in inputs[:index]:
-            yield error("duplicate-entry", where, f"Field {field!r} is listed twice in `input`")
+            yield error(FindingCode.DUPLICATE_ENTRY, where, f"Field {field!r} is listed twice in `input`")
     yield from _references(definition, "field", "requires", transition.requires, f"{path}.requires")
     yield from _condition_findings(definition, transition.conditions, f"{path}.conditions")
     for index, guard in enumerate(transition.guards):
@@ -221,7 +253,7 @@ def _transition_findings(definition: Definition, path: str, transition: Transiti
 def _invariant_findings(definition: Definition, path: str, invariant: Invariant) -> Iterator[Finding]:
     if not invariant.states:
         message = f"Invariant {invariant.name!r} has an empty `in`; list the states it holds in"
-        yield error("empty-list", f"{path}.in", message)
+        yield error(FindingCode.EMPTY_LIST, f"{path}.in", message)
     yield from _references(definition, "state", "in", invariant.states, f"{path}.in")
     yield from _references(definition, "field", "requires", invariant.requires, f"{path}.requires")
     yield from _condition_findings(definition, invariant.conditions, f"{path}.conditions")
@@ -235,12 +267,12 @@ def _condition_findings(
         field = definition.field_map.get(condition.field)
         if field is None:
             message = _undeclared(definition, "field", condition.field, "conditions")
-            yield error("unknown-field", f"{where}.field", message)
+            yield error(FindingCode.UNKNOWN_FIELD, f"{where}.field", message)
             continue
         problem = _condition_problem(condition, field)
         if problem is not None:
             key, message = problem
-            yield error("bad-condition", f"{where}.{key}", message)
+            yield error(FindingCode.BAD_CONDITION, f"{where}.{key}", message)
 
 
 def _condition_problem(condition: Condition, field: Field) -> tuple[str, str] | None:

@@ -20,15 +20,16 @@ from just_workflow.cli.common import (
     json_option,
     lang_option,
 )
-from just_workflow.definition import Definition
 from just_workflow.diagrams import FORMATS
 from just_workflow.errors import DefinitionError, Problem, WorkflowError
-from just_workflow.events import Event
-from just_workflow.instance import Instance
+from just_workflow.formats import SYNTAXES
 
 if TYPE_CHECKING:
     from just_workflow.checks.findings import Finding
     from just_workflow.checks.modelcheck import ModelCheckReport
+    from just_workflow.definition import Definition
+    from just_workflow.events import Event
+    from just_workflow.instance import Instance
 
 
 def _definition_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -36,7 +37,7 @@ def _definition_files(paths: Iterable[Path]) -> Iterator[Path]:
 
     No path given means ``./definitions`` when it exists.
     """
-    from just_workflow.formats.loading import SYNTAXES, definition_files
+    from just_workflow.formats.loading import definition_files
 
     if not paths:
         default = definitions_folder_or_default(None)
@@ -53,26 +54,9 @@ def _definition_files(paths: Iterable[Path]) -> Iterator[Path]:
         yield from found
 
 
-@attrs.frozen
-class _Located:
-    """A finding of one file; a problem that kept the file from loading also has a line and column."""
-
-    file: str
-    finding: Finding
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        where = ":".join(str(part) for part in (self.file, self.line, self.column) if part is not None)
-        return f"{where}: {self.finding}"
-
-    def as_json(self) -> dict[str, object]:
-        return {"file": self.file, "line": self.line, "column": self.column, **attrs.asdict(self.finding)}
-
-
-def _check_file(path: Path) -> list[_Located]:
-    """The findings of one file; a file that does not load gives its load problems as errors."""
-    from just_workflow.checks.findings import Finding, Severity
+def _check_file(path: Path) -> list[Finding]:
+    """The findings of one file, each naming it; a file that does not load gives its load problems as errors."""
+    from just_workflow.checks.findings import Finding, FindingCode, Severity
     from just_workflow.checks.validation import check
     from just_workflow.formats.loading import load_definition
 
@@ -80,15 +64,18 @@ def _check_file(path: Path) -> list[_Located]:
         definition = load_definition(path)
     except DefinitionError as failure:
         return [
-            _Located(
-                problem.file or str(path),
-                Finding(Severity.ERROR, "invalid-definition", problem.message, problem.path),
-                problem.line,
-                problem.column,
+            Finding(
+                Severity.ERROR,
+                FindingCode.INVALID_DEFINITION,
+                problem.message,
+                path=problem.path,
+                file=problem.file or str(path),
+                line=problem.line,
+                column=problem.column,
             )
             for problem in failure.problems
         ]
-    return [_Located(str(path), finding) for finding in check(definition)]
+    return [attrs.evolve(finding, file=str(path)) for finding in check(definition)]
 
 
 @click.command("check")
@@ -124,25 +111,25 @@ def check_command(
     from just_workflow.checks.findings import Severity
 
     files = list(_definition_files(paths))
-    found = [located for path in files for located in _check_file(path)]
-    failed = {located.file for located in found if located.finding.severity is Severity.ERROR}
+    found = [finding for path in files for finding in _check_file(path)]
+    failed = {finding.file for finding in found if finding.severity is Severity.ERROR}
     reports = [_model_check_file(path, max_states) for path in files if str(path) not in failed]
-    found += [located for _, model_found in reports for located in model_found]
-    errors = sum(located.finding.severity is Severity.ERROR for located in found)
+    found += [finding for _, model_found in reports for finding in model_found]
+    errors = sum(finding.severity is Severity.ERROR for finding in found)
     warnings = len(found) - errors
     if as_json:
         report = {
             "definitions": len(files),
             "errors": errors,
             "warnings": warnings,
-            "findings": [located.as_json() for located in found],
+            "findings": [finding.to_json() for finding in found],
         }
         if verbose:
             report["model_checks"] = [attrs.asdict(model, filter=_summary_fields) for model, _ in reports]
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        for located in found:
-            click.echo(str(located))
+        for finding in found:
+            click.echo(str(finding))
         for model, _ in reports if verbose else ():
             click.echo(model.summary())
         click.echo(
@@ -152,9 +139,9 @@ def check_command(
         raise SystemExit(1)
 
 
-def _model_check_file(path: Path, max_states: int) -> tuple[ModelCheckReport, list[_Located]]:
+def _model_check_file(path: Path, max_states: int) -> tuple[ModelCheckReport, list[Finding]]:
     """The model check of a file that loads, and its findings; a progress bar on stderr while it is long."""
-    from just_workflow.checks.findings import Finding, Severity
+    from just_workflow.checks.findings import Finding, FindingCode, Severity
     from just_workflow.checks.modelcheck import model_check
     from just_workflow.formats.loading import load_definition
 
@@ -171,13 +158,13 @@ def _model_check_file(path: Path, max_states: int) -> tuple[ModelCheckReport, li
             shown[0].update(explored - shown[0].pos)
 
         report = model_check(definition, max_states=max_states, progress=progress)
-    found = [_Located(str(path), finding.to_finding()) for finding in report.findings]
+    found = [attrs.evolve(finding.to_finding(), file=str(path)) for finding in report.findings]
     if report.bounded:
         message = (
             f"The model check stopped at --max-states {max_states}: states beyond were not explored, so traps, "
             "dead transitions and unreachable states are not reported; raise --max-states"
         )
-        found.append(_Located(str(path), Finding(Severity.WARNING, "model-check-incomplete", message)))
+        found.append(Finding(Severity.WARNING, FindingCode.MODEL_CHECK_INCOMPLETE, message, file=str(path)))
     return report, found
 
 
@@ -208,7 +195,7 @@ def validate_command(paths: tuple[Path, ...], as_json: bool) -> None:
             definition = load_definition(path)
         except DefinitionError as failure:
             results.append(
-                {"file": str(path), "ok": False, "problems": [attrs.asdict(p) for p in failure.problems]}
+                {"file": str(path), "ok": False, "problems": [p.to_json() for p in failure.problems]}
             )
             problems += failure.problems
             if not as_json:
@@ -226,7 +213,7 @@ def validate_command(paths: tuple[Path, ...], as_json: bool) -> None:
         index_versions(loaded)
     except DefinitionError as failure:
         problems += failure.problems
-        results.append({"file": None, "ok": False, "problems": [attrs.asdict(p) for p in failure.problems]})
+        results.append({"file": None, "ok": False, "problems": [p.to_json() for p in failure.problems]})
         if not as_json:
             for problem in failure.problems:
                 click.echo(str(problem))
@@ -259,7 +246,7 @@ def diagram_command(path: Path, instance_id: str | None, db: Path, diagram_forma
     definition in it (docs/protocols.md is made so). Exit 0 on success, 1
     when a definition or the instance cannot be read, 2 on usage errors.
     """
-    from just_workflow.diagrams.drawing import diagram, protocols_markdown
+    from just_workflow.diagrams import diagram, protocols_markdown
     from just_workflow.formats.loading import load_definition, load_definitions
     from just_workflow.store.sqlite import SQLiteStore
 

@@ -17,7 +17,7 @@ from typing import Any
 from just_workflow.audit.logfile import export_log, read_log
 from just_workflow.audit.replay import replay
 from just_workflow.definition import Definition
-from just_workflow.diagrams.drawing import diagram
+from just_workflow.diagrams import diagram
 from just_workflow.engine import Engine
 from just_workflow.errors import WorkflowError
 from just_workflow.events import Actor

@@ -325,16 +325,16 @@ def _problems(error: BaseException, path: str) -> list[Problem]:
         return [
             Problem(
                 f"Unknown key {shown(key)}{_key_hint(key, valid)}; valid keys: {', '.join(valid)}",
-                key_path(path, key),
+                path=key_path(path, key),
             )
             for key in sorted(error.extra_fields)
         ]
     if isinstance(error, KeyError):
         missing = path.rsplit(".", 1)[-1]
-        return [Problem(f"Missing required key {missing!r}", path)]
+        return [Problem(f"Missing required key {missing!r}", path=path)]
     if isinstance(error, _ShapeError):
-        return [Problem(str(error), path)]
-    return [Problem(f"Invalid value: {error}", path)]
+        return [Problem(str(error), path=path)]
+    return [Problem(f"Invalid value: {error}", path=path)]
 
 
 def _key_hint(key: str, valid: Sequence[str]) -> str:

@@ -24,8 +24,11 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from just_workflow.definition import Definition
 from just_workflow.errors import DefinitionError, Problem
+from just_workflow.formats import SYNTAXES
 from just_workflow.formats.document import definition_from_document
 from just_workflow.formats.safe_yaml import (
     MAX_DEPTH,
@@ -39,9 +42,6 @@ from just_workflow.formats.safe_yaml import (
     too_large,
     yaml_positions,
 )
-
-#: The syntax of a definition file, by its extension.
-SYNTAXES: Mapping[str, str] = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 
 _TOML_WHERE = re.compile(r" \(at line (\d+), column (\d+)\)$")
 _TOML_KEY = re.compile(r"[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'")
@@ -328,7 +328,7 @@ def _located(
     located = []
     for problem in problems:
         line, column = locate(positions, problem.path) or (None, None)
-        located.append(Problem(problem.message, problem.path, file, line, column))
+        located.append(attrs.evolve(problem, file=file, line=line, column=column))
     # In file order; dict.fromkeys drops a problem that two checks would both report.
     located.sort(key=lambda p: (p.line or 0, p.column or 0))
     return list(dict.fromkeys(located))

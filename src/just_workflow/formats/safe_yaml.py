@@ -119,7 +119,7 @@ def read_yaml(text: str, *, file: str | None = None) -> ParsedDocument:
         message = f"Character U+{error.character:04X} is not allowed in YAML ({error.reason})"
         raise DefinitionError([Problem(message, file=file, line=line, column=column)]) from None
     except _Refused as refusal:
-        raise DefinitionError([refusal.problem(file, positions)]) from None
+        raise DefinitionError([refusal.located(file, positions)]) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -140,21 +140,24 @@ def yaml_positions(text: str) -> Mapping[str, Position]:
 
 
 class _Refused(Exception):
-    """A safety rule refused the document at ``mark``; ``path`` where known."""
+    """A safety rule refused the document: ``problem`` says what and where, but for the file.
+
+    An exception around a :class:`~just_workflow.errors.Problem` rather than
+    another record: the rules run inside PyYAML's composer and constructors,
+    which only raising can stop.
+    """
 
     def __init__(self, message: str, mark: yaml.Mark, path: str = "$") -> None:
         super().__init__(message)
-        self.message = message
-        self.mark = mark
-        self.path = path
+        line, column = _position(mark)
+        self.problem = Problem(message, path=path, line=line, column=column)
 
-    def problem(self, file: str | None, positions: Mapping[str, Position]) -> Problem:
-        """The located problem; a scalar refused while constructing gets its path from ``positions``."""
-        line, column = _position(self.mark)
-        path = self.path
+    def located(self, file: str | None, positions: Mapping[str, Position]) -> Problem:
+        """The problem in ``file``; a scalar refused while constructing gets its path from ``positions``."""
+        path, at = self.problem.path, (self.problem.line, self.problem.column)
         if path == "$":
-            path = next((known for known, at in positions.items() if at == (line, column)), path)
-        return Problem(self.message, path=path, file=file, line=line, column=column)
+            path = next((known for known, position in positions.items() if position == at), path)
+        return attrs.evolve(self.problem, path=path, file=file)
 
 
 def _position(mark: yaml.Mark) -> Position:

@@ -14,6 +14,12 @@ Version 1:
   signatures, seq, head hash) and the times of its first and last events.
 - ``events``: the append-only history, one row per event, ``UNIQUE(instance, seq)``.
 - ``idempotency_keys``: the key a fire was made with, and the seq it stored.
+
+The columns are written out here, not derived from the Instance and Event
+classes as :mod:`just_workflow.store.rows` derives its rows: a released
+version's tables must stay as they were whatever the classes become, and a
+changed class needs a new migration (a test checks that the rows and the
+migrated tables agree).
 """
 
 from __future__ import annotations

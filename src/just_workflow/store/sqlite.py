@@ -16,9 +16,10 @@ Durability and concurrency rules, each for a reason:
   ``fork`` are kept, never used nor closed (closing one in the child could
   remove the parent's WAL files under its feet).
 
-The per-fire path is plain ``sqlite3`` (prepared statements, no
-introspection); sqlite-utils creates and migrates the schema
-(:mod:`just_workflow.store.migrations`) and runs the other queries.
+Every query is plain ``sqlite3`` with the statements and row mappings of
+:mod:`just_workflow.store.rows` (prepared statements, no introspection);
+sqlite-utils creates and migrates the schema
+(:mod:`just_workflow.store.migrations`).
 """
 
 from __future__ import annotations
@@ -27,44 +28,23 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any, Literal
 
 import sqlite_utils
 
-from just_workflow.canonical import canonical_text
 from just_workflow.definition import Definition
 from just_workflow.errors import ConcurrencyConflict, InstanceExists, InstanceNotFound, StoreBusy, StoreError
-from just_workflow.events import Actor, Event
+from just_workflow.events import Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.instance import Instance
+from just_workflow.store import rows
 from just_workflow.store.migrations import is_current, migrate
 from just_workflow.store.registry import changed_definition
 
 #: Durability levels: NORMAL survives any crash of the application; FULL also a power cut or OS crash.
 Synchronous = Literal["NORMAL", "FULL"]
-
-_INSERT_EVENT = (
-    "INSERT INTO events (instance, seq, kind, protocol, version, digest, trigger, source, target, "
-    "actor_id, actor_role, payload, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_INSTANCE = (
-    "INSERT INTO instances (id, protocol, version, digest, state, context, signatures, seq, head, "
-    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-# The WHERE on seq is the optimistic concurrency check: no row updated means another fire landed first.
-_UPDATE_SNAPSHOT = (
-    "UPDATE instances SET state = ?, context = ?, signatures = ?, seq = ?, head = ?, updated_at = ? "
-    "WHERE id = ? AND seq = ?"
-)
-_SELECT_SNAPSHOT = (
-    "SELECT protocol, version, digest, state, context, signatures, seq, head FROM instances WHERE id = ?"
-)
-_EVENT_COLUMNS = (
-    "instance, seq, kind, protocol, version, digest, trigger, source, target, "
-    "actor_id, actor_role, payload, at, prev_hash, hash"
-)
 
 # Connections a forked child inherited: referenced forever so that they are never closed there.
 _INHERITED: list[sqlite3.Connection] = []
@@ -129,9 +109,7 @@ class SQLiteStore:
         except sqlite3.Error as error:
             raise self._failure(error, "open the database") from error
         try:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
-            conn.execute("PRAGMA foreign_keys = ON")
+            mode = configure_connection(conn, self.synchronous)
             session = _Session(conn, pid)
         except sqlite3.Error as error:
             conn.close()
@@ -205,33 +183,27 @@ class SQLiteStore:
             # is part of the definition and of its digest.
             source = json.dumps(definition_to_document(definition), ensure_ascii=False, separators=(",", ":"))
             with self._write(f"register {protocol!r} version {version}") as conn:
-                conn.execute(
-                    "INSERT OR IGNORE INTO definitions (protocol, version, digest, source) VALUES (?, ?, ?, ?)",
-                    (protocol, version, definition.digest, source),
-                )
+                conn.execute(rows.INSERT_DEFINITION, (protocol, version, definition.digest, source))
             kept = self._stored_digest(protocol, version)
         if kept != definition.digest:
             raise changed_definition(definition, kept or "")
 
     def _stored_digest(self, protocol: str, version: int) -> str | None:
-        row = self._fetch_one(
-            "SELECT digest FROM definitions WHERE protocol = ? AND version = ?", (protocol, version)
-        )
+        row = self._fetch_one(rows.SELECT_DEFINITION_DIGEST, (protocol, version))
         return None if row is None else str(row[0])
 
     def definitions(self) -> list[Definition]:
-        rows = self._rows("definitions", None, (), "protocol, version", "protocol, version, digest, source")
         kept: list[Definition] = []
-        for row in rows:
-            key = (row["protocol"], row["version"], row["digest"])
+        for protocol, version, digest, source in self._fetch_all(rows.SELECT_DEFINITIONS, (), "definitions"):
+            key = (protocol, version, digest)
             definition = self._rebuilt.get(key)
             if definition is None:
-                definition = definition_from_document(json.loads(row["source"]))
-                if definition.digest != row["digest"]:
+                definition = definition_from_document(json.loads(source))
+                if definition.digest != digest:
                     raise StoreError(
-                        f"The stored definition {row['protocol']!r} version {row['version']} in {self.path!r} "
+                        f"The stored definition {protocol!r} version {version} in {self.path!r} "
                         f"reads back with digest {definition.digest[:12]}…, not the digest it was stored "
-                        f"under, {row['digest'][:12]}…: the definitions table was altered."
+                        f"under, {digest[:12]}…: the definitions table was altered."
                     )
                 self._rebuilt[key] = definition
             kept.append(definition)
@@ -241,15 +213,15 @@ class SQLiteStore:
 
     def create(self, instance: Instance, event: Event) -> None:
         session = self._session()
-        context, signatures = encode_values(instance.context), encode_values(instance.signatures)
+        context, signatures = rows.encode_values(instance.context), rows.encode_values(instance.signatures)
         with _WriteTransaction(self, session.conn, f"create instance {instance.id!r}") as conn:
             try:
                 conn.execute(
-                    _INSERT_INSTANCE, _instance_row(instance, context, signatures, event.at, event.at)
+                    rows.INSERT_INSTANCE, rows.instance_row(instance, context, signatures, event.at, event.at)
                 )
             except sqlite3.IntegrityError:
                 raise InstanceExists([instance.id]) from None
-            conn.execute(_INSERT_EVENT, event_row(event))
+            conn.execute(rows.INSERT_EVENT, rows.event_row(event))
         session.remember(instance, context, signatures)
 
     def append(
@@ -262,32 +234,20 @@ class SQLiteStore:
             self, session.conn, f"append event {event.seq} to instance {instance.id!r}"
         ) as conn:
             updated = conn.execute(
-                _UPDATE_SNAPSHOT,
-                (
-                    instance.state,
-                    context,
-                    signatures,
-                    instance.seq,
-                    instance.head,
-                    event.at,
-                    instance.id,
-                    expected_seq,
-                ),
+                rows.UPDATE_SNAPSHOT,
+                rows.snapshot_update(instance, context, signatures, event.at, expected_seq),
             )
             if updated.rowcount != 1:
-                row = conn.execute("SELECT seq FROM instances WHERE id = ?", (instance.id,)).fetchone()
+                row = conn.execute(rows.SELECT_SEQ, (instance.id,)).fetchone()
                 if row is None:
                     raise InstanceNotFound(instance.id)
                 raise ConcurrencyConflict(instance.id, expected_seq, row[0])
             if idempotency_key is not None:
                 try:
-                    conn.execute(
-                        "INSERT INTO idempotency_keys (instance, key, seq) VALUES (?, ?, ?)",
-                        (instance.id, idempotency_key, event.seq),
-                    )
+                    conn.execute(rows.INSERT_KEY, (instance.id, idempotency_key, event.seq))
                 except sqlite3.IntegrityError:
                     raise ConcurrencyConflict(instance.id, expected_seq, expected_seq) from None
-            conn.execute(_INSERT_EVENT, event_row(event))
+            conn.execute(rows.INSERT_EVENT, rows.event_row(event))
         session.remember(instance, context, signatures)
 
     def load(self, instance_id: str) -> Instance:
@@ -296,37 +256,33 @@ class SQLiteStore:
             cached = session.recall(instance_id)
             if cached is not None:
                 return cached
-            row = session.conn.execute(_SELECT_SNAPSHOT, (instance_id,)).fetchone()
+            row = session.conn.execute(rows.SELECT_INSTANCE, (instance_id,)).fetchone()
         except sqlite3.Error as error:
             raise self._failure(error, "read") from error
         if row is None:
             raise InstanceNotFound(instance_id)
-        protocol, version, digest, state, context, signatures, seq, head = row
-        instance = Instance(
-            instance_id, protocol, version, digest, state, _decode(context), _decode(signatures), seq, head
-        )
+        instance, context, signatures = rows.instance_from_row(row)
         session.remember(instance, context, signatures)
         return instance
 
     def events(self, instance_id: str, after_seq: int = 0, upto_seq: int | None = None) -> list[Event]:
-        where, args = "instance = ? AND seq > ?", [instance_id, after_seq]
-        if upto_seq is not None:
-            where += " AND seq <= ?"
-            args.append(upto_seq)
-        events = [_event(row) for row in self._rows("events", where, args, "seq", _EVENT_COLUMNS)]
-        if not events and self._fetch_one("SELECT 1 FROM instances WHERE id = ?", (instance_id,)) is None:
+        upto = rows.LAST_SEQ if upto_seq is None else upto_seq
+        found = self._fetch_all(rows.SELECT_EVENTS, (instance_id, after_seq, upto), "events")
+        events = [rows.event_from_row(row) for row in found]
+        if not events and self._fetch_one(rows.SELECT_SEQ, (instance_id,)) is None:
             raise InstanceNotFound(instance_id)
         return events
 
     def seq_for_key(self, instance_id: str, idempotency_key: str) -> int | None:
-        row = self._fetch_one(
-            "SELECT seq FROM idempotency_keys WHERE instance = ? AND key = ?", (instance_id, idempotency_key)
-        )
+        row = self._fetch_one(rows.SELECT_KEY_SEQ, (instance_id, idempotency_key))
         return None if row is None else int(row[0])
 
     def instance_ids(self, protocol: str | None = None) -> Iterator[str]:
-        where, args = ("protocol = ?", [protocol]) if protocol is not None else (None, [])
-        return iter([row["id"] for row in self._rows("instances", where, args, "rowid", "id")])
+        if protocol is None:
+            found = self._fetch_all(rows.SELECT_INSTANCE_IDS, (), "instances")
+        else:
+            found = self._fetch_all(rows.SELECT_PROTOCOL_INSTANCE_IDS, (protocol,), "instances")
+        return iter([instance_id for (instance_id,) in found])
 
     def import_events(self, events: Iterable[Event], snapshots: Iterable[Instance]) -> None:
         new = {snapshot.id: snapshot for snapshot in snapshots}
@@ -335,19 +291,21 @@ class SQLiteStore:
             if event.instance in staged:
                 staged[event.instance].append(event)
         with self._write("import histories") as conn:
-            clash = sorted(
-                i for i in new if conn.execute("SELECT 1 FROM instances WHERE id = ?", (i,)).fetchone()
-            )
+            clash = sorted(i for i in new if conn.execute(rows.SELECT_SEQ, (i,)).fetchone())
             if clash:
                 raise InstanceExists(clash)
             for instance_id, snapshot in new.items():
                 history = sorted(staged[instance_id], key=lambda e: e.seq)
                 first, last = (history[0].at, history[-1].at) if history else ("", "")
-                row = _instance_row(
-                    snapshot, encode_values(snapshot.context), encode_values(snapshot.signatures), first, last
+                row = rows.instance_row(
+                    snapshot,
+                    rows.encode_values(snapshot.context),
+                    rows.encode_values(snapshot.signatures),
+                    first,
+                    last,
                 )
-                conn.execute(_INSERT_INSTANCE, row)
-                conn.executemany(_INSERT_EVENT, [event_row(event) for event in history])
+                conn.execute(rows.INSERT_INSTANCE, row)
+                conn.executemany(rows.INSERT_EVENT, [rows.event_row(event) for event in history])
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -357,15 +315,23 @@ class SQLiteStore:
         except sqlite3.Error as error:
             raise self._failure(error, "read") from error
 
-    def _rows(
-        self, table: str, where: str | None, args: Iterable[Any], order_by: str, select: str
-    ) -> list[dict[str, Any]]:
+    def _fetch_all(self, sql: str, args: tuple[Any, ...], table: str) -> list[Any]:
         try:
-            return list(
-                self._session().db[table].rows_where(where, list(args), order_by=order_by, select=select)
-            )
+            return self._session().conn.execute(sql, args).fetchall()
         except sqlite3.Error as error:
             raise self._failure(error, f"read the {table} table") from error
+
+
+def configure_connection(conn: sqlite3.Connection, synchronous: Synchronous) -> str:
+    """Set the PRAGMAs every connection of the store has (WAL, ``synchronous``, foreign keys); the journal mode.
+
+    The journal mode is what SQLite granted: not ``"wal"`` on a file system
+    without the shared memory write-ahead logging needs.
+    """
+    mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return mode
 
 
 class _Session:
@@ -412,11 +378,11 @@ class _Session:
         """The stored form of the context and signatures of ``instance``, reusing what the last snapshot had."""
         kept = self.snapshots.get(instance.id)
         if kept is None:
-            return encode_values(instance.context), encode_values(instance.signatures)
+            return rows.encode_values(instance.context), rows.encode_values(instance.signatures)
         before = kept[0]
-        context = kept[1] if instance.context is before.context else encode_values(instance.context)
+        context = kept[1] if instance.context is before.context else rows.encode_values(instance.context)
         signatures = (
-            kept[2] if instance.signatures is before.signatures else encode_values(instance.signatures)
+            kept[2] if instance.signatures is before.signatures else rows.encode_values(instance.signatures)
         )
         return context, signatures
 
@@ -452,78 +418,3 @@ class _WriteTransaction:
             conn.execute("ROLLBACK")
         if isinstance(error, sqlite3.Error):
             raise self.store._failure(error, self.doing) from error
-
-
-# -- rows and values -------------------------------------------------------------------------
-
-
-def encode_values(values: Mapping[str, Any]) -> str:
-    """A context, signatures or payload mapping as canonical JSON text (tuples become arrays)."""
-    return canonical_text(values) if values else "{}"
-
-
-def _decode(text: str) -> dict[str, Any]:
-    """The mapping :func:`encode_values` wrote, with its arrays back as tuples."""
-    if text == "{}":
-        return {}
-    return {
-        key: tuple(value) if isinstance(value, list) else value for key, value in json.loads(text).items()
-    }
-
-
-def _instance_row(
-    instance: Instance, context: str, signatures: str, created_at: str, updated_at: str
-) -> tuple[Any, ...]:
-    return (
-        instance.id,
-        instance.protocol,
-        instance.version,
-        instance.digest,
-        instance.state,
-        context,
-        signatures,
-        instance.seq,
-        instance.head,
-        created_at,
-        updated_at,
-    )
-
-
-def event_row(event: Event) -> tuple[Any, ...]:
-    """The parameters of the INSERT of ``event`` into the events table."""
-    return (
-        event.instance,
-        event.seq,
-        event.kind,
-        event.protocol,
-        event.version,
-        event.digest,
-        event.trigger,
-        event.source,
-        event.target,
-        event.actor.id,
-        event.actor.role,
-        encode_values(event.payload),
-        event.at,
-        event.prev_hash,
-        event.hash,
-    )
-
-
-def _event(row: Mapping[str, Any]) -> Event:
-    return Event(
-        row["instance"],
-        row["seq"],
-        row["kind"],
-        row["protocol"],
-        row["version"],
-        row["digest"],
-        row["trigger"],
-        row["source"],
-        row["target"],
-        Actor(row["actor_id"], row["actor_role"]),
-        _decode(row["payload"]),
-        row["at"],
-        row["prev_hash"],
-        row["hash"],
-    )

@@ -18,7 +18,10 @@
 - :mod:`~just_workflow.checks.trace`: traces, the numbered form of every
   counterexample;
 - :mod:`~just_workflow.checks.abstraction`: the representative values the model
-  checker (:func:`just_workflow.model_check`) and the property test share.
+  checker (:func:`just_workflow.model_check`) and the property test share;
+- :mod:`~just_workflow.testing.store_contract`: the contract tests of a
+  store, to run on one's own store by subclassing ``StoreContract``. It
+  imports pytest, so this package does not import it.
 """
 
 from just_workflow.checks.abstraction import representatives

@@ -16,6 +16,7 @@ import just_workflow as jw
 from fixtures import BUNDLED
 from just_workflow import definition as d
 from just_workflow.store import migrations as schema
+from just_workflow.store import rows
 from just_workflow.store import sqlite as sqlite_store
 
 TALLY = d.Definition(
@@ -86,6 +87,13 @@ def test_the_schema_has_definitions_instances_events_and_keys(store: jw.SQLiteSt
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
     instance_columns = [row[1] for row in conn.execute("PRAGMA table_info(instances)")]
     assert {"state", "context", "seq", "head", "created_at", "updated_at"} <= set(instance_columns)
+
+
+def test_the_rows_have_the_columns_of_the_schema(store: jw.SQLiteStore, path: Path) -> None:
+    """The instance and event rows the store writes have the columns of the migrated tables, in their order."""
+    conn = raw(path)
+    for table, columns in (("instances", rows.INSTANCE_COLUMNS), ("events", rows.EVENT_COLUMNS)):
+        assert tuple(row[1] for row in conn.execute(f"PRAGMA table_info({table})")) == columns
 
 
 def test_the_database_is_in_wal_mode_with_the_chosen_durability(path: Path) -> None:

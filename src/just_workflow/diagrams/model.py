@@ -1,0 +1,174 @@
+"""The picture of a protocol that every diagram format draws: boxes, arrows, their labels and styles.
+
+:func:`picture_of` reads a definition, and optionally an instance and its
+history, into plain frozen data: a :class:`Node` per state, titled in a
+chosen language, and an :class:`Arrow` per transition and source state,
+labelled by :func:`edge_label` and, when the instance took it, marked with
+the seq numbers of the events that did. The current state is styled
+``active`` and the states the instance went through ``previous``. The
+writers (:mod:`.mermaid`, :mod:`.dot`) only turn a :class:`Picture` into
+text; everything they show is decided here, in the definition's
+declaration order, so the text is stable.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+from just_workflow.definition import Condition, Definition, Op, Transition, Value
+from just_workflow.errors import WorkflowError
+from just_workflow.events import START, Event
+from just_workflow.instance import Instance
+
+# Top to bottom: Mermaid places loops and long labels clear of each other so, where left to right it does not.
+DIRECTION = "TB"
+
+_OPERATORS: Mapping[Op, str] = {
+    Op.EQ: "=",
+    Op.NE: "≠",
+    Op.IN: "in",
+    Op.NOT_IN: "not in",
+    Op.CONTAINS: "contains",
+    Op.GT: ">",
+    Op.GE: "≥",
+    Op.LT: "<",
+    Op.LE: "≤",
+}
+
+
+class Style(enum.StrEnum):
+    """How a box is drawn; the values are the style names of transitions' diagram palette."""
+
+    DEFAULT = "default"
+    PREVIOUS = "previous"
+    ACTIVE = "active"
+
+
+@attrs.frozen
+class Node:
+    """A state's box: its name, its title in the picture's language, whether it is final, its style."""
+
+    name: str
+    title: str
+    final: bool
+    style: Style
+
+
+@attrs.frozen
+class Arrow:
+    """A transition from one source state: what its arrow says and the seqs of the events that took it."""
+
+    source: str
+    target: str
+    label: str
+    taken: tuple[int, ...]
+
+
+@attrs.frozen
+class Picture:
+    """Everything a diagram of one protocol shows, in the definition's declaration order."""
+
+    protocol: str
+    title: str
+    initial: str
+    nodes: tuple[Node, ...]
+    arrows: tuple[Arrow, ...]
+
+
+def edge_label(transition: Transition) -> str:
+    """How an arrow names a transition: ``sign_moa [sme+department sign] requires fields_of_collaboration``."""
+    roles = transition.firing_roles
+    who = "+".join(roles) + " sign" if transition.signoff else "/".join(roles)
+    guards = [f"requires {', '.join(transition.requires)}"] if transition.requires else []
+    guards.extend(_condition_text(condition) for condition in transition.conditions)
+    guards.extend(f"guard {name}" for name in transition.guards)
+    return " ".join([f"{transition.trigger} [{who}]", " · ".join(guards)]).rstrip()
+
+
+def _condition_text(condition: Condition) -> str:
+    return f"if {condition.field} {_OPERATORS[condition.op]} {_value_text(condition.value)}"
+
+
+def _value_text(value: Value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_value_text(item) for item in value) + ")"
+    return str(value)
+
+
+def picture_of(
+    definition: Definition,
+    instance: Instance | None = None,
+    history: Sequence[Event] = (),
+    lang: str = "en",
+) -> Picture:
+    """The picture of ``definition``, titled in ``lang``, with ``instance``'s state and ``history``'s path.
+
+    Without an instance, the last event of ``history`` gives the current
+    state. An instance or an event of another protocol is refused.
+    """
+    for event in history:
+        if event.protocol != definition.protocol:
+            raise WorkflowError(
+                f"Event {event.seq} of instance {event.instance!r} belongs to protocol {event.protocol!r}, "
+                f"not to {definition.protocol!r}: draw it with its own definition."
+            )
+    if instance is not None and instance.protocol != definition.protocol:
+        raise WorkflowError(
+            f"Instance {instance.id!r} runs protocol {instance.protocol!r}, not {definition.protocol!r}: "
+            "draw it with its own definition."
+        )
+    current = instance.state if instance is not None else (history[-1].target if history else None)
+    visited = {event.target for event in history} | {e.source for e in history if e.source is not None}
+    taken = _taken(definition, history)
+
+    def style(state: str) -> Style:
+        if state == current:
+            return Style.ACTIVE
+        return Style.PREVIOUS if state in visited else Style.DEFAULT
+
+    nodes = tuple(
+        Node(s.name, s.title.get(lang) if s.title else s.name, s.final, style(s.name))
+        for s in definition.states
+    )
+    arrows = tuple(
+        _arrow(transition, source, tuple(taken.get((index, source), ())))
+        for index, transition in enumerate(definition.transitions)
+        for source in transition.sources
+    )
+    return Picture(definition.protocol, definition.title.get(lang), definition.initial, nodes, arrows)
+
+
+def _arrow(transition: Transition, source: str, taken: tuple[int, ...]) -> Arrow:
+    """The arrow of ``transition`` from ``source``; once taken, its label starts with ``✓`` and the seqs."""
+    label = edge_label(transition)
+    if taken:
+        label = "✓ " + ", ".join(str(seq) for seq in taken) + " · " + label
+    return Arrow(source, transition.target or source, label, taken)
+
+
+def _taken(definition: Definition, history: Sequence[Event]) -> dict[tuple[int, str], list[int]]:
+    """For each (transition index, source state) the seqs of the events that took it.
+
+    An event names its trigger and source, not which transition fired; among
+    the transitions sharing both, those leading to the event's target are
+    taken (all of them when none does: a signature that does not move yet).
+    """
+    taken: dict[tuple[int, str], list[int]] = {}
+    for event in history:
+        if event.kind == START or event.source is None:
+            continue
+        source = event.source
+        candidates = [
+            index
+            for index, transition in enumerate(definition.transitions)
+            if transition.trigger == event.trigger and source in transition.sources
+        ]
+        leading = [i for i in candidates if (definition.transitions[i].target or source) == event.target]
+        for index in leading or candidates:
+            taken.setdefault((index, source), []).append(event.seq)
+    return taken

@@ -1,0 +1,375 @@
+"""The store contract: what every store must do, as tests anyone can run on their own store.
+
+Subclass :class:`StoreContract` in a test module and say how to make a
+fresh store; pytest then runs every contract test on it::
+
+    from just_workflow.testing.store_contract import StoreContract
+
+    class TestMyStore(StoreContract):
+        def make_store(self, folder):
+            return MyStore(folder / "store.db")
+
+The library runs the same tests on its own stores (``MemoryStore``,
+``SQLiteStore``). They drive a store both directly, through the
+:class:`~just_workflow.store.base.Store` interface, and through an
+:class:`~just_workflow.engine.Engine` running a small MoA protocol, and
+compare it with ``MemoryStore`` on random runs. This module imports pytest
+(and Hypothesis); ``import just_workflow.testing`` does not import it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from just_workflow.definition import (
+    Definition,
+    Field,
+    FieldType,
+    Input,
+    Invariant,
+    Role,
+    Signoff,
+    State,
+    Text,
+    Transition,
+)
+from just_workflow.engine import Engine
+from just_workflow.errors import (
+    ConcurrencyConflict,
+    DefinitionError,
+    InstanceExists,
+    InstanceNotFound,
+    InvalidPayload,
+    NotAuthorized,
+    TransitionNotAllowed,
+    WorkflowError,
+)
+from just_workflow.events import Actor, Event, compute_hash, genesis_hash
+from just_workflow.instance import Command, Instance
+from just_workflow.step import step
+from just_workflow.store.base import Store
+from just_workflow.store.memory import MemoryStore
+from just_workflow.testing.harness import TickingClock
+
+#: A memorandum of agreement that any role may start: contact, define its fields (with a free-text note,
+#: for text that must come back unchanged), sign by both parties, or decline.
+MOA = Definition(
+    protocol="moa",
+    version=1,
+    title=Text("MoA"),
+    roles=(Role("sme"), Role("department"), Role("career_services")),
+    states=(State("draft"), State("defining"), State("signed", final=True), State("declined", final=True)),
+    initial="draft",
+    context=(
+        Field("fields", FieldType.LIST_STR, min_items=1),
+        Field("note", FieldType.STR),
+        Field("staff", FieldType.INT),
+    ),
+    transitions=(
+        Transition("contact", ("draft",), ("sme",), "defining"),
+        Transition(
+            "define",
+            ("defining",),
+            ("sme", "department"),
+            inputs=(Input("fields"), Input("note", required=False), Input("staff", required=False)),
+        ),
+        Transition(
+            "sign",
+            ("defining",),
+            ("sme", "department"),
+            "signed",
+            requires=("fields",),
+            signoff=Signoff(("sme", "department")),
+        ),
+        Transition("decline", ("defining",), ("career_services",), "declined"),
+    ),
+    invariants=(Invariant("no_moa_without_fields", ("signed",), ("fields",)),),
+)
+#: The next version of the MoA, and another protocol with the same states.
+MOA_V2 = attrs.evolve(MOA, version=2, title=Text("MoA, second edition"))
+OTHER = attrs.evolve(MOA, protocol="other")
+
+ANNA = Actor("anna", "sme")
+DORA = Actor("dora", "department")
+
+#: A run of fires: (trigger, actor, payload) each.
+Fires = list[tuple[str, Actor, dict[str, object]]]
+# The runs the property test draws, refused fires included.
+COMMANDS: st.SearchStrategy[Fires] = st.lists(
+    st.tuples(
+        st.sampled_from(["contact", "define", "sign"]),
+        st.sampled_from([ANNA, DORA]),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "fields": st.lists(st.sampled_from(["internships", "labs", "teaching"]), max_size=3),
+                "note": st.text(max_size=8),
+                "staff": st.integers(-5, 10**12),
+            },
+        ),
+    ),
+    max_size=12,
+)
+
+
+class StoreContract:
+    """The contract tests of a store: subclass it, implement :meth:`make_store`, and pytest runs them all.
+
+    Each test gets a fresh store from :meth:`make_store` and releases it
+    with :meth:`close_store`.
+    """
+
+    def make_store(self, folder: Path) -> Store:
+        """A new, empty store of the kind under test; the files it needs, if any, go in ``folder``."""
+        raise NotImplementedError(f"{type(self).__name__} must say how to make a store: define make_store")
+
+    def close_store(self, store: Store) -> None:
+        """Release what :meth:`make_store` opened: by default, call the store's ``close()`` if it has one."""
+        close = getattr(store, "close", None)
+        if callable(close):
+            close()
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[Store]:
+        """A fresh store of the kind under test."""
+        made = self.make_store(tmp_path)
+        yield made
+        self.close_store(made)
+
+    @pytest.fixture
+    def engine(self, store: Store) -> Engine:
+        """An engine running MOA and OTHER on the store, with a ticking clock."""
+        return Engine([MOA, OTHER], store=store, clock=TickingClock())
+
+    # -- instances and events ----------------------------------------------------------------
+
+    def test_create_then_load_returns_the_snapshot_and_its_start_event(
+        self, engine: Engine, store: Store
+    ) -> None:
+        """A created instance loads back equal, with its start event as the whole history."""
+        started = engine.start("moa", ANNA, instance_id="i1")
+        assert store.load("i1") == started
+        (event,) = store.events("i1")
+        assert (event.seq, event.kind, event.target, event.hash) == (1, "start", "draft", started.head)
+
+    def test_creating_an_existing_id_is_refused_and_changes_nothing(
+        self, engine: Engine, store: Store
+    ) -> None:
+        """A second instance under a taken id is InstanceExists naming the id; the first is untouched."""
+        started = engine.start("moa", ANNA, instance_id="i1")
+        with pytest.raises(InstanceExists, match="An instance with id 'i1' already exists"):
+            engine.start("moa", DORA, instance_id="i1")
+        assert_unchanged(store, started)
+
+    def test_appended_events_come_back_in_order_and_by_range(self, engine: Engine, store: Store) -> None:
+        """events() returns the history in seq order, sliced by after_seq and upto_seq."""
+        current = started_and_defined(engine)
+        history = store.events(current.id)
+        assert [e.trigger for e in history] == [None, "contact", "define"]
+        assert store.events(current.id, after_seq=1) == history[1:]
+        assert store.events(current.id, upto_seq=2) == history[:2]
+        assert store.events(current.id, after_seq=1, upto_seq=2) == history[1:2]
+        assert store.events(current.id, after_seq=3) == []
+        assert store.events(current.id, upto_seq=0) == []
+        assert_chain(history)
+
+    def test_values_come_back_with_tuples_for_lists(self, engine: Engine, store: Store) -> None:
+        """Context lists, payload lists and signatures load back as tuples, text unchanged."""
+        current = engine.fire(started_and_defined(engine).id, "sign", ANNA)
+        loaded = store.load(current.id)
+        assert loaded.context == {"fields": ("internships", "labs"), "note": "Zürich · ½"}
+        assert loaded.signatures == {"sign": ("sme",)}
+        assert isinstance(loaded.context["fields"], tuple)
+        define_event = store.events(current.id)[2]
+        assert define_event.payload == {"fields": ("internships", "labs"), "note": "Zürich · ½"}
+        assert isinstance(define_event.payload["fields"], tuple)
+
+    def test_a_stale_expected_seq_is_a_conflict_that_writes_nothing(
+        self, engine: Engine, store: Store
+    ) -> None:
+        """append with an expected seq the instance has passed raises ConcurrencyConflict(expected, actual)."""
+        current = started_and_defined(engine)
+        before = store.load(current.id)
+        after, event = next_step(engine, before)
+        with pytest.raises(ConcurrencyConflict) as conflict:
+            store.append(after, event, expected_seq=before.seq - 1)
+        assert (conflict.value.expected, conflict.value.actual) == (before.seq - 1, before.seq)
+        assert_unchanged(store, before)
+
+    def test_appending_to_an_unknown_instance_is_not_found(self, engine: Engine, store: Store) -> None:
+        """append, load and events on an id the store does not hold raise InstanceNotFound."""
+        current = started_and_defined(engine)
+        after, event = next_step(engine, current)
+        ghost = attrs.evolve(after, id="ghost")
+        with pytest.raises(InstanceNotFound, match="'ghost'"):
+            store.append(ghost, attrs.evolve(event, instance="ghost"), expected_seq=current.seq)
+        with pytest.raises(InstanceNotFound, match="'ghost'"):
+            store.load("ghost")
+        with pytest.raises(InstanceNotFound, match="'ghost'"):
+            store.events("ghost")
+
+    def test_an_idempotency_key_is_kept_once(self, engine: Engine, store: Store) -> None:
+        """seq_for_key finds the seq stored with a key; reusing the key on append is a conflict that writes nothing."""
+        current = started_and_defined(engine)
+        assert store.seq_for_key(current.id, "click-1") is None
+        after, event = next_step(engine, current)
+        store.append(after, event, current.seq, idempotency_key="click-1")
+        assert store.seq_for_key(current.id, "click-1") == after.seq
+        assert store.seq_for_key("elsewhere", "click-1") is None
+        again, again_event = next_step(engine, after)
+        with pytest.raises(ConcurrencyConflict):
+            store.append(again, again_event, after.seq, idempotency_key="click-1")
+        assert_unchanged(store, after)
+
+    def test_instance_ids_are_oldest_first_and_filter_by_protocol(self, engine: Engine, store: Store) -> None:
+        """instance_ids lists every instance in creation order, or those of one protocol."""
+        for instance_id, protocol in [("b", "moa"), ("a", "other"), ("c", "moa")]:
+            engine.start(protocol, ANNA, instance_id=instance_id)
+        assert list(store.instance_ids()) == ["b", "a", "c"]
+        assert list(store.instance_ids("moa")) == ["b", "c"]
+        assert list(store.instance_ids("nothing")) == []
+
+    def test_import_stores_histories_and_refuses_existing_ids(self, store: Store) -> None:
+        """Imported histories read back as given; an import naming an existing instance imports nothing."""
+        source = Engine([MOA], clock=TickingClock())
+        snapshot = started_and_defined(source, "imported")
+        history = source.history("imported")
+        store.import_events(reversed(history), [snapshot])
+        assert store.load("imported") == snapshot
+        assert store.events("imported") == history
+        fresh = started_and_defined(source, "fresh")
+        with pytest.raises(InstanceExists, match="'imported'"):
+            store.import_events([*history, *source.history("fresh")], [snapshot, fresh])
+        with pytest.raises(InstanceNotFound):
+            store.load("fresh")
+
+    # -- definitions -------------------------------------------------------------------------
+
+    def test_definitions_are_kept_once_per_version(self, store: Store) -> None:
+        """Registering is idempotent; every version is kept, in protocol and version order."""
+        for definition in (MOA_V2, MOA, OTHER, MOA):
+            store.register_definition(definition)
+        kept = store.definitions()
+        assert kept == [MOA, MOA_V2, OTHER]
+        assert [k.digest for k in kept] == [MOA.digest, MOA_V2.digest, OTHER.digest]
+
+    def test_a_changed_definition_under_a_kept_version_is_refused(self, store: Store) -> None:
+        """A different digest under a stored protocol and version is a DefinitionError; the kept one stays."""
+        store.register_definition(MOA)
+        changed = attrs.evolve(MOA, title=Text("Changed in place"))
+        with pytest.raises(DefinitionError, match="a changed definition needs a new version number"):
+            store.register_definition(changed)
+        assert store.definitions() == [MOA]
+
+    def test_an_instance_stays_on_the_version_it_started_with(self, store: Store) -> None:
+        """After v2 is deployed, a v1 instance keeps firing under v1 (kept by the store); new ones start on v2."""
+        old = Engine([MOA], store=store, clock=TickingClock()).start("moa", ANNA, instance_id="old")
+        engine = Engine([MOA_V2], store=store, clock=TickingClock())
+        moved = engine.fire(old.id, "contact", ANNA)
+        assert (moved.version, moved.digest) == (1, MOA.digest)
+        assert {e.digest for e in store.events("old")} == {MOA.digest}
+        new = engine.start("moa", ANNA, instance_id="new")
+        assert (new.version, new.digest) == (2, MOA_V2.digest)
+        assert store.definitions() == [MOA, MOA_V2]
+
+    # -- through the engine ------------------------------------------------------------------
+
+    def test_an_engine_fire_with_a_stale_expected_seq_writes_nothing(
+        self, engine: Engine, store: Store
+    ) -> None:
+        """engine.fire with an expected seq behind the instance raises ConcurrencyConflict and writes nothing."""
+        current = started_and_defined(engine)
+        with pytest.raises(ConcurrencyConflict) as conflict:
+            engine.fire(current.id, "sign", ANNA, expected_seq=current.seq - 1)
+        assert (conflict.value.expected, conflict.value.actual) == (current.seq - 1, current.seq)
+        assert_unchanged(store, current)
+
+    def test_the_same_idempotency_key_returns_the_first_result(self, engine: Engine, store: Store) -> None:
+        """A fire repeated with its idempotency key returns the first snapshot and writes nothing new."""
+        current = started_and_defined(engine)
+        first = engine.fire(current.id, "sign", ANNA, idempotency_key="sign-anna")
+        again = engine.fire(current.id, "sign", ANNA, idempotency_key="sign-anna")
+        assert again == first
+        assert_unchanged(store, first)
+
+    def test_a_refused_fire_writes_nothing(self, engine: Engine, store: Store) -> None:
+        """Fires the protocol refuses leave the snapshot, its signatures and the history as they were."""
+        signed_once = engine.fire(started_and_defined(engine).id, "sign", ANNA)
+        with pytest.raises(InvalidPayload):
+            engine.fire(signed_once.id, "define", ANNA, {"fields": []})
+        with pytest.raises(TransitionNotAllowed):
+            engine.fire(signed_once.id, "contact", ANNA)
+        with pytest.raises(NotAuthorized):
+            engine.fire(signed_once.id, "sign", ANNA)
+        assert_unchanged(store, signed_once)
+
+    def test_a_store_agrees_with_the_reference_store_on_any_run(self) -> None:
+        """Any sequence of fires, refused or not, leaves the same snapshots and histories as on a MemoryStore."""
+
+        # Built on each call: Hypothesis wants a test function run by one executor, and each subclass is
+        # another. No deadline: a store on disk may take longer than the default for a dozen fires.
+        @settings(deadline=None)
+        @given(commands=COMMANDS)
+        def agrees(commands: Fires) -> None:
+            with tempfile.TemporaryDirectory() as folder:
+                store = self.make_store(Path(folder))
+                try:
+                    assert_same_runs(commands, MemoryStore(), store)
+                finally:
+                    self.close_store(store)
+
+        agrees()
+
+
+def started_and_defined(engine: Engine, instance_id: str = "i1") -> Instance:
+    """An instance in `defining` whose fields are set, two signatures away from `signed`."""
+    first = engine.start("moa", ANNA, instance_id=instance_id)
+    engine.fire(first.id, "contact", ANNA)
+    return engine.fire(first.id, "define", DORA, {"fields": ["internships", "labs"], "note": "Zürich · ½"})
+
+
+def next_step(engine: Engine, instance: Instance) -> tuple[Instance, Event]:
+    """The snapshot and event one more `define` would produce, without storing them."""
+    command = Command("define", DORA, {"fields": ["labs"], "staff": instance.seq})
+    return step(engine.table("moa", instance.version), instance, command, "2026-02-01T00:00:00+00:00")
+
+
+def assert_same_runs(commands: Fires, reference: Store, tested: Store) -> None:
+    """``commands`` fired on an instance in each store give the same outcomes, snapshot and history."""
+    engines = [Engine([MOA], store=store, clock=TickingClock()) for store in (reference, tested)]
+    for engine in engines:
+        engine.start("moa", ANNA, instance_id="run")
+    for trigger, actor, payload in commands:
+        outcomes: list[object] = []
+        for engine in engines:
+            try:
+                outcomes.append(engine.fire("run", trigger, actor, payload))
+            except WorkflowError as refusal:
+                outcomes.append(type(refusal))
+        assert outcomes[0] == outcomes[1]
+    first, second = engines
+    assert second.get("run") == first.get("run")
+    assert second.history("run") == first.history("run")
+
+
+def assert_chain(events: list[Event]) -> None:
+    """The events are seq 1..n, each hashed over its content and linked to the one before."""
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    previous = genesis_hash(events[0].instance, events[0].protocol, events[0].version)
+    for event in events:
+        assert event.prev_hash == previous
+        assert event.hash == compute_hash(event)
+        previous = event.hash
+
+
+def assert_unchanged(store: Store, before: Instance) -> None:
+    """The snapshot and the history of ``before`` are as they were."""
+    assert store.load(before.id) == before
+    assert [e.seq for e in store.events(before.id)] == list(range(1, before.seq + 1))
