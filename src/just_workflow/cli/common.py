@@ -18,13 +18,15 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from just_workflow.definition import LANGUAGES, Definition
-from just_workflow.engine import Engine
 from just_workflow.errors import WorkflowError
+
+if TYPE_CHECKING:
+    from just_workflow.engine import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,6 +96,7 @@ def reported() -> Iterator[None]:
 @contextlib.contextmanager
 def open_engine(db: Path, folder: Path | None) -> Iterator[Engine]:
     """An engine on the database ``db`` with the definitions of ``folder`` and those the database keeps."""
+    from just_workflow.engine import Engine
     from just_workflow.store.sqlite import SQLiteStore
 
     with reported(), SQLiteStore(db) as store:

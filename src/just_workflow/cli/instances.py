@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,9 +18,11 @@ from just_workflow.cli.common import (
     open_engine,
     reported,
 )
-from just_workflow.engine import Engine
 from just_workflow.events import Actor
-from just_workflow.instance import Instance
+
+if TYPE_CHECKING:
+    from just_workflow.engine import Engine
+    from just_workflow.instance import Instance
 
 
 def _instance_json(instance: Instance) -> dict[str, Any]:
