@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ from just_workflow.events import (
     new_event,
     seal,
 )
+from just_workflow.instance import Instance
 
 # Any text, escapes and non-ASCII included: quotes, backslashes, control characters, U+2028, emoji.
 texts = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
@@ -100,12 +102,12 @@ def test_the_encoder_gives_the_same_bytes_from_its_cache_of_strings(event: Event
     assert encode_body(event) == first == canonical_json(event.body())
 
 
-def test_the_encoder_stays_exact_past_the_size_of_its_cache_of_strings() -> None:
-    """Thousands of distinct ids and actors (more than the cache keeps) are all encoded exactly."""
+def test_the_encoder_stays_exact_past_the_size_of_its_caches() -> None:
+    """Thousands of distinct ids, actors and protocols (more than the caches keep) are all encoded exactly."""
     for number in range(5000):
         actor = Actor(f"actor-{number}", "sme")
         event = new_event(
-            f"i-{number}", 1, START, "moa", 1, "d" * 64, None, None, "draft", actor, {}, "t", "h"
+            f"i-{number}", 1, START, f"moa-{number}", 1, "d" * 64, None, None, "draft", actor, {}, "t", "h"
         )
         assert encode_body(event) == canonical_json(event.body())
 
@@ -248,3 +250,17 @@ def test_events_read_with_a_shared_dict_share_their_repeated_strings_and_actors(
         first.instance is second.instance and first.digest is second.digest and first.target is second.target
     )
     assert first.actor is second.actor
+
+
+@pytest.mark.parametrize("record", [Event, Instance])
+def test_a_written_out_init_takes_and_sets_exactly_the_attrs_fields(record: type[Any]) -> None:
+    """Event's and Instance's __init__, written out for speed, take the attrs fields in order and set each."""
+    fields = attrs.fields(record)
+    parameters = list(inspect.signature(record.__init__).parameters.values())[1:]
+    assert [(p.name, p.default) for p in parameters] == [
+        (f.name, inspect.Parameter.empty if f.default is attrs.NOTHING else f.default) for f in fields
+    ]
+    values = {f.name: object() for f in fields}
+    built = record(**values)
+    assert all(getattr(built, name) is value for name, value in values.items())
+    assert attrs.evolve(built) == built

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import just_workflow as jw
+from fixtures import BUNDLED
 
 #: The names other people's code relies on: the public API contract the docs' examples use.
 CONTRACT = {
@@ -56,20 +57,56 @@ def test_importing_the_package_imports_none_of_its_modules() -> None:
 def test_the_public_names_load_no_heavy_dependency_but_their_own() -> None:
     """Every public name loads neither Hypothesis, transitions, sqlite-utils, click nor pytest, but these three.
 
-    `SQLiteStore` loads sqlite-utils, `diagram` transitions and `testing` Hypothesis, on their first use.
+    `SQLiteStore` loads sqlite-utils and `testing` Hypothesis on their first use; `diagram` loads
+    transitions when it first draws.
     """
     probe = (
         "import sys, just_workflow as jw\n"
         "heavy = ('hypothesis', 'transitions', 'sqlite_utils', 'click', 'pytest')\n"
         "for name in jw.__all__:\n"
-        "    if name not in ('SQLiteStore', 'diagram', 'testing'):\n"
+        "    if name not in ('SQLiteStore', 'testing'):\n"
         "        getattr(jw, name)\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
-        "jw.SQLiteStore, jw.diagram, jw.testing\n"
+        "jw.SQLiteStore, jw.testing\n"
+        f"jw.diagram(jw.load_definition({str(BUNDLED[0])!r}))\n"
         "print(sorted(m for m in heavy[:3] if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["[]", "['hypothesis', 'sqlite_utils', 'transitions']"]
+
+
+def _loaded_after(code: str, watched: tuple[str, ...]) -> list[str]:
+    """The modules of ``watched`` that a fresh interpreter has loaded after running ``code``."""
+    probe = f"import sys\n{code}\nprint(sorted(m for m in {watched!r} if m in sys.modules))\n"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return out.splitlines()
+
+
+#: What the package and the command line's help leave unloaded until used: the formats, checks and audit.
+LAZY_PARTS = (
+    "yaml",
+    "cattrs",
+    "just_workflow.formats.loading",
+    "just_workflow.checks.modelcheck",
+    "just_workflow.audit.replay",
+    "just_workflow.store.sqlite",
+    "transitions",
+)
+
+
+def test_importing_the_package_loads_only_the_core() -> None:
+    """`import just_workflow` leaves the formats, checks and audit for first use; using a name loads its part."""
+    listed = "import just_workflow as jw\nassert set(jw.__all__) <= set(dir(jw))"
+    assert _loaded_after(listed, LAZY_PARTS) == ["[]"]
+    loaded = _loaded_after("import just_workflow as jw\njw.load_definition", LAZY_PARTS)
+    assert loaded == ["['cattrs', 'just_workflow.formats.loading', 'yaml']"]
+
+
+def test_the_command_line_help_loads_only_click_and_the_core() -> None:
+    """`just-workflow --help` and a command's help import no command's work: they answer at once."""
+    for args in (["--help"], ["diagram", "--help"], ["check", "--help"]):
+        code = f"from just_workflow.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass"
+        assert _loaded_after(code, LAZY_PARTS)[-1] == "[]", args
 
 
 def test_the_contract_names_are_public() -> None:

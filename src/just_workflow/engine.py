@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from time import time_ns
+from typing import TYPE_CHECKING, Any
 
-from just_workflow.audit.report import ReplayReport
-from just_workflow.audit.verify import verify as verify_store
 from just_workflow.clock import new_instance_id, utc_now, utc_text
 from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, Definition
 from just_workflow.errors import (
@@ -35,6 +33,9 @@ from just_workflow.store.base import Store
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import Table, compile_definition
 
+if TYPE_CHECKING:
+    from just_workflow.audit.report import ReplayReport
+
 _NO_PAYLOAD: Mapping[str, Any] = {}
 
 #: A hook an app registers: called with the stored snapshot and event after a fire.
@@ -42,6 +43,7 @@ Hook = Callable[[Instance, Event], None]
 
 #: How many times a fire without ``expected_seq`` retries when another writer got in first.
 AUTO_RETRIES = 100
+_ATTEMPTS = range(AUTO_RETRIES)  # made once: a fire goes through it, and a range costs a call to make
 
 
 def request_digest(trigger: str, actor: Actor, payload: Mapping[str, Any]) -> str:
@@ -180,7 +182,7 @@ class Engine:
             expected_seq = _as_seq(expected_seq)
         store = self.store
         request = None if idempotency_key is None else request_digest(trigger, actor, payload)
-        for _attempt in range(AUTO_RETRIES):
+        for _attempt in _ATTEMPTS:
             if idempotency_key is not None:
                 answered = self._answer(instance_id, idempotency_key, request)
                 if answered is not None:
@@ -292,7 +294,9 @@ class Engine:
         the hash chain, every step and the stored snapshot agree); see
         :func:`just_workflow.audit.verify.verify`.
         """
-        return verify_store(self, None if instance_id is None else [instance_id])
+        from just_workflow.audit.verify import verify  # the audit loads on first use, not with every engine
+
+        return verify(self, None if instance_id is None else [instance_id])
 
     def options(self, instance_id: str, actor: Actor) -> list[Option]:
         """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not."""
@@ -342,4 +346,4 @@ class Engine:
 
     def _now(self) -> str:
         clock = self.clock
-        return utc_text(time.time_ns()) if clock is utc_now else clock().isoformat()
+        return utc_text(time_ns()) if clock is utc_now else clock().isoformat()

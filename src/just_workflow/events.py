@@ -8,7 +8,8 @@ The encoding is canonical JSON (see :mod:`just_workflow.canonical`); this
 module writes those exact bytes by hand for the fixed fields and the payload
 values a step records, because the general encoder is where most of a fire's
 time would otherwise go, and remembers the encoded form of the strings that
-events repeat. A property test keeps the two encodings byte-identical.
+events repeat and of the fields the events of one transition share. A
+property test keeps the two encodings byte-identical.
 :func:`new_event` hashes the fields before building the event, so that a
 step builds each event once.
 
@@ -26,8 +27,8 @@ import hashlib
 import json
 import operator
 import typing
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -40,25 +41,60 @@ _encode_str: Callable[[str], str] = (
 )
 
 
-class _EncodedStrings(dict[str, str]):
-    """The canonical JSON of the strings events repeat (names, digests, actors), each encoded once.
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
-    A lookup that finds the string is cheaper than calling the encoder,
-    most of all for the 64 characters of a digest. Bounded: when full it
-    starts afresh, so that the actors of long ago do not pile up.
+
+class _Remembered(dict[K, V], Generic[K, V]):
+    """``make(key)`` for each key, made once: a lookup that finds the key is cheaper than making it again.
+
+    Bounded: when full it starts afresh, so that the actors and protocols of
+    long ago do not pile up.
     """
 
     LIMIT = 4096
 
-    def __missing__(self, text: str) -> str:
-        encoded = _encode_str(text)
+    def __init__(self, make: Callable[[K], V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: K) -> V:
+        value = self.make(key)
         if len(self) >= self.LIMIT:
             self.clear()
-        self[text] = encoded
-        return encoded
+        self[key] = value
+        return value
 
 
-_encoded = _EncodedStrings()
+#: The canonical JSON of the strings events repeat (names, digests, actors): a lookup is cheaper than the
+#: encoder, most of all for the 64 characters of a digest.
+_encoded: _Remembered[str, str] = _Remembered(_encode_str)
+
+#: The fields the events of one transition of one definition version share, as a key of this cache:
+#: digest, protocol, version, kind, source, target, trigger.
+_FrameKey = tuple[str, str, int, str, str | None, str, str | None]
+
+
+def _frame(key: _FrameKey) -> tuple[str, str, str, str]:
+    """The canonical JSON around the fields that change from event to event, given the fields that do not.
+
+    Four pieces, in key order: from ``digest`` to the ``instance`` key; the
+    ``kind`` up to the ``payload`` key; the ``protocol`` up to the ``seq``
+    key; and ``source``, ``target``, ``trigger``, ``version`` to the end.
+    """
+    digest, protocol, version, kind, source, target, trigger = key
+    encoded = _encoded
+    return (
+        f',"digest":{encoded[digest]},"instance":',
+        f',"kind":{encoded[kind]},"payload":',
+        f',"protocol":{encoded[protocol]},"seq":',
+        f',"source":{"null" if source is None else encoded[source]},"target":{encoded[target]},'
+        f'"trigger":{"null" if trigger is None else encoded[trigger]},"version":{version}}}',
+    )
+
+
+# One lookup instead of seven: an f-string with four pieces made once is cheaper than one with eleven.
+_frames: _Remembered[_FrameKey, tuple[str, str, str, str]] = _Remembered(_frame)
 
 #: Event kinds: an instance was started; a trigger fired; a role signed a sign-off; a party was bound,
 #: unbound or replaced.
@@ -74,8 +110,10 @@ class Actor:
 
 
 # Not slotted: a frozen slotted class sets each of its 14 fields through object.__setattr__, which
-# makes building an event (once per fire) twice as slow as writing them to the instance dict.
-@attrs.frozen(slots=False)
+# makes building an event (once per fire) twice as slow as writing them to the instance dict. Its
+# __init__ is written out: attrs' own for a frozen class first fetches object.__setattr__, which it never
+# uses here. A test keeps its parameters the attrs fields.
+@attrs.frozen(slots=False, init=False)
 class Event:
     """One recorded step: who fired what, from which state to which, with what payload.
 
@@ -98,6 +136,40 @@ class Event:
     at: str
     prev_hash: str = ""
     hash: str = ""
+
+    def __init__(
+        self,
+        instance: str,
+        seq: int,
+        kind: str,
+        protocol: str,
+        version: int,
+        digest: str,
+        trigger: str | None,
+        source: str | None,
+        target: str,
+        actor: Actor,
+        payload: Mapping[str, Any],
+        at: str,
+        prev_hash: str = "",
+        hash: str = "",
+    ) -> None:
+        """Write the fields to the instance dict, as attrs does."""
+        fields = self.__dict__
+        fields["instance"] = instance
+        fields["seq"] = seq
+        fields["kind"] = kind
+        fields["protocol"] = protocol
+        fields["version"] = version
+        fields["digest"] = digest
+        fields["trigger"] = trigger
+        fields["source"] = source
+        fields["target"] = target
+        fields["actor"] = actor
+        fields["payload"] = payload
+        fields["at"] = at
+        fields["prev_hash"] = prev_hash
+        fields["hash"] = hash
 
     def body(self) -> dict[str, Any]:
         """The event as JSON data without ``hash``: the object whose canonical bytes are hashed."""
@@ -200,19 +272,21 @@ def _encode_fields(
     # The time stamp and the previous hash change with every event, and there is an instance id per
     # instance: they are encoded, not remembered.
     encoded = _encoded
+    digest_to_instance, kind_to_payload, protocol_to_seq, source_to_end = _frames[
+        (digest, protocol, version, kind, source, target, trigger)
+    ]
     return (
-        f'{{"actor":{{"id":{encoded[actor.id]},"role":{encoded[actor.role]}}},"at":{_encode_str(at)},'
-        f'"digest":{encoded[digest]},"instance":{_encode_str(instance)},"kind":{encoded[kind]},'
-        f'"payload":{_encode_payload(payload) if payload else "{}"},'
-        f'"prev_hash":{_encode_str(prev_hash)},"protocol":{encoded[protocol]},"seq":{seq},'
-        f'"source":{"null" if source is None else encoded[source]},"target":{encoded[target]},'
-        f'"trigger":{"null" if trigger is None else encoded[trigger]},"version":{version}}}'
+        f'{{"actor":{{"id":{encoded[actor.id]},"role":{encoded[actor.role]}}},"at":{_encode_str(at)}'
+        f"{digest_to_instance}{_encode_str(instance)}{kind_to_payload}"
+        f'{_encode_payload(payload) if payload else "{}"},"prev_hash":{_encode_str(prev_hash)}'
+        f"{protocol_to_seq}{seq}{source_to_end}"
     ).encode()
 
 
 def _encode_payload(payload: Mapping[str, Any]) -> str:
     """Canonical JSON of a payload: the value types a step records are written here, others by the general encoder."""
     members = []
+    encoded = _encoded  # the keys are the definition's field names: remembered
     for key in sorted(payload):
         value = payload[key]
         kind = type(value)
@@ -224,12 +298,20 @@ def _encode_payload(payload: Mapping[str, Any]) -> str:
             text = "true" if value else "false"
         elif kind is int:
             text = int.__repr__(value)
-        elif (kind is tuple or kind is list) and all(type(item) is str for item in value):
-            text = "[" + ",".join(map(_encode_str, value)) + "]"
+        elif (kind is tuple or kind is list) and _all_strings(value):
+            text = f"[{','.join(map(_encode_str, value))}]"
         else:
             return canonical_text(payload)
-        members.append(f"{_encode_str(key)}:{text}")
-    return "{" + ",".join(members) + "}"
+        members.append(f"{encoded[key]}:{text}")
+    return f"{{{','.join(members)}}}"
+
+
+def _all_strings(items: tuple[Any, ...] | list[Any]) -> bool:
+    """Whether every item is exactly a ``str`` (a subclass may encode differently)."""
+    for item in items:  # noqa: SIM110 (a plain loop: a generator in all() costs more than the check)
+        if type(item) is not str:
+            return False
+    return True
 
 
 def compute_hash(event: Event) -> str:

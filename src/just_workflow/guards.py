@@ -63,12 +63,18 @@ def value_check(field: Field) -> ValueCheck:
         return None, f"field '{name}' expects a date (YYYY-MM-DD), got {_describe(value)}"
 
     def check_list(value: Any) -> tuple[Any, str | None]:
-        if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        # A plain loop and a set method, no generator: every fire that sets a list runs this.
+        strings = isinstance(value, list | tuple)
+        if strings:
+            for item in value:
+                if not isinstance(item, str):
+                    strings = False
+                    break
+        if not strings:
             return None, f"field '{name}' expects a list of strings, got {_describe(value)}"
-        if choices is not None:
-            unknown = [item for item in value if item not in choices]
-            if unknown:
-                return None, f"field '{name}': {unknown[0]!r} is not one of the choices: {listed}"
+        if choices is not None and not choices.issuperset(value):
+            unknown = next(item for item in value if item not in choices)
+            return None, f"field '{name}': {unknown!r} is not one of the choices: {listed}"
         if field.min_items is not None and len(value) < field.min_items:
             return None, f"field '{name}' needs at least {field.min_items} item(s), got {len(value)}"
         return tuple(value), None

@@ -87,25 +87,16 @@ def step_with(
 ) -> tuple[Instance, Event]:
     """:func:`step` with the command given as its trigger, actor and payload: the engine builds no Command."""
     state = instance.state
-    triggers = table.moves.get(state)
-    if triggers is None or trigger not in triggers:
-        if triggers is not None and trigger in PARTY_TRIGGERS:
-            return _change_parties(table, instance, trigger, actor, payload, now, seal)
-        raise _not_available(table, state, trigger)
-    role = actor.role
-    authorized = table.authorized(state, trigger, role)
-    if not authorized:
-        roles = table.roles_for(state, trigger)
-        raise NotAuthorized(
-            f"Role {role!r} may not fire {trigger!r} in state {state!r}; roles that may: {', '.join(roles)}.",
-            trigger=trigger,
-            role=role,
-            allowed_roles=roles,
-        )
+    # One lookup on the way that succeeds; why nothing is authorized is worked out only for a refusal.
+    authorized = table.authorized(state, trigger, actor.role)
     if len(authorized) == 1:  # the common case: no list of refusals to build
         if not parties.admitted(table, instance, authorized[0], actor):
             raise parties.not_a_party(instance, trigger, actor)
         return _apply(table, instance, authorized[0], trigger, actor, payload, now, seal)
+    if not authorized:
+        if trigger in PARTY_TRIGGERS and state in table.moves:
+            return _change_parties(table, instance, trigger, actor, payload, now, seal)
+        raise _unauthorized(table, state, trigger, actor.role)
     admitted = [c for c in authorized if parties.admitted(table, instance, c, actor)]
     if not admitted:
         raise parties.not_a_party(instance, trigger, actor)
@@ -313,6 +304,20 @@ def _change_parties(
         bound,
     )
     return after, event
+
+
+def _unauthorized(table: Table, state: str, trigger: str, role: str) -> Refusal:
+    """Why ``role`` may fire no transition of ``trigger`` from ``state``: the trigger is not there, or the role."""
+    triggers = table.moves.get(state)
+    if triggers is None or trigger not in triggers:
+        return _not_available(table, state, trigger)
+    roles = table.roles_for(state, trigger)
+    return NotAuthorized(
+        f"Role {role!r} may not fire {trigger!r} in state {state!r}; roles that may: {', '.join(roles)}.",
+        trigger=trigger,
+        role=role,
+        allowed_roles=roles,
+    )
 
 
 def _not_available(table: Table, state: str, trigger: str) -> TransitionNotAllowed:

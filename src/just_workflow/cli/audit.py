@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
-from just_workflow.audit.logfile import export_heads, export_log, read_log
-from just_workflow.audit.replay import replay
-from just_workflow.audit.report import ReplayReport
-from just_workflow.audit.verify import verify
 from just_workflow.cli.common import (
     count,
     db_option,
@@ -22,7 +18,9 @@ from just_workflow.cli.common import (
     trusted_definitions,
 )
 from just_workflow.errors import DefinitionError, WorkflowError
-from just_workflow.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from just_workflow.audit.report import ReplayReport
 
 
 def _print_report(report: ReplayReport, as_json: bool) -> None:
@@ -72,6 +70,9 @@ def export_command(
     `replay --expect-heads` detects events cut off at the end. Exit 0 on
     success, 1 when an instance is not found, 2 on usage errors.
     """
+    from just_workflow.audit.logfile import export_heads, export_log
+    from just_workflow.store.sqlite import SQLiteStore
+
     with SQLiteStore(db) as store:
         try:
             destination: Path | BinaryIO = output if output is not None else sys.stdout.buffer
@@ -110,6 +111,9 @@ def replay_command(
     in the log are used only for versions the folder does not hold. Exit 0
     when the log verifies, 1 on any problem, 2 on usage errors.
     """
+    from just_workflow.audit.logfile import read_log
+    from just_workflow.audit.replay import replay
+
     definitions = trusted_definitions(definitions_folder)
     expected = None
     if heads_file is not None:
@@ -142,6 +146,9 @@ def verify_command(
     everything agrees, 1 on any problem or an unknown instance, 2 on usage
     errors.
     """
+    from just_workflow.audit.verify import verify
+    from just_workflow.store.sqlite import SQLiteStore
+
     definitions = trusted_definitions(definitions_folder) or None
     with SQLiteStore(db) as store:
         try:

@@ -5,6 +5,11 @@ Conventions: ``--db`` (default ``workflows.db`` in the current folder),
 machine-readable output, ``--lang`` for titles; exit 0 when all is well, 1
 when the command found problems, 2 on usage errors; an error is one line
 ``Error: ...``, never a traceback.
+
+The command modules import click and the core only; what a command needs
+beyond them (the formats, the SQLite store, the checks, the audit, the
+diagrams) it imports when it runs, so that ``--help`` and a mistyped command
+answer at once.
 """
 
 from __future__ import annotations
@@ -13,15 +18,15 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from just_workflow.definition import LANGUAGES, Definition
-from just_workflow.engine import Engine
 from just_workflow.errors import WorkflowError
-from just_workflow.formats.loading import load_all_versions
-from just_workflow.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from just_workflow.engine import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,6 +75,8 @@ def definitions_folder_or_default(folder: Path | None) -> Path | None:
 
 def trusted_definitions(folder: Path | None) -> list[Definition]:
     """Every definition version in ``folder`` (none when no folder)."""
+    from just_workflow.formats.loading import load_all_versions
+
     folder = definitions_folder_or_default(folder)
     if folder is None:
         return []
@@ -89,6 +96,9 @@ def reported() -> Iterator[None]:
 @contextlib.contextmanager
 def open_engine(db: Path, folder: Path | None) -> Iterator[Engine]:
     """An engine on the database ``db`` with the definitions of ``folder`` and those the database keeps."""
+    from just_workflow.engine import Engine
+    from just_workflow.store.sqlite import SQLiteStore
+
     with reported(), SQLiteStore(db) as store:
         loaded = trusted_definitions(folder)
         keys = {definition.key for definition in loaded}

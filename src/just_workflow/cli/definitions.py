@@ -7,15 +7,12 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
 
 from just_workflow.checks import DEFAULT_MAX_STATES
-from just_workflow.checks.findings import Finding, FindingCode, Severity
-from just_workflow.checks.modelcheck import ModelCheckReport, model_check
-from just_workflow.checks.validation import check
 from just_workflow.cli.common import (
     count,
     db_option,
@@ -23,20 +20,16 @@ from just_workflow.cli.common import (
     json_option,
     lang_option,
 )
-from just_workflow.definition import Definition
-from just_workflow.diagrams import FORMATS, diagram, protocols_markdown
+from just_workflow.diagrams import FORMATS
 from just_workflow.errors import DefinitionError, Problem, WorkflowError
-from just_workflow.events import Event
 from just_workflow.formats import SYNTAXES
-from just_workflow.formats.json_schema import schema_json
-from just_workflow.formats.loading import (
-    definition_files,
-    index_versions,
-    load_definition,
-    load_definitions,
-)
-from just_workflow.instance import Instance
-from just_workflow.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from just_workflow.checks.findings import Finding
+    from just_workflow.checks.modelcheck import ModelCheckReport
+    from just_workflow.definition import Definition
+    from just_workflow.events import Event
+    from just_workflow.instance import Instance
 
 
 def _definition_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -44,6 +37,8 @@ def _definition_files(paths: Iterable[Path]) -> Iterator[Path]:
 
     No path given means ``./definitions`` when it exists.
     """
+    from just_workflow.formats.loading import definition_files
+
     if not paths:
         default = definitions_folder_or_default(None)
         if default is None:
@@ -61,6 +56,10 @@ def _definition_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def _check_file(path: Path) -> list[Finding]:
     """The findings of one file, each naming it; a file that does not load gives its load problems as errors."""
+    from just_workflow.checks.findings import Finding, FindingCode, Severity
+    from just_workflow.checks.validation import check
+    from just_workflow.formats.loading import load_definition
+
     try:
         definition = load_definition(path)
     except DefinitionError as failure:
@@ -109,6 +108,8 @@ def check_command(
     --max-states is a warning. Exit 0 when no error was found (with
     --strict: no warning either), 1 otherwise, 2 on usage errors.
     """
+    from just_workflow.checks.findings import Severity
+
     files = list(_definition_files(paths))
     found = [finding for path in files for finding in _check_file(path)]
     failed = {finding.file for finding in found if finding.severity is Severity.ERROR}
@@ -140,6 +141,10 @@ def check_command(
 
 def _model_check_file(path: Path, max_states: int) -> tuple[ModelCheckReport, list[Finding]]:
     """The model check of a file that loads, and its findings; a progress bar on stderr while it is long."""
+    from just_workflow.checks.findings import Finding, FindingCode, Severity
+    from just_workflow.checks.modelcheck import model_check
+    from just_workflow.formats.loading import load_definition
+
     definition = load_definition(path)
     with contextlib.ExitStack() as stack:
         shown: list[Any] = []  # the bar, once the exploration is long enough to show one
@@ -180,6 +185,8 @@ def validate_command(paths: tuple[Path, ...], as_json: bool) -> None:
     ./definitions. Exit 0 when every file is valid, 1 otherwise, 2 on usage
     errors.
     """
+    from just_workflow.formats.loading import index_versions, load_definition
+
     loaded = []
     results: list[dict[str, Any]] = []
     problems: list[Problem] = []
@@ -219,6 +226,8 @@ def validate_command(paths: tuple[Path, ...], as_json: bool) -> None:
 @click.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of definition files (docs/definition.schema.json)."""
+    from just_workflow.formats.json_schema import schema_json
+
     click.echo(schema_json(), nl=False)
 
 
@@ -237,6 +246,10 @@ def diagram_command(path: Path, instance_id: str | None, db: Path, diagram_forma
     definition in it (docs/protocols.md is made so). Exit 0 on success, 1
     when a definition or the instance cannot be read, 2 on usage errors.
     """
+    from just_workflow.diagrams import diagram, protocols_markdown
+    from just_workflow.formats.loading import load_definition, load_definitions
+    from just_workflow.store.sqlite import SQLiteStore
+
     if instance_id is not None and not db.is_file():
         raise click.UsageError(f"No database at {db}: give the one holding the instance with --db.")
     if path.is_dir():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,11 +18,11 @@ from just_workflow.cli.common import (
     open_engine,
     reported,
 )
-from just_workflow.cli.demo import run_demo
-from just_workflow.engine import Engine
 from just_workflow.events import Actor
-from just_workflow.formats.loading import load_definitions
-from just_workflow.instance import Instance
+
+if TYPE_CHECKING:
+    from just_workflow.engine import Engine
+    from just_workflow.instance import Instance
 
 
 def _instance_json(instance: Instance) -> dict[str, Any]:
@@ -285,6 +285,9 @@ def demo_command(db: Path, definitions_folder: Path | None) -> None:
     auditor would, and the diagram of the path taken. Exit 0 when the audit
     passes, 1 otherwise.
     """
+    from just_workflow.cli.demo import run_demo
+    from just_workflow.formats.loading import load_definitions
+
     folder = definitions_folder_or_default(definitions_folder)
     if folder is None:
         raise click.UsageError("No ./definitions folder here: pass --definitions DIR.")

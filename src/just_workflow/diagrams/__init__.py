@@ -18,17 +18,24 @@ took it.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from just_workflow.definition import Definition
-from just_workflow.diagrams.catalogue import protocols_markdown
-from just_workflow.diagrams.dot import dot
-from just_workflow.diagrams.mermaid import mermaid
-from just_workflow.diagrams.model import Picture, picture_of
-from just_workflow.events import Event
-from just_workflow.instance import Instance
+if TYPE_CHECKING:
+    from just_workflow.definition import Definition
+    from just_workflow.diagrams.catalogue import protocols_markdown
+    from just_workflow.diagrams.model import Picture
+    from just_workflow.events import Event
+    from just_workflow.instance import Instance
 
-_WRITERS: Mapping[str, Callable[[Picture], str]] = {"mermaid": mermaid, "dot": dot}
+# The writer of each format: its module and function. The writers draw with transitions, imported with the
+# first diagram rather than with the package (as the picture's model is), so that what only names the
+# formats (the command line's options, shown by --help) imports nothing.
+_WRITERS: Mapping[str, tuple[str, str]] = {
+    "mermaid": ("just_workflow.diagrams.mermaid", "mermaid"),
+    "dot": ("just_workflow.diagrams.dot", "dot"),
+}
 
 #: The formats :func:`diagram` writes.
 FORMATS: tuple[str, ...] = tuple(_WRITERS)
@@ -50,7 +57,20 @@ def diagram(
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown diagram format {format!r}; formats are: {', '.join(FORMATS)}.")
-    return _WRITERS[format](picture_of(definition, instance, history, lang))
+    from just_workflow.diagrams.model import picture_of
+
+    module, function = _WRITERS[format]
+    write: Callable[[Picture], str] = getattr(importlib.import_module(module), function)
+    return write(picture_of(definition, instance, history, lang))
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``protocols_markdown`` (the catalogue page, drawn by the Mermaid writer) on first use."""
+    if name != "protocols_markdown":
+        raise AttributeError(f"module 'just_workflow.diagrams' has no attribute {name!r}")
+    from just_workflow.diagrams.catalogue import protocols_markdown
+
+    return protocols_markdown
 
 
 __all__ = ["FORMATS", "diagram", "protocols_markdown"]
