@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import attrs
 import pytest
 
@@ -195,3 +198,51 @@ def test_replay_reports_an_event_by_a_non_party_at_its_seq(engine: jw.Engine) ->
     report = jw.replay([*engine.history(inst.id), forged], [SME])
     (problem,) = report.problems
     assert (problem.kind, problem.seq) == (ProblemKind.NOT_A_PARTY, 4)
+
+
+def test_a_change_of_parties_withdraws_the_signatures_and_no_sign_off_waits_for_who_left(
+    engine: jw.Engine,
+) -> None:
+    """A partner leaves mid sign-off: every signature is withdrawn, and the others' new ones complete it."""
+    coordinator = jw.Actor("cora", "coordinator")
+    inst = engine.start("erasmus_partnership", coordinator)
+    inst = engine.fire(inst.id, "invite_partners", coordinator, {"partner_organisations": ["Uni A", "SME B"]})
+    for partner in ("pia", "pablo"):
+        inst = engine.invite(inst.id, role="partner", actor_id=partner, by=coordinator)
+    engine.fire(inst.id, "form_consortium", coordinator)
+    inst = engine.fire(inst.id, "form_consortium", jw.Actor("pia", "partner"))
+    inst = engine.remove_party(inst.id, role="partner", actor_id="pablo", by=coordinator)
+    assert dict(inst.signatures) == {}
+    engine.fire(inst.id, "form_consortium", coordinator)
+    assert engine.fire(inst.id, "form_consortium", jw.Actor("pia", "partner")).state == "consortium_formed"
+
+
+def test_a_bound_party_is_offered_to_leave_or_hand_over(engine: jw.Engine) -> None:
+    """Anna invites nobody, but may hand her place over: options show remove_party and replace_party to her."""
+    inst = routed(engine)
+    anna = {o.trigger: o for o in engine.options(inst.id, ANNA)}
+    assert "invite" not in anna
+    assert anna["replace_party"].allowed and anna["replace_party"].title == "Replace party: sme"
+    assert "replace_party" not in {o.trigger for o in engine.options(inst.id, BRUNO)}
+
+
+def test_hooks_get_copies_that_cannot_reach_the_store(engine: jw.Engine) -> None:
+    """A hook that changes the snapshot it is given changes its copy only."""
+
+    def meddle(instance: jw.Instance, _event: jw.Event) -> None:
+        object.__setattr__(instance, "state", "withdrawn")
+
+    engine.after_fire(meddle)
+    inst = routed(engine)
+    assert engine.get(inst.id).state == "defining" and engine.verify(inst.id).ok
+
+
+def test_verify_finds_a_party_written_into_a_stored_snapshot(tmp_path: Path) -> None:
+    """Bruno added to the parties in the database by hand: the snapshot no longer matches its history."""
+    engine = jw.Engine([SME], store=jw.SQLiteStore(tmp_path / "p.db"), clock=TickingClock())
+    inst = routed(engine)
+    with sqlite3.connect(tmp_path / "p.db") as conn:
+        conn.execute("UPDATE instances SET parties = ? WHERE id = ?", ('{"sme":["anna","bruno"]}', inst.id))
+    fresh = jw.Engine([SME], store=jw.SQLiteStore(tmp_path / "p.db"))
+    (problem,) = fresh.verify(inst.id).problems
+    assert problem.kind is ProblemKind.SNAPSHOT_MISMATCH and "parties" in problem.message

@@ -153,7 +153,7 @@ class Engine:
         instance, event = begin(table, instance_id or new_instance_id(), actor, self._now())
         self.store.create(instance, event)
         if self._hooks:
-            self._run_hooks(instance, event)
+            self._run_hooks(detached(instance), detached(event))
         return detached(instance)
 
     def fire(
@@ -203,7 +203,7 @@ class Engine:
                     raise
                 continue
             if self._hooks:
-                self._run_hooks(after, event, instance.state)
+                self._run_hooks(detached(after), detached(event), instance.state)
             return detached(after)
         raise ConcurrencyConflict(instance_id, instance.seq, self.store.load(instance_id).seq)
 

@@ -12,8 +12,9 @@ Who may change a party of role ``R``: a party of one of ``R``'s
 may also remove themselves or hand their place over (``replace_party`` of
 themselves). The last party of a role that nobody may bind (the starter's,
 usually) is not removed, only replaced; an actor holds one role per
-instance; a removed or replaced party's signatures are withdrawn: whoever
-takes their place signs anew.
+instance. A change of parties withdraws every signature given in the
+state: a signature endorses the parties it saw, as it endorses the content
+(and a sign-off of every party never waits for one who left).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY
 from just_workflow.errors import InvalidPayload, NotAParty, NotAuthorized
 from just_workflow.events import Actor
-from just_workflow.instance import Instance, Option, read_only
+from just_workflow.instance import NO_ENTRIES, Instance, Option, read_only
 from just_workflow.table import CompiledTransition, Table
 
 #: The payload keys of each party trigger.
@@ -87,11 +88,9 @@ def change(
     _check_changer(table, instance, trigger, actor, role, party)
     bound = instance.parties.get(role, ())
     parties = dict(instance.parties)
-    withdrawn = party
     if trigger == INVITE:
         _check_free(instance, trigger, party)
         parties[role] = (*bound, party)
-        withdrawn = ""
     elif party not in bound:
         raise _invalid(
             trigger, f"{party!r} is not a party as {role!r} (its parties: {', '.join(bound) or 'none'})"
@@ -109,28 +108,41 @@ def change(
         new_party = values["new_party"]
         _check_free(instance, trigger, new_party)
         parties[role] = tuple(new_party if p == party else p for p in bound)
-    return read_only(parties), _without_signer(instance.signatures, withdrawn), values
+    return read_only(parties), NO_ENTRIES, values
 
 
 def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
-    """The party triggers ``actor`` may use on ``instance``: one option each, when some role is theirs to bind."""
+    """The party triggers ``actor`` may use on ``instance``, as options.
+
+    ``invite`` when their role binds parties of another; ``remove_party``
+    and ``replace_party`` for those roles' parties, and for their own place
+    when they are a bound party (leaving, or handing over).
+    """
     mine = sorted(role for role, inviters in table.inviters.items() if actor.role in inviters)
-    if not mine:
+    bound_here = actor.id in instance.parties.get(actor.role, ())
+    if not mine and not bound_here:
         return []
-    reasons = []
-    if actor.role not in table.open_roles and actor.id not in instance.parties.get(actor.role, ()):
-        reasons.append(f"{actor.id!r} is not a party to this instance as {actor.role!r}")
+    not_bound = []
+    if mine and actor.role not in table.open_roles and not bound_here:
+        not_bound.append(f"{actor.id!r} is not a party to this instance as {actor.role!r}")
     result = []
     for trigger in (INVITE, REMOVE_PARTY, REPLACE_PARTY):
-        why = list(reasons)
-        if trigger != INVITE and not any(instance.parties.get(role) for role in mine):
-            why.append(f"no party of {', '.join(mine)} is bound yet")
+        if trigger == INVITE:
+            if not mine:
+                continue
+            why, about = not_bound, mine
+        else:
+            about = sorted({*mine, actor.role} if bound_here else set(mine))
+            others = [role for role in mine if instance.parties.get(role)]
+            why = [] if bound_here else list(not_bound)
+            if not bound_here and not others:
+                why.append(f"no party of {', '.join(mine)} is bound yet")
         result.append(
             Option(
                 trigger=trigger,
                 allowed=not why,
                 reasons=tuple(why),
-                title=f"{trigger.replace('_', ' ').capitalize()}: {', '.join(mine)}",
+                title=f"{trigger.replace('_', ' ').capitalize()}: {', '.join(about)}",
                 inputs=PARTY_INPUTS[trigger],
             )
         )
@@ -192,21 +204,6 @@ def _check_free(instance: Instance, trigger: str, party: str) -> None:
         raise _invalid(
             trigger, f"{party!r} is already a party as {held!r}; an actor holds one role per instance"
         )
-
-
-def _without_signer(
-    signatures: Mapping[str, Mapping[str, tuple[str, ...]]], party: str
-) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
-    """``signatures`` with every signature of ``party`` withdrawn."""
-    if not party or not any(party in ids for signed in signatures.values() for ids in signed.values()):
-        return signatures
-    kept: dict[str, Any] = {}
-    for trigger, signed in signatures.items():
-        roles = {role: tuple(i for i in ids if i != party) for role, ids in signed.items()}
-        roles = {role: ids for role, ids in roles.items() if ids}
-        if roles:
-            kept[trigger] = read_only(roles)
-    return read_only(kept)
 
 
 def _invalid(trigger: str, reason: str) -> InvalidPayload:

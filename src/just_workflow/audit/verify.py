@@ -85,7 +85,7 @@ def verify(
     ``definitions`` are given; otherwise against the definitions the store
     keeps, ``definitions`` taking precedence for the versions they give.
     The report has a problem for every instance whose hash chain, protocol
-    steps or snapshot (state, context, signatures, seq, head) disagree with
+    steps or snapshot (state, context, signatures, parties, seq, head) disagree with
     its events; nothing is written. :class:`InstanceNotFound` for an
     unknown id.
     """
@@ -139,7 +139,7 @@ def _snapshot_problem(stored: Instance, replayed: Instance) -> ReplayProblem | N
     ]
     differing += [
         f"{name}: stored {dict(getattr(stored, name))!r}, replayed {dict(getattr(replayed, name))!r}"
-        for name in ("context", "signatures")
+        for name in ("context", "signatures", "parties")
         if canonical_json(getattr(stored, name)) != canonical_json(getattr(replayed, name))
     ]
     if not differing:
