@@ -197,7 +197,8 @@ def walks(
 
     Each step draws a trigger available in the current state, a role that
     may fire it and a valid payload; when the engine refuses that, it picks
-    one of the commands of representative values that the engine accepts.
+    one of the commands of representative values, or one of the invitations
+    of representative parties, that the engine accepts.
     ``guards`` are the named Python guards the definition uses.
     """
     table = compile_definition(definition, guards)
@@ -225,10 +226,10 @@ def walks(
             transition = draw(st.sampled_from(candidates)).source
             drawn = Command(trigger, abstraction.actors[role], draw(payloads(definition, transition)))
             moved = _try(table, instance, drawn)
-            if moved is None:
+            if moved is None:  # the drawn role's representative may not be a party yet: an invitation binds it
                 enabled = [
                     (command, after)
-                    for command in abstraction.commands(table, instance.state)
+                    for command in (*abstraction.commands(table, instance.state), *abstraction.invitations)
                     if (after := _try(table, instance, command)) is not None
                 ]
                 if not enabled:
