@@ -76,7 +76,7 @@ def test_replay_of_a_clean_log_exits_0_with_each_final_state(db: Path, tmp_path:
     result = invoke("replay", log, "--definitions", DEFINITIONS)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Audit of 5 events, 2 instances: OK\n")
-    assert "ok    a: sme_approaching_hei v1, events 1-3 verified, state 'defining'" in result.output
+    assert "ok    a: sme_approaching_hei v2, events 1-3 verified, state 'defining'" in result.output
 
 
 def test_replay_reports_the_first_bad_event_and_exits_1(db: Path, tmp_path: Path) -> None:

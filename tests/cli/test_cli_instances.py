@@ -39,7 +39,7 @@ def test_start_creates_the_database_and_prints_the_instance(here: Path) -> None:
     assert result.exit_code == 0
     assert (here / "workflows.db").is_file()
     assert (
-        "instance i1  sme_approaching_hei v1" in result.output and "state    draft (Draft)" in result.output
+        "instance i1  sme_approaching_hei v2" in result.output and "state    draft (Draft)" in result.output
     )
 
 

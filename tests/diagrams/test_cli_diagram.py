@@ -71,11 +71,11 @@ def test_cli_draws_the_stored_version_an_instance_runs_under(tmp_path: Path) -> 
     engine.start("sme_approaching_hei", ANNA, instance_id="s-1")
     newer = tmp_path / "sme_v2.yaml"
     newer.write_text(
-        SME_FILE.read_text(encoding="utf-8").replace("version: 1", "version: 2"), encoding="utf-8"
+        SME_FILE.read_text(encoding="utf-8").replace("version: 2", "version: 3"), encoding="utf-8"
     )
     code, out, err = invoke("diagram", newer, "--instance", "s-1", "--db", database)
     assert (code, out) == (0, diagram(old, engine.get("s-1"), history=engine.history("s-1")))
-    assert "runs version 1" in err
+    assert "runs version 2" in err
 
 
 def test_cli_reports_an_unknown_instance_or_another_protocol(tmp_path: Path) -> None:
