@@ -41,7 +41,7 @@ LEDGER = d.Definition(
     protocol="ledger",
     version=1,
     title=d.Text("A long-running ledger: entries recorded until it is closed"),
-    roles=(d.Role("clerk"), d.Role("auditor")),
+    roles=(d.Role("clerk", open=True), d.Role("auditor", open=True)),
     states=(d.State("open"), d.State("closed", final=True)),
     initial="open",
     context=(
