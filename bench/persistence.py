@@ -30,7 +30,13 @@ from pathlib import Path
 import just_workflow as jw
 from just_workflow import definition as d
 from just_workflow.store.memory import MemoryStore
-from just_workflow.store.rows import INSERT_EVENT, UPDATE_SNAPSHOT, encode_snapshot, event_row, snapshot_update
+from just_workflow.store.rows import (
+    INSERT_EVENT,
+    UPDATE_SNAPSHOT,
+    encode_snapshot,
+    event_row,
+    snapshot_update,
+)
 from just_workflow.store.sqlite import SQLiteStore, Synchronous, configure_connection
 
 NOTEBOOK = d.Definition(
@@ -102,7 +108,9 @@ def same_rows(fires: int) -> tuple[tuple[jw.Instance, jw.Event], Rows]:
     for n in range(fires):
         after = engine.fire(first.id, "note", CLERK, payload(n))
         (event,) = store.events(first.id, after_seq=after.seq - 1)
-        rows.append((event_row(event), snapshot_update(after, encode_snapshot(after), event.at, after.seq - 1)))
+        rows.append(
+            (event_row(event), snapshot_update(after, encode_snapshot(after), event.at, after.seq - 1))
+        )
     return (first, store.events(first.id)[0]), rows
 
 

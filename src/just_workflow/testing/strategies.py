@@ -226,7 +226,9 @@ def walks(
             transition = draw(st.sampled_from(candidates)).source
             drawn = Command(trigger, abstraction.actors[role], draw(payloads(definition, transition)))
             moved = _try(table, instance, drawn)
-            if moved is None:  # the drawn role's representative may not be a party yet: an invitation binds it
+            if (
+                moved is None
+            ):  # the drawn role's representative may not be a party yet: an invitation binds it
                 enabled = [
                     (command, after)
                     for command in (*abstraction.commands(table, instance.state), *abstraction.invitations)
