@@ -229,38 +229,7 @@ def _apply(
             raise GuardFailed(
                 f"Cannot fire {trigger!r}: {'; '.join(broken)}.", trigger=trigger, reasons=broken
             )
-    seq = instance.seq + 1
-    # Each field read once: a snapshot's fields are read through its instance dict, not a slot.
-    instance_id, protocol, version, digest = instance.id, instance.protocol, instance.version, instance.digest
-    event = new_event(
-        instance_id,
-        seq,
-        kind,
-        protocol,
-        version,
-        digest,
-        trigger,
-        source,
-        target,
-        actor,
-        values,
-        now,
-        instance.head,
-        seal=seal,
-    )
-    after = Instance(
-        instance_id,
-        protocol,
-        version,
-        digest,
-        target,
-        context,
-        signatures,
-        seq,
-        event.hash,
-        bound,
-    )
-    return after, event
+    return _recorded(instance, kind, trigger, target, context, signatures, bound, actor, values, now, seal)
 
 
 def _change_parties(
@@ -274,34 +243,57 @@ def _change_parties(
 ) -> tuple[Instance, Event]:
     """Bind, unbind or replace a party (see :mod:`~just_workflow.parties`): an event that stays in its state."""
     bound, signatures, values = parties.change(table, instance, trigger, actor, payload)
-    state, seq = instance.state, instance.seq + 1
-    event = new_event(
-        instance.id,
-        seq,
+    state = instance.state
+    return _recorded(
+        instance,
         PARTY,
-        instance.protocol,
-        instance.version,
-        instance.digest,
         trigger,
         state,
-        state,
+        instance.context,
+        signatures,
+        bound,
         actor,
         read_only(values),
+        now,
+        seal,
+    )
+
+
+def _recorded(
+    instance: Instance,
+    kind: str,
+    trigger: str,
+    target: str,
+    context: Mapping[str, Any],
+    signatures: Mapping[str, Mapping[str, tuple[str, ...]]],
+    bound: Mapping[str, tuple[str, ...]],
+    actor: Actor,
+    values: Mapping[str, Any],
+    now: str,
+    seal: bool,
+) -> tuple[Instance, Event]:
+    """The event of a step accepted from ``instance``, linked to its head, and the snapshot after it."""
+    seq = instance.seq + 1
+    # Each field read once: a snapshot's fields are read through its instance dict, not a slot.
+    instance_id, protocol, version, digest = instance.id, instance.protocol, instance.version, instance.digest
+    event = new_event(
+        instance_id,
+        seq,
+        kind,
+        protocol,
+        version,
+        digest,
+        trigger,
+        instance.state,
+        target,
+        actor,
+        values,
         now,
         instance.head,
         seal=seal,
     )
     after = Instance(
-        instance.id,
-        instance.protocol,
-        instance.version,
-        instance.digest,
-        state,
-        instance.context,
-        signatures,
-        seq,
-        event.hash,
-        bound,
+        instance_id, protocol, version, digest, target, context, signatures, seq, event.hash, bound
     )
     return after, event
 
