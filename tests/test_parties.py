@@ -223,6 +223,7 @@ def test_a_bound_party_is_offered_to_leave_or_hand_over(engine: jw.Engine) -> No
     anna = {o.trigger: o for o in engine.options(inst.id, ANNA)}
     assert "invite" not in anna
     assert anna["replace_party"].allowed and anna["replace_party"].title == "Replace party: sme"
+    assert anna["remove_party"].reasons == ("'anna' is the last party as 'sme', which nobody may bind again",)
     assert "replace_party" not in {o.trigger for o in engine.options(inst.id, BRUNO)}
 
 

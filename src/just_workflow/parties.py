@@ -137,6 +137,13 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
             why = [] if bound_here else list(not_bound)
             if not bound_here and not others:
                 why.append(f"no party of {', '.join(mine)} is bound yet")
+            if (
+                trigger == REMOVE_PARTY
+                and not others
+                and bound_here
+                and _last_unbindable(table, instance, actor.role)
+            ):
+                why.append(f"{actor.id!r} is the last party as {actor.role!r}, which nobody may bind again")
         result.append(
             Option(
                 trigger=trigger,
@@ -147,6 +154,11 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
             )
         )
     return result
+
+
+def _last_unbindable(table: Table, instance: Instance, role: str) -> bool:
+    """Whether ``role`` has one party left and nobody may bind another: that party may not leave."""
+    return len(instance.parties.get(role, ())) == 1 and not table.inviters[role]
 
 
 def _payload(table: Table, trigger: str, payload: Mapping[str, Any]) -> dict[str, Any]:
