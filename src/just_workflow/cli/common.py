@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from just_workflow.definition import LANGUAGES, Definition
-from just_workflow.errors import WorkflowError
 
 if TYPE_CHECKING:
     from just_workflow.engine import Engine
@@ -80,17 +79,7 @@ def trusted_definitions(folder: Path | None) -> list[Definition]:
     folder = definitions_folder_or_default(folder)
     if folder is None:
         return []
-    with reported():
-        return list(load_all_versions(folder).values())
-
-
-@contextlib.contextmanager
-def reported() -> Iterator[None]:
-    """Turn a library error into one ``Error: ...`` line and exit status 1."""
-    try:
-        yield
-    except WorkflowError as failure:
-        raise click.ClickException(str(failure)) from None
+    return list(load_all_versions(folder).values())
 
 
 @contextlib.contextmanager
@@ -99,7 +88,7 @@ def open_engine(db: Path, folder: Path | None) -> Iterator[Engine]:
     from just_workflow.engine import Engine
     from just_workflow.store.sqlite import SQLiteStore
 
-    with reported(), SQLiteStore(db) as store:
+    with SQLiteStore(db) as store:
         loaded = trusted_definitions(folder)
         keys = {definition.key for definition in loaded}
         kept = [definition for definition in store.definitions() if definition.key not in keys]
