@@ -3,8 +3,9 @@
 Conventions: ``--db`` (default ``workflows.db`` in the current folder),
 ``--definitions`` (default ``definitions/`` when present), ``--json`` for
 machine-readable output, ``--lang`` for titles; exit 0 when all is well, 1
-when the command found problems, 2 on usage errors; an error is one line
-``Error: ...``, never a traceback.
+when the command found problems, 2 on usage errors, 130 when interrupted; an
+error is one line ``Error: ...``, never a traceback
+(:mod:`~just_workflow.cli.failures`).
 
 The command modules import click and the core only; what a command needs
 beyond them (the formats, the SQLite store, the checks, the audit, the
