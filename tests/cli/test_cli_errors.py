@@ -96,6 +96,7 @@ def test_export_into_a_missing_folder(here: Path, option: str) -> None:
         "export", option, "missing/out.jsonl", *(["-o", "log.jsonl"] if option == "--heads" else [])
     )
     assert_error(result, 1, "missing/out.jsonl: No such file or directory")
+    assert not list(here.glob("*.jsonl"))  # no log without its heads file
 
 
 def test_export_writes_nothing_under_the_name_when_interrupted(

@@ -76,11 +76,12 @@ def export_command(
     from just_workflow.audit.logfile import export_heads, export_log
     from just_workflow.store.sqlite import SQLiteStore
 
+    # Both files are renamed into place only once both are written: no log without its heads file.
     with SQLiteStore(db) as store, contextlib.ExitStack() as files:
         destination = sys.stdout.buffer if output is None else files.enter_context(written_whole(output))
+        heads_destination = None if heads_file is None else files.enter_context(written_whole(heads_file))
         heads = export_log(store, destination, instance_ids or None, include_definitions=with_definitions)
-    if heads_file is not None:
-        with written_whole(heads_file) as heads_destination:
+        if heads_destination is not None:
             export_heads(heads.values(), heads_destination)
     if output is not None:
         events = sum(head.seq for head in heads.values())
