@@ -258,3 +258,13 @@ def test_ctrl_c_exits_130(here: Path, monkeypatch: pytest.MonkeyPatch, as_json: 
     assert_error(result, 130, "interrupted")
     if as_json:
         assert json_error(result)["type"] == "KeyboardInterrupt"
+
+
+def test_ctrl_c_while_reading_the_arguments_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C before the command runs, while its arguments are parsed: exit 130 too, not click's `Aborted!`."""
+
+    def interrupted(*_args: object, **_kwargs: object) -> list[str]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ReportingCommand, "parse_args", interrupted)
+    assert_error(invoke("schema"), 130, "interrupted")

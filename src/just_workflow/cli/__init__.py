@@ -13,9 +13,10 @@ from __future__ import annotations
 import click
 
 from just_workflow.cli import audit, definitions, instances
+from just_workflow.cli.failures import ReportingGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="just_workflow")
 def main() -> None:
     """Run, check and audit collaboration protocols.

@@ -1,6 +1,7 @@
 """How a command fails: one ``Error: ...`` line on standard error, never a traceback.
 
-Every command is a :class:`ReportingCommand`. What it raises becomes
+Every command is a :class:`ReportingCommand`, their group a
+:class:`ReportingGroup`. What a command raises becomes
 
 - a library error (:class:`~just_workflow.errors.WorkflowError`) or a file
   that cannot be read or written (:class:`OSError`): ``Error: ...``, exit 1;
@@ -73,6 +74,17 @@ class ReportingCommand(click.Command):
                 raise
             message = f"internal error: {type(failure).__name__}: {failure} (set {DEBUG_VARIABLE}=1 for the traceback)"
             raise _reported(failure, message, as_json) from None
+
+
+class ReportingGroup(click.Group):
+    """The group of the commands: Ctrl-C while it reads a command's arguments exits 130 too."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command asked for; a ReportingCommand has reported its own failures already."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted") from None
 
 
 def _reported(failure: BaseException, message: str, as_json: bool) -> click.ClickException:
