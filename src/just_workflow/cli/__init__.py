@@ -3,7 +3,9 @@
 - :mod:`~just_workflow.cli.definitions`: ``validate``, ``check``, ``schema``, ``diagram``;
 - :mod:`~just_workflow.cli.instances`: ``start``, ``fire``, ``invite``, ``options``, ``history``, ``demo``;
 - :mod:`~just_workflow.cli.audit`: ``export``, ``replay``, ``verify``;
-- :mod:`~just_workflow.cli.common`: the shared options and conventions.
+- :mod:`~just_workflow.cli.common`: the shared options and conventions;
+- :mod:`~just_workflow.cli.failures`: how a command fails (``Error: ...``, never a traceback);
+- :mod:`~just_workflow.cli.files`: files written whole or not at all.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import click
 
 from just_workflow.cli import audit, definitions, instances
+from just_workflow.cli.failures import ReportingGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="just_workflow")
 def main() -> None:
     """Run, check and audit collaboration protocols.
@@ -21,7 +24,8 @@ def main() -> None:
     Shared conventions: --db (default ./workflows.db), --definitions (default
     ./definitions when present), --json for machine-readable output, --lang
     for titles. Exit 0 when all is well, 1 when the command found problems,
-    2 on usage errors.
+    2 on usage errors, 130 when interrupted; an error is one line, `Error:
+    ...`, and with --json a JSON object on standard output too.
     """
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,7 +18,9 @@ from just_workflow.cli.common import (
     progress_bar,
     trusted_definitions,
 )
-from just_workflow.errors import DefinitionError, WorkflowError
+from just_workflow.cli.failures import ReportingCommand
+from just_workflow.cli.files import written_whole
+from just_workflow.errors import WorkflowError
 
 if TYPE_CHECKING:
     from just_workflow.audit.report import ReplayReport
@@ -33,7 +36,7 @@ def _print_report(report: ReplayReport, as_json: bool) -> None:
         raise SystemExit(1)
 
 
-@click.command("export")
+@click.command("export", cls=ReportingCommand)
 @db_option(must_exist=True)
 @click.option(
     "--instance",
@@ -73,14 +76,13 @@ def export_command(
     from just_workflow.audit.logfile import export_heads, export_log
     from just_workflow.store.sqlite import SQLiteStore
 
-    with SQLiteStore(db) as store:
-        try:
-            destination: Path | BinaryIO = output if output is not None else sys.stdout.buffer
-            heads = export_log(store, destination, instance_ids or None, include_definitions=with_definitions)
-        except WorkflowError as failure:
-            raise click.ClickException(str(failure)) from None
-    if heads_file is not None:
-        export_heads(heads.values(), heads_file)
+    # Both files are renamed into place only once both are written: no log without its heads file.
+    with SQLiteStore(db) as store, contextlib.ExitStack() as files:
+        destination = sys.stdout.buffer if output is None else files.enter_context(written_whole(output))
+        heads_destination = None if heads_file is None else files.enter_context(written_whole(heads_file))
+        heads = export_log(store, destination, instance_ids or None, include_definitions=with_definitions)
+        if heads_destination is not None:
+            export_heads(heads.values(), heads_destination)
     if output is not None:
         events = sum(head.seq for head in heads.values())
         click.echo(
@@ -88,7 +90,7 @@ def export_command(
         )
 
 
-@click.command("replay")
+@click.command("replay", cls=ReportingCommand)
 @click.argument("log_file", metavar="LOG", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @definitions_option
 @click.option(
@@ -122,15 +124,12 @@ def replay_command(
         except WorkflowError as failure:
             raise click.BadParameter(str(failure), param_hint="--expect-heads") from None
     log = read_log(log_file, strict=False)
-    try:
-        with progress_bar(f"Replaying {log_file.name}", len(log.events)) as progress:
-            report = replay(log, definitions, expected, progress=progress)
-    except DefinitionError as failure:  # a definition names Python guards, which only code can register
-        raise click.ClickException(str(failure)) from None
+    with progress_bar(f"Replaying {log_file.name}", len(log.events)) as progress:
+        report = replay(log, definitions, expected, progress=progress)
     _print_report(report, as_json)
 
 
-@click.command("verify")
+@click.command("verify", cls=ReportingCommand)
 @click.argument("instance_ids", nargs=-1, metavar="[ID]...")
 @db_option(must_exist=True)
 @definitions_option
@@ -151,8 +150,5 @@ def verify_command(
 
     definitions = trusted_definitions(definitions_folder) or None
     with SQLiteStore(db) as store:
-        try:
-            report = verify(store, instance_ids or None, definitions=definitions)
-        except WorkflowError as failure:
-            raise click.ClickException(str(failure)) from None
+        report = verify(store, instance_ids or None, definitions=definitions)
     _print_report(report, as_json)

@@ -3,8 +3,9 @@
 Conventions: ``--db`` (default ``workflows.db`` in the current folder),
 ``--definitions`` (default ``definitions/`` when present), ``--json`` for
 machine-readable output, ``--lang`` for titles; exit 0 when all is well, 1
-when the command found problems, 2 on usage errors; an error is one line
-``Error: ...``, never a traceback.
+when the command found problems, 2 on usage errors, 130 when interrupted; an
+error is one line ``Error: ...``, never a traceback
+(:mod:`~just_workflow.cli.failures`).
 
 The command modules import click and the core only; what a command needs
 beyond them (the formats, the SQLite store, the checks, the audit, the
@@ -23,7 +24,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from just_workflow.definition import LANGUAGES, Definition
-from just_workflow.errors import WorkflowError
 
 if TYPE_CHECKING:
     from just_workflow.engine import Engine
@@ -80,17 +80,7 @@ def trusted_definitions(folder: Path | None) -> list[Definition]:
     folder = definitions_folder_or_default(folder)
     if folder is None:
         return []
-    with reported():
-        return list(load_all_versions(folder).values())
-
-
-@contextlib.contextmanager
-def reported() -> Iterator[None]:
-    """Turn a library error into one ``Error: ...`` line and exit status 1."""
-    try:
-        yield
-    except WorkflowError as failure:
-        raise click.ClickException(str(failure)) from None
+    return list(load_all_versions(folder).values())
 
 
 @contextlib.contextmanager
@@ -99,7 +89,7 @@ def open_engine(db: Path, folder: Path | None) -> Iterator[Engine]:
     from just_workflow.engine import Engine
     from just_workflow.store.sqlite import SQLiteStore
 
-    with reported(), SQLiteStore(db) as store:
+    with SQLiteStore(db) as store:
         loaded = trusted_definitions(folder)
         keys = {definition.key for definition in loaded}
         kept = [definition for definition in store.definitions() if definition.key not in keys]

@@ -20,6 +20,7 @@ from just_workflow.cli.common import (
     json_option,
     lang_option,
 )
+from just_workflow.cli.failures import ReportingCommand
 from just_workflow.diagrams import FORMATS
 from just_workflow.errors import DefinitionError, Problem, WorkflowError
 from just_workflow.formats import SYNTAXES
@@ -78,7 +79,7 @@ def _check_file(path: Path) -> list[Finding]:
     return [attrs.evolve(finding, file=str(path)) for finding in check(definition)]
 
 
-@click.command("check")
+@click.command("check", cls=ReportingCommand)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--strict", is_flag=True, help="Fail on warnings too (missing titles or translations, unused names)."
@@ -173,7 +174,7 @@ def _summary_fields(attribute: attrs.Attribute[Any], _value: object) -> bool:
     return attribute.name != "findings"
 
 
-@click.command("validate")
+@click.command("validate", cls=ReportingCommand)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @json_option
 def validate_command(paths: tuple[Path, ...], as_json: bool) -> None:
@@ -223,7 +224,7 @@ def validate_command(paths: tuple[Path, ...], as_json: bool) -> None:
         raise SystemExit(1)
 
 
-@click.command("schema")
+@click.command("schema", cls=ReportingCommand)
 def schema_command() -> None:
     """Print the JSON Schema of definition files (docs/definition.schema.json)."""
     from just_workflow.formats.json_schema import schema_json
@@ -231,7 +232,7 @@ def schema_command() -> None:
     click.echo(schema_json(), nl=False)
 
 
-@click.command("diagram")
+@click.command("diagram", cls=ReportingCommand)
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--instance", "instance_id", help="Highlight this stored instance's current state and path.")
 @db_option(must_exist=False)
@@ -257,26 +258,17 @@ def diagram_command(path: Path, instance_id: str | None, db: Path, diagram_forma
             raise click.UsageError(
                 "A folder gives a Markdown page of Mermaid diagrams: no --instance, no --format."
             )
-        try:
-            definitions = load_definitions(path)
-        except DefinitionError as failure:
-            raise click.ClickException(str(failure)) from None
+        definitions = load_definitions(path)
         click.echo(protocols_markdown(definitions.values(), lang=lang), nl=False)
         return
-    try:
-        definition = load_definition(path)
-    except DefinitionError as failure:
-        raise click.ClickException(str(failure)) from None
+    definition = load_definition(path)
     instance: Instance | None = None
     history: list[Event] = []
     if instance_id is not None:
-        try:
-            with SQLiteStore(db) as store:
-                instance = store.load(instance_id)
-                history = store.events(instance_id)
-                definition = _definition_run_by(instance, definition, store.definitions())
-        except WorkflowError as failure:
-            raise click.ClickException(str(failure)) from None
+        with SQLiteStore(db) as store:
+            instance = store.load(instance_id)
+            history = store.events(instance_id)
+            definition = _definition_run_by(instance, definition, store.definitions())
     click.echo(diagram(definition, instance, diagram_format, history=history, lang=lang), nl=False)
 
 

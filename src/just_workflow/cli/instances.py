@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +17,8 @@ from just_workflow.cli.common import (
     json_option,
     lang_option,
     open_engine,
-    reported,
 )
+from just_workflow.cli.failures import ReportingCommand
 from just_workflow.events import Actor
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ def _payload(payload_json: str | None, settings: tuple[str, ...]) -> dict[str, A
             payload = json.loads(payload_json)
         except json.JSONDecodeError as error:
             raise click.BadParameter(f"not JSON: {error}", param_hint="--payload") from None
+        except ValueError:  # json parses an integer with int(), which refuses too many digits
+            raise click.BadParameter(_TOO_MANY_DIGITS, param_hint="--payload") from None
         if not isinstance(payload, dict):
             raise click.BadParameter("must be a JSON object", param_hint="--payload")
     for setting in settings:
@@ -76,10 +79,16 @@ def _payload(payload_json: str | None, settings: tuple[str, ...]) -> dict[str, A
             payload[key] = json.loads(text)
         except json.JSONDecodeError:
             payload[key] = text
+        except ValueError:
+            raise click.BadParameter(f"{key}: {_TOO_MANY_DIGITS}", param_hint="--set") from None
     return payload
 
 
-@click.command("start")
+#: Why an integer cannot be read: Python's limit on the digits of an integer read from text.
+_TOO_MANY_DIGITS = f"an integer has more than {sys.get_int_max_str_digits()} digits; to give it as text, quote it as a JSON string"
+
+
+@click.command("start", cls=ReportingCommand)
 @click.argument("protocol")
 @actor_options
 @click.option("--id", "instance_id", help="The new instance's id (default: a random one).")
@@ -103,12 +112,12 @@ def start_command(
     refused (unknown protocol, a role that may not start it), 2 on usage
     errors.
     """
-    with open_engine(db, definitions_folder) as engine, reported():
+    with open_engine(db, definitions_folder) as engine:
         instance = engine.start(protocol, Actor(actor_id, role), version=version, instance_id=instance_id)
         _print_instance(engine, instance, as_json)
 
 
-@click.command("fire")
+@click.command("fire", cls=ReportingCommand)
 @click.argument("instance_id", metavar="ID")
 @click.argument("trigger")
 @actor_options
@@ -139,7 +148,7 @@ def fire_command(
     errors.
     """
     payload = _payload(payload_json, settings)
-    with open_engine(db, definitions_folder) as engine, reported():
+    with open_engine(db, definitions_folder) as engine:
         instance = engine.fire(
             instance_id,
             trigger,
@@ -151,7 +160,7 @@ def fire_command(
         _print_instance(engine, instance, as_json)
 
 
-@click.command("invite")
+@click.command("invite", cls=ReportingCommand)
 @click.argument("instance_id", metavar="ID")
 @click.argument("party_role", metavar="ROLE")
 @click.argument("party_id", metavar="PARTY")
@@ -179,7 +188,7 @@ def invite_command(
     (any actor of it, when that role is open). Exit 0 when bound, 1 when
     refused, 2 on usage errors.
     """
-    with open_engine(db, definitions_folder) as engine, reported():
+    with open_engine(db, definitions_folder) as engine:
         instance = engine.invite(
             instance_id,
             role=party_role,
@@ -191,7 +200,7 @@ def invite_command(
         _print_instance(engine, instance, as_json)
 
 
-@click.command("options")
+@click.command("options", cls=ReportingCommand)
 @click.argument("instance_id", metavar="ID")
 @actor_options
 @db_option(must_exist=True)
@@ -211,7 +220,7 @@ def options_command(
 
     Exit 0 on success, 1 when the instance is unknown, 2 on usage errors.
     """
-    with open_engine(db, definitions_folder) as engine, reported():
+    with open_engine(db, definitions_folder) as engine:
         instance = engine.get(instance_id)
         definition = engine.definition(instance.protocol, instance.version)
         options = engine.options(instance_id, Actor(actor_id, role))
@@ -244,7 +253,7 @@ def options_command(
             click.echo(f"       - {reason}")
 
 
-@click.command("history")
+@click.command("history", cls=ReportingCommand)
 @click.argument("instance_id", metavar="ID")
 @db_option(must_exist=True)
 @json_option
@@ -253,7 +262,7 @@ def history_command(instance_id: str, db: Path, as_json: bool) -> None:
 
     Exit 0 on success, 1 when the instance is unknown, 2 on usage errors.
     """
-    with open_engine(db, None) as engine, reported():
+    with open_engine(db, None) as engine:
         events = engine.history(instance_id)
     if as_json:
         click.echo(json.dumps([e.to_json() for e in events], indent=2, ensure_ascii=False))
@@ -267,7 +276,7 @@ def history_command(instance_id: str, db: Path, as_json: bool) -> None:
         )
 
 
-@click.command("demo")
+@click.command("demo", cls=ReportingCommand)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -291,7 +300,6 @@ def demo_command(db: Path, definitions_folder: Path | None) -> None:
     folder = definitions_folder_or_default(definitions_folder)
     if folder is None:
         raise click.UsageError("No ./definitions folder here: pass --definitions DIR.")
-    with reported():
-        ok = run_demo(load_definitions(folder), db, click.echo)
+    ok = run_demo(load_definitions(folder), db, click.echo)
     if not ok:
         raise SystemExit(1)
