@@ -8,12 +8,17 @@ and writes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import just_workflow as jw
 from fixtures import ANNA, moa_definition
+from just_workflow import definition as d
+from just_workflow.diagrams import diagram
+from just_workflow.formats.document import definition_to_document
 from just_workflow.testing import TickingClock
 
 LONE_SURROGATE = json.loads('"\\ud800"')  # what a JSON parser returns for an unpaired \ud800 escape
@@ -106,3 +111,67 @@ def test_start_refuses_text_arguments_with_a_lone_surrogate(
     with pytest.raises(jw.InvalidRequest, match=f"^{argument} must be valid Unicode"):
         engine.start(**request)
     assert list(engine.store.instance_ids()) == []
+
+
+OUT_OF_BOUNDS_DEFINITIONS = [
+    pytest.param({"title": d.Text("MoA" + LONE_SURROGATE)}, "$.title.en", "is not valid Unicode", id="title"),
+    pytest.param({"version": 2**70}, "$.version", "The integer is outside ±(2**53 - 1)", id="version"),
+    pytest.param(
+        {"roles": (d.Role("sme", title=d.Text(LONE_SURROGATE)),)},
+        "$.roles[0].title.en",
+        "is not valid Unicode",
+        id="role title",
+    ),
+]
+
+
+@pytest.mark.parametrize(("changes", "path", "reason"), OUT_OF_BOUNDS_DEFINITIONS)
+def test_check_reports_values_out_of_bounds_located(changes: dict[str, Any], path: str, reason: str) -> None:
+    """jw.check reports a lone surrogate or an integer beyond ±(2**53 - 1) as an out-of-bounds error at its path."""
+    findings = [f for f in jw.check(moa_definition(**changes)) if f.code == "out-of-bounds"]
+    assert [(f.path, f.severity) for f in findings] == [(path, jw.Severity.ERROR)]
+    assert reason in findings[0].message
+
+
+@pytest.mark.parametrize(("changes", "path", "reason"), OUT_OF_BOUNDS_DEFINITIONS)
+@pytest.mark.parametrize("use", ["engine", "sqlite", "digest", "diagram"])
+def test_a_definition_out_of_bounds_is_a_definition_error(
+    changes: dict[str, Any], path: str, reason: str, use: str, tmp_path: Path
+) -> None:
+    """Engine(), a SQLite store, the digest and diagram refuse it with a located DefinitionError, storing nothing."""
+    definition = moa_definition(**changes)
+    store = jw.SQLiteStore(tmp_path / "db.sqlite") if use == "sqlite" else None
+    uses: dict[str, Callable[[], object]] = {
+        "engine": lambda: jw.Engine([definition]),
+        "sqlite": lambda: jw.Engine([definition], store=store),
+        "digest": lambda: definition.digest,
+        "diagram": lambda: diagram(definition),
+    }
+    with pytest.raises(jw.DefinitionError) as refused:
+        uses[use]()
+    assert [(p.path, reason in p.message) for p in refused.value.problems] == [(path, True)]
+    if store is not None:
+        assert store.definitions() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "located", "reason"),
+    [
+        ('"title": "MoA\\ud800"', "$.title", "is not valid Unicode"),
+        ('"version": 1180591620717411303424', "$.version", "The integer is outside ±(2**53 - 1)"),
+    ],
+    ids=["title", "version"],
+)
+def test_the_loader_refuses_values_out_of_bounds_located(
+    text: str, located: str, reason: str, tmp_path: Path
+) -> None:
+    """A JSON definition file with a lone surrogate escape or a huge version is a DefinitionError at its line."""
+    key = text.split(":", maxsplit=1)[0].strip('"')
+    document = definition_to_document(moa_definition()) | {key: "@"}  # "@" marks where the text goes
+    source = json.dumps(document, indent=1).replace(f'"{key}": "@"', text)
+    (tmp_path / "moa.json").write_text(source)
+    with pytest.raises(jw.DefinitionError) as refused:
+        jw.load_definition(tmp_path / "moa.json")
+    (problem,) = refused.value.problems
+    assert problem.path.startswith(located) and reason in problem.message
+    assert problem.line is not None
