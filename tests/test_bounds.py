@@ -175,3 +175,14 @@ def test_the_loader_refuses_values_out_of_bounds_located(
     (problem,) = refused.value.problems
     assert problem.path.startswith(located) and reason in problem.message
     assert problem.line is not None
+
+
+def test_invite_refuses_a_party_with_a_lone_surrogate(engine: jw.Engine) -> None:
+    """The party of invite, remove_party and replace_party is text an event records: InvalidPayload naming it."""
+    inst = defining(engine)
+    with pytest.raises(jw.InvalidPayload) as refused:
+        engine.invite(inst.id, role="sme", actor_id=LONE_SURROGATE, by=ANNA)
+    assert (
+        "input 'party' is not valid Unicode text: '\\ud800' holds a lone surrogate" in refused.value.reasons
+    )
+    assert_nothing_written(engine, inst)
