@@ -78,11 +78,17 @@ def _check_text(argument: str, value: object) -> None:
 
 def _check_request(instance_id: object, trigger: object, actor: Actor, key: object = None) -> None:
     """Refuse the text arguments of a start or fire that no event can hold, naming the argument."""
+    # getattr: a malformed actor is refused later, by the step, with its own message
+    actor_id, role = getattr(actor, "id", None), getattr(actor, "role", None)
+    for text in (instance_id, trigger, actor_id, role, key):
+        if type(text) is str and not text.isascii():
+            break
+    else:
+        return  # the common case, every fire: ASCII text is valid Unicode
     _check_text("instance_id", instance_id)
     _check_text("trigger", trigger)
-    # getattr: a malformed actor is refused later, by the step, with its own message
-    _check_text("actor.id", getattr(actor, "id", None))
-    _check_text("actor.role", getattr(actor, "role", None))
+    _check_text("actor.id", actor_id)
+    _check_text("actor.role", role)
     _check_text("idempotency_key", key)
 
 
