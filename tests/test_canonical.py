@@ -9,6 +9,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
+from just_workflow import canonical
 from just_workflow.canonical import MAX_SAFE_INTEGER, canonical_json, canonical_text
 
 # Text of any valid Unicode: control characters, quotes, and keys that sort differently by UTF-16 code
@@ -33,6 +34,21 @@ def test_canonical_json_is_rfc_8785(value: Any) -> None:
     """Keys in UTF-16 order, ECMAScript numbers, minimal escapes: the bytes rfc8785.dumps writes, and their text."""
     assert canonical_json(value) == rfc8785.dumps(value)
     assert canonical_text(value) == rfc8785.dumps(value).decode("utf-8")
+
+
+@given(json_values)
+def test_the_c_encoder_and_the_python_encoder_agree_where_the_scan_lets_the_c_text_through(
+    value: Any,
+) -> None:
+    """The pure-Python encoder is JCS for every value; the C encoder's text is too wherever the scan passes it."""
+    out: list[str] = []
+    canonical._encode(value, out)
+    expected = rfc8785.dumps(value).decode("utf-8")
+    assert "".join(out) == expected
+    if canonical._C_ENCODE is not None:
+        text = "".join(canonical._C_ENCODE(value, 0))
+        flagged = canonical._FLOAT_OR_LARGE_INTEGER.search(text) or canonical._OUTSIDE_BMP.search(text)
+        assert flagged or text == expected
 
 
 @pytest.mark.parametrize(
