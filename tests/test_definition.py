@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 
 import attrs
+import rfc8785
 
 from fixtures import moa_definition
 from just_workflow import definition as d
@@ -26,8 +26,7 @@ def test_the_digest_hashes_the_non_default_values_only() -> None:
         definition,
         filter=lambda a, v: a.name != "origin" and not (a.default is not attrs.NOTHING and v == a.default),
     )
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    assert definition.digest == hashlib.sha256(text.encode()).hexdigest()
+    assert definition.digest == hashlib.sha256(rfc8785.dumps(body)).hexdigest()
     assert _nulls_and_empties(body) == 0  # no default null, empty list or false value is hashed
 
 

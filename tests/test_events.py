@@ -9,10 +9,11 @@ from typing import Any
 
 import attrs
 import pytest
+import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from just_workflow.canonical import canonical_json
+from just_workflow.canonical import MAX_SAFE_INTEGER, canonical_json
 from just_workflow.events import (
     ACTOR_FIELDS,
     BODY_FIELDS,
@@ -30,15 +31,16 @@ from just_workflow.events import (
 )
 from just_workflow.instance import Instance
 
-# Any text, escapes and non-ASCII included: quotes, backslashes, control characters, U+2028, emoji.
+# Any text, escapes and non-ASCII included: quotes, backslashes, control characters, U+2028, emoji, and
+# keys that sort differently by UTF-16 code units than by code points (U+FFFF against U+10000 and up).
 texts = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
-    ['"', "\\", "\n\t\x00", "\u2028", "é😀"]
+    ['"', "\\", "\n\t\x00", "\u2028", "é😀", "\uffff", "\U00010000", "😀"]
 )
 hexes = st.text("0123456789abcdef", min_size=64, max_size=64)
 # The values a step records in a payload...
 recorded_values = st.one_of(
     texts,
-    st.integers(min_value=-(2**70), max_value=2**70),
+    st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER),
     st.booleans(),
     st.lists(texts, max_size=3).map(tuple),
 )
@@ -47,8 +49,8 @@ other_values = st.one_of(
     st.lists(texts, max_size=3),
     st.none(),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.lists(st.integers() | st.booleans(), max_size=2).map(tuple),
-    st.dictionaries(texts, st.integers(), max_size=2),
+    st.lists(st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER) | st.booleans(), max_size=2).map(tuple),
+    st.dictionaries(texts, st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER), max_size=2),
 )
 
 
@@ -57,7 +59,7 @@ def events_with(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Event]:
     return st.builds(
         Event,
         instance=texts,
-        seq=st.integers(min_value=1, max_value=2**63),
+        seq=st.integers(min_value=1, max_value=MAX_SAFE_INTEGER),
         kind=st.sampled_from([START, FIRE, SIGN]),
         protocol=texts,
         version=st.integers(min_value=1, max_value=2**31),
@@ -77,11 +79,8 @@ events = events_with(recorded_values | other_values)
 
 
 def reference_hash(event: Event) -> str:
-    """The hash as an auditor computes it with the standard library alone."""
-    body = json.dumps(
-        event.body(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return hashlib.sha256(event.prev_hash.encode("ascii") + body.encode("utf-8")).hexdigest()
+    """The hash as an auditor computes it with an RFC 8785 implementation."""
+    return hashlib.sha256(event.prev_hash.encode("ascii") + rfc8785.dumps(event.body())).hexdigest()
 
 
 def fields(event: Event) -> dict[str, Any]:
@@ -125,9 +124,19 @@ def test_a_seq_or_version_that_is_not_an_int_is_encoded_as_canonical_json_encode
     assert encode_body(malformed) == canonical_json(malformed.body())
 
 
+@given(events, st.sampled_from(["seq", "version", "payload"]), st.sampled_from([2**53, -(2**53), 2**70]))
+def test_an_integer_beyond_2_53_is_refused_by_both_encoders(event: Event, name: str, number: int) -> None:
+    """An integer canonical JSON cannot hold, in a fixed field or the payload, raises as the general encoder does."""
+    malformed = attrs.evolve(event, **{name: {"n": number} if name == "payload" else number})
+    with pytest.raises(ValueError, match="outside"):
+        encode_body(malformed)
+    with pytest.raises(ValueError, match="outside"):
+        canonical_json(malformed.body())
+
+
 @given(events)
-def test_compute_hash_matches_the_standard_library(event: Event) -> None:
-    """compute_hash is sha256 of the prev_hash and the canonical body, as json.dumps writes it."""
+def test_compute_hash_matches_rfc_8785(event: Event) -> None:
+    """compute_hash is sha256 of the prev_hash and the canonical body, as RFC 8785 writes it."""
     assert compute_hash(event) == reference_hash(event)
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
 
-from just_workflow.canonical import canonical_json
+from just_workflow.canonical import canonical_json, is_safe_integer, is_valid_text
+from just_workflow.errors import DefinitionError, Problem
 
 #: The triggers every protocol has, to bind, unbind and replace the parties of its closed roles. A
 #: definition never declares them; their payload is ``{"role", "party"}`` (and ``"new_party"`` to replace).
@@ -189,6 +191,38 @@ class Invariant:
     description: Text | None = None
 
 
+def out_of_bounds(definition: Definition) -> Iterator[tuple[str, str]]:
+    """Where ``definition`` holds a value canonical JSON cannot, and why: ``(path, reason)`` pairs.
+
+    Text must be valid Unicode (no lone surrogate), integers within
+    ±(2**53 - 1), numbers finite; the digest is computed over these values.
+    Paths follow the model (``$.roles[0].name``).
+    """
+    return _out_of_bounds(attrs.asdict(definition, filter=_digested), "$")
+
+
+def _out_of_bounds(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        if not is_valid_text(value):
+            yield path, f"{value!r} is not valid Unicode text (it holds a lone surrogate)"
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not is_safe_integer(
+            value
+        ):  # not in the message: repr of a huge integer is refused past 4300 digits
+            yield path, "The integer is outside ±(2**53 - 1), the range canonical JSON holds exactly"
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            yield path, f"{value!r} is not a finite number"
+    elif isinstance(value, dict):  # an attrs class, as asdict gives it: its keys are attribute names
+        for key, item in value.items():
+            yield from _out_of_bounds(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _out_of_bounds(item, f"{path}[{index}]")
+
+
 def _digested(field: attrs.Attribute[Any], value: Any) -> bool:
     """Whether a field's value enters the digest: set to something other than its default, not ``origin``."""
     return field.name != "origin" and not (field.default is not attrs.NOTHING and value == field.default)
@@ -225,6 +259,11 @@ class Definition:
         added to the format later (with a default) changes no existing digest.
         """
         body = attrs.asdict(self, filter=_digested)
+        problems = [
+            Problem(reason, path=path, file=self.origin) for path, reason in _out_of_bounds(body, "$")
+        ]
+        if problems:  # a definition built in code, unchecked: the loader refuses these values first
+            raise DefinitionError(problems)
         return hashlib.sha256(canonical_json(body)).hexdigest()
 
     @functools.cached_property

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from time import time_ns
 from typing import TYPE_CHECKING, Any
 
+from just_workflow.canonical import is_valid_text
 from just_workflow.clock import new_instance_id, utc_now, utc_text
 from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, Definition
 from just_workflow.errors import (
@@ -65,6 +66,30 @@ def _as_seq(expected_seq: object) -> int:
         f"expected_seq must be an integer (or a string of digits), got {expected_seq!r} "
         f"of type {type(expected_seq).__name__}."
     )
+
+
+def _check_text(argument: str, value: object) -> None:
+    """Refuse a text argument that is not valid Unicode: it has no canonical JSON, so no event can hold it."""
+    if type(value) is str and not is_valid_text(value):
+        raise InvalidRequest(
+            f"{argument} must be valid Unicode text, got {value!r}, which holds a lone surrogate."
+        )
+
+
+def _check_request(instance_id: object, trigger: object, actor: Actor, key: object = None) -> None:
+    """Refuse the text arguments of a start or fire that no event can hold, naming the argument."""
+    # getattr: a malformed actor is refused later, by the step, with its own message
+    actor_id, role = getattr(actor, "id", None), getattr(actor, "role", None)
+    for text in (instance_id, trigger, actor_id, role, key):
+        if type(text) is str and not text.isascii():
+            break
+    else:
+        return  # the common case, every fire: ASCII text is valid Unicode
+    _check_text("instance_id", instance_id)
+    _check_text("trigger", trigger)
+    _check_text("actor.id", actor_id)
+    _check_text("actor.role", role)
+    _check_text("idempotency_key", key)
 
 
 class Engine:
@@ -149,6 +174,7 @@ class Engine:
         self, protocol: str, actor: Actor, *, version: int | None = None, instance_id: str | None = None
     ) -> Instance:
         """Start a new instance of ``protocol`` in its initial state and record the start event."""
+        _check_request(instance_id, None, actor)
         table = self.table(protocol, version)
         instance, event = begin(table, instance_id or new_instance_id(), actor, self._now())
         self.store.create(instance, event)
@@ -176,6 +202,7 @@ class Engine:
         :class:`IdempotencyKeyReused`. ``expected_seq`` may be a string of
         digits, as a form sends it.
         """
+        _check_request(instance_id, trigger, actor, idempotency_key)
         if payload is None:
             payload = _NO_PAYLOAD
         if expected_seq is not None and type(expected_seq) is not int:

@@ -24,7 +24,6 @@ same list.
 from __future__ import annotations
 
 import hashlib
-import json
 import operator
 import typing
 from collections.abc import Callable, Hashable, Mapping
@@ -32,13 +31,10 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from just_workflow.canonical import canonical_json, canonical_text
+from just_workflow.canonical import MAX_SAFE_INTEGER, canonical_json, canonical_text, encode_string
 
 _sha256 = hashlib.sha256
-# The C-accelerated string encoder behind json.dumps(ensure_ascii=False).
-_encode_str: Callable[[str], str] = (
-    getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
-)
+_encode_str = encode_string
 
 
 K = TypeVar("K", bound=Hashable)
@@ -237,7 +233,8 @@ _unsealed_values = operator.attrgetter(*(name for name in FIELDS if name != "has
 
 def genesis_hash(instance_id: str, protocol: str, version: int) -> str:
     """The ``prev_hash`` of an instance's first event: the hash of ``{"instance", "protocol", "version"}``."""
-    if type(version) is not int:  # only a malformed log gets here: let the general encoder judge the value
+    if type(version) is not int or not -MAX_SAFE_INTEGER <= version <= MAX_SAFE_INTEGER:
+        # only a malformed log gets here: let the general encoder judge the value
         return _sha256(
             canonical_json({"instance": instance_id, "protocol": protocol, "version": version})
         ).hexdigest()
@@ -265,7 +262,12 @@ def _encode_fields(
     at: str,
     prev_hash: str,
 ) -> bytes:
-    if type(seq) is not int or type(version) is not int:  # a malformed record: the general encoder judges
+    if (
+        type(seq) is not int
+        or type(version) is not int
+        or not -MAX_SAFE_INTEGER <= seq <= MAX_SAFE_INTEGER
+        or not -MAX_SAFE_INTEGER <= version <= MAX_SAFE_INTEGER
+    ):  # a malformed record: the general encoder judges
         fields = (instance, seq, kind, protocol, version, digest, trigger, source, target, actor, payload, at)
         return canonical_json(Event(*fields, prev_hash).body())
     # One f-string builds the text in a single allocation; the general encoder serves the payload only.
@@ -290,13 +292,14 @@ def _encode_payload(payload: Mapping[str, Any]) -> str:
     for key in sorted(payload):
         value = payload[key]
         kind = type(value)
-        if type(key) is not str:
+        # Only ASCII keys sort the same by code points (sorted) and by UTF-16 code units (JCS).
+        if type(key) is not str or not key.isascii():
             return canonical_text(payload)
         if kind is str:
             text = _encode_str(value)
         elif kind is bool:
             text = "true" if value else "false"
-        elif kind is int:
+        elif kind is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             text = int.__repr__(value)
         elif (kind is tuple or kind is list) and _all_strings(value):
             text = f"[{','.join(map(_encode_str, value))}]"

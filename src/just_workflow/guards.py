@@ -12,6 +12,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from just_workflow.canonical import is_safe_integer, is_valid_text
 from just_workflow.definition import Condition, Field, FieldType, Op
 
 #: A named Python guard registered on the engine: ``guard(context, actor) -> bool``.
@@ -29,6 +30,9 @@ def _describe(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+_INVALID_TEXT = "is not valid Unicode (it holds a lone surrogate)"
+
+
 def value_check(field: Field) -> ValueCheck:
     """The check of payload values for ``field``: type, choices, ``min_items``; dates to ISO strings."""
     name, kind = field.name, field.type
@@ -38,6 +42,8 @@ def value_check(field: Field) -> ValueCheck:
     def check_str(value: Any) -> tuple[Any, str | None]:
         if not isinstance(value, str):
             return None, f"field '{name}' expects a string, got {_describe(value)}"
+        if not is_valid_text(value):
+            return None, f"field '{name}': {value!r} {_INVALID_TEXT}"
         if choices is not None and value not in choices:
             return None, f"field '{name}': {value!r} is not one of the choices: {listed}"
         return value, None
@@ -45,6 +51,8 @@ def value_check(field: Field) -> ValueCheck:
     def check_int(value: Any) -> tuple[Any, str | None]:
         if isinstance(value, bool) or not isinstance(value, int):
             return None, f"field '{name}' expects an integer, got {_describe(value)}"
+        if not is_safe_integer(value):
+            return None, f"field '{name}': the integer is outside ±(2**53 - 1), the range the audit log holds"
         return value, None
 
     def check_bool(value: Any) -> tuple[Any, str | None]:
@@ -72,6 +80,9 @@ def value_check(field: Field) -> ValueCheck:
                     break
         if not strings:
             return None, f"field '{name}' expects a list of strings, got {_describe(value)}"
+        for item in value:
+            if not is_valid_text(item):
+                return None, f"field '{name}': {item!r} {_INVALID_TEXT}"
         if choices is not None and not choices.issuperset(value):
             unknown = next(item for item in value if item not in choices)
             return None, f"field '{name}': {unknown!r} is not one of the choices: {listed}"

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from just_workflow.canonical import is_valid_text
 from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY
 from just_workflow.errors import InvalidPayload, NotAParty, NotAuthorized
 from just_workflow.events import Actor
@@ -174,6 +175,8 @@ def _payload(table: Table, trigger: str, payload: Mapping[str, Any]) -> dict[str
             problems.append(f"required input {key!r} is missing")
         elif not isinstance(value, str) or not value:
             problems.append(f"input {key!r} must be a non-empty string, got {value!r}")
+        elif not is_valid_text(value):
+            problems.append(f"input {key!r} is not valid Unicode text: {value!r} holds a lone surrogate")
     role = payload.get("role")
     if isinstance(role, str) and role and role not in table.inviters:
         roles = ", ".join(sorted(table.inviters)) or "none"

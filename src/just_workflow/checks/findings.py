@@ -32,6 +32,7 @@ class FindingCode(enum.StrEnum):
     # Structural: what makes a definition unusable (all errors; the loader refuses them).
     BAD_IDENTIFIER = "bad-identifier"  # a name that does not match ^[a-z][a-z0-9_]*$
     BAD_VERSION = "bad-version"  # a version that is not an integer >= 1
+    OUT_OF_BOUNDS = "out-of-bounds"  # a lone surrogate, an integer beyond ±(2**53 - 1), NaN or infinity
     NO_ROLES = "no-roles"  # no role declared
     NO_STATES = "no-states"  # no state declared
     NO_TRANSITIONS = "no-transitions"  # no transition declared

@@ -42,6 +42,7 @@ from just_workflow.definition import (
     Invariant,
     Op,
     Transition,
+    out_of_bounds,
 )
 
 __all__ = ["IDENTIFIER", "Finding", "Severity", "check", "structural_findings"]
@@ -69,6 +70,7 @@ _UNKNOWN = {
 def structural_findings(definition: Definition) -> list[Finding]:
     """The problems that make ``definition`` unusable, all errors, in document order."""
     findings = itertools.chain(
+        (error(FindingCode.OUT_OF_BOUNDS, path, reason) for path, reason in out_of_bounds(definition)),
         _name_findings(definition),
         _field_spec_findings(definition),
         _references(definition, "role", "start_by", definition.start_by, "$.start_by"),

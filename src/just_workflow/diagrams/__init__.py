@@ -51,12 +51,17 @@ def diagram(
 ) -> str:
     """The state diagram of ``definition`` as Mermaid (default) or Graphviz ``dot`` text.
 
+    A definition holding a value canonical JSON cannot (see
+    :func:`~just_workflow.definition.out_of_bounds`) raises DefinitionError.
     ``instance`` marks its current state; ``history`` (the instance's events,
     as :meth:`Engine.history` returns them) marks the path taken. Titles are
     in ``lang``, English where a translation is missing.
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown diagram format {format!r}; formats are: {', '.join(FORMATS)}.")
+    # A diagram is written out as UTF-8: computing the digest refuses (DefinitionError, located) a
+    # definition built in code whose text holds a lone surrogate, which has no UTF-8 bytes.
+    definition.digest  # noqa: B018
     from just_workflow.diagrams.model import picture_of
 
     module, function = _WRITERS[format]

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
+from just_workflow.canonical import MAX_SAFE_INTEGER
 from just_workflow.checks.abstraction import (
     Abstraction,
     actors,
@@ -77,7 +78,7 @@ def _any_valid(field: Field) -> st.SearchStrategy[Any]:
     if kind is FieldType.BOOL:
         return st.booleans()
     if kind is FieldType.INT:
-        return st.integers(min_value=-(2**53), max_value=2**53)
+        return st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER)
     if kind is FieldType.DATE:
         return st.dates().map(datetime.date.isoformat)
     items = st.sampled_from(field.choices) if field.choices else st.text(max_size=12)
