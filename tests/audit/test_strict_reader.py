@@ -137,3 +137,25 @@ def test_a_head_hash_that_is_no_hex_digest_is_a_problem(log: bytes) -> None:
     head["hash"] = "é" * 64
     with pytest.raises(jw.AuditError, match="a head's 'hash' is a SHA-256 hex digest"):
         read(b"".join([*lines[:-1], canonical_json(head) + b"\n"]))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"fields":["robotics"],"offer":"internships","staff":3,"staff":4}',
+        b'{"fields":[{"a":1,"a":2}],"offer":"internships","staff":3}',
+        b'{"fields":["robotics"],"offer" :"x","offer":"internships","staff":3}',
+        b'{"fields":["x\\":"],"offer":"internships","offer":"y","staff":3}',
+        b'{"fields":["robotics"],"offer":"internships","staff":[9007199254740993]}',
+        b'{"fields":["robotics"],"offer":"internships","staff":-1e999}',
+    ],
+)
+def test_a_payload_read_the_fast_way_is_refused_as_the_strict_reader_refuses_it(
+    log: bytes, payload: bytes
+) -> None:
+    """Event lines are read without Python hooks when that cannot differ: a duplicate or a huge number never slips through."""
+    text = event_text(log, 4).encode()
+    start = text.index(b'"payload":') + len(b'"payload":')
+    end = text.index(b',"prev_hash"')
+    with pytest.raises(jw.AuditError, match="line 4: not valid JSON: "):
+        read(with_line(log, 4, text[:start] + payload + text[end:] + b"\n"))
