@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +12,6 @@ from hypothesis import strategies as st
 
 import just_workflow as jw
 from fixtures import ANNA, DORA, moa_definition
-from just_workflow.audit import logfile
 from just_workflow.audit.report import ProblemKind
 from just_workflow.testing import TickingClock
 
@@ -137,20 +135,3 @@ def test_a_field_edit_is_a_malformed_line(old: bytes, new: bytes) -> None:
     kinds = [problem.kind for problem in audit(b"".join(lines)).problems]
     assert kinds[0] is ProblemKind.MALFORMED
     assert json.loads(LINES[0]) == {"format": "just_workflow.log", "version": "1.0"}
-
-
-def decoded(raw: bytes, decode: Callable[[bytes, str], object]) -> object:
-    """What a decoding of ``raw`` gives, or ``"refused"`` (the reader reports every refusal alike)."""
-    try:
-        return decode(raw, raw.decode("utf-8", "replace"))
-    except (ValueError, RecursionError):
-        return "refused"
-
-
-@given(mutated_logs())
-def test_the_fast_read_of_a_line_is_the_strict_one(data: bytes) -> None:
-    """The plain decoder's shortcut for event lines gives what the strict decoder gives, or refuses as it does."""
-    for raw in data.splitlines(keepends=True):
-        fast = decoded(raw, logfile._decode)
-        strict = decoded(raw, lambda _raw, text: logfile._STRICT_DECODER.raw_decode(text))
-        assert fast == strict

@@ -72,9 +72,6 @@ _TIMESTAMP = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([+-][0-9]{2}:[0-9]{2}|Z)", re.ASCII
 ).fullmatch
 _HASH = re.compile(r"[0-9a-f]{64}", re.ASCII).fullmatch
-_TWO_HASHES = re.compile(r"[0-9a-f]{128}", re.ASCII).fullmatch
-# A quote followed by white space: a key the count of '":' in a line would miss (`"key" : value`).
-_SPACED_QUOTE = re.compile(rb'"[ \t\r\n]').search
 
 
 def _no_constant(name: str) -> Any:
@@ -110,65 +107,12 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 # that overflow a double (1e400) or an exact double (integers beyond 2**53 - 1), and duplicate keys, which
 # Python's json accepts, are refused: canonical JSON, hence the hash, has no such values, or other readers
 # read them otherwise.
-_STRICT_DECODER = json.JSONDecoder(
+_DECODER = json.JSONDecoder(
     parse_constant=_no_constant,
     parse_int=_safe_integer,
     parse_float=_finite_float,
     object_pairs_hook=_object_without_duplicates,
 )
-# The strict decoder calls Python for every object and number: event lines, the bulk of a log, are read by
-# the plain one whenever the two cannot differ (see _decode).
-_PLAIN_DECODER = json.JSONDecoder(parse_constant=_no_constant)
-
-
-def _decode(raw: bytes, text: str) -> tuple[Any, int]:
-    """The object of a line and where it ends, as the strict decoder reads it (which raises ValueError).
-
-    A plain read of an event line stands when no key came twice (each key
-    of the raw line is one '":', so their count is the number of keys read
-    unless a key was given twice, or a string holds an escaped quote before
-    a colon) and its numbers are in range; otherwise the strict decoder reads it.
-    """
-    data, end = _PLAIN_DECODER.raw_decode(text)
-    if type(data) is dict and data.get("type") == "event" and not _SPACED_QUOTE(raw):
-        actor, payload = data.get("actor"), data.get("payload")
-        nested = _plain_keys(payload) if type(payload) is dict else None
-        if (
-            nested is not None
-            and type(actor) is dict
-            and _in_range(data.get("seq"))
-            and _in_range(data.get("version"))
-            and raw.count(b'":') == len(data) + len(actor) + nested
-        ):
-            return data, end
-    return _STRICT_DECODER.raw_decode(text)
-
-
-def _in_range(value: Any) -> bool:
-    """False for a number the strict decoder refuses: an integer beyond ±(2**53 - 1), an infinite float."""
-    if type(value) is float:
-        return math.isfinite(value)
-    return type(value) is not int or -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
-
-
-def _plain_keys(value: Any) -> int | None:
-    """How many keys the objects in ``value`` hold, or None when it holds a number out of range."""
-    inner: Iterable[Any]
-    if type(value) is dict:
-        total = len(value)
-        inner = value.values()
-    elif type(value) is list:
-        total = 0
-        inner = value
-    else:
-        return 0 if _in_range(value) else None
-    for item in inner:
-        count = _plain_keys(item)
-        if count is None:
-            return None
-        total += count
-    return total
-
 
 #: A place to write a log to: a path, or a binary or text file open for writing.
 Destination = str | os.PathLike[str] | IO[bytes] | IO[str]
@@ -288,6 +232,7 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
     embedded: dict[tuple[str, int], tuple[int, Definition]] = {}
     malformed: list[ReplayProblem] = []
     shared: dict[Any, Any] = {}  # a long log repeats a few strings and actors on every line: one copy of each
+    decode = _DECODER.raw_decode
     number = 0
     for number, raw in enumerate(file, 1):
         try:
@@ -295,7 +240,7 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
                 raise _Unreadable(_framing_problem(raw))
             try:
                 text = raw.decode("utf-8")
-                data, end = _decode(raw, text)
+                data, end = decode(text)
             except (UnicodeDecodeError, ValueError, RecursionError) as error:
                 raise _Unreadable(f"not valid JSON: {error}") from None
             if end != len(text) - 1:
@@ -423,12 +368,9 @@ def _event(data: dict[str, Any], shared: dict[Any, Any]) -> Event:
         and min(_count_values(data)) >= 1
     ):
         raise _Unreadable(_field_problem(data))
-    if not _TWO_HASHES(data["prev_hash"] + data["hash"]):  # one look-up on the common path
-        for name in ("prev_hash", "hash"):
-            if not _HASH(data[name]):
-                raise _Unreadable(
-                    f"{name!r} is a SHA-256 hex digest (64 of 0-9 a-f), got {data[name][:80]!r}"
-                )
+    for name in ("prev_hash", "hash"):
+        if not _HASH(data[name]):
+            raise _Unreadable(f"{name!r} is a SHA-256 hex digest (64 of 0-9 a-f), got {data[name][:80]!r}")
     _check_timestamp(data["at"])
     return Event.from_json(data, shared)
 
