@@ -42,7 +42,7 @@ transitions:
   - {trigger: sign, from: defining, to: signed, requires: [fields], signoff: {all_of: [sme, department]}}
 """
 MOA = parse_definition(MOA_YAML, syntax="yaml")
-HEADER_LINE = b'{"format":"just_workflow.log","version":1}\n'
+HEADER_LINE = b'{"format":"just_workflow.log","version":"1.0"}\n'
 
 
 def populate(engine: jw.Engine) -> None:
@@ -246,7 +246,7 @@ def test_an_event_line_with_a_field_of_the_wrong_type_is_refused(
 
 def test_the_header_must_name_the_format_and_version(engine: jw.Engine) -> None:
     """A log of another format or version is refused at line 1."""
-    data = exported(engine).replace(b'"version":1}', b'"version":2}', 1)
+    data = exported(engine).replace(b'"version":"1.0"}', b'"version":2}', 1)
     with pytest.raises(jw.AuditError, match="line 1: not a just_workflow log of a known version"):
         read(data)
     with pytest.raises(jw.AuditError, match="the log is empty; it must start with the header"):

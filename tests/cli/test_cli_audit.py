@@ -53,7 +53,7 @@ def test_export_writes_a_log_and_says_what(db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "Exported 5 events of 2 instances to" in result.output
     lines = (tmp_path / "log.jsonl").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == '{"format":"just_workflow.log","version":1}' and len(lines) == 8
+    assert lines[0] == '{"format":"just_workflow.log","version":"1.0"}' and len(lines) == 8
 
 
 def test_export_to_standard_output_of_chosen_instances(db: Path) -> None:

@@ -1,7 +1,7 @@
 """The audit log file: export histories as JSON Lines, read them back, import them; verify a store.
 
 A log is UTF-8 JSON Lines, each line one JSON object ending in ``\\n``:
-a header ``{"format":"just_workflow.log","version":1}``, optionally the
+a header ``{"format":"just_workflow.log","version":"1.0"}``, optionally the
 definitions used (``{"type":"definition","digest":...,"document":...}``),
 the events of each instance in seq order (``{"type":"event", ...event}``),
 and each instance's head (``{"type":"head","instance":...,"seq":...,"hash":...}``).
@@ -14,11 +14,14 @@ stores into logs.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import io
 import itertools
 import json
+import math
 import operator
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
@@ -31,8 +34,13 @@ from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.store.base import Store
 
+#: The log format's version: a reader refuses a log of a newer major version.
+FORMAT_VERSION = "1.0"
 #: The first line of every log.
-HEADER: Mapping[str, Any] = {"format": "just_workflow.log", "version": 1}
+HEADER: Mapping[str, Any] = {"format": "just_workflow.log", "version": FORMAT_VERSION}
+# Logs written before the version became "major.minor" name it as the integer 1: the same format.
+_READABLE_VERSIONS = frozenset({(str, FORMAT_VERSION), (int, 1)})
+_VERSION_TEXT = re.compile(r"([0-9]+)\.([0-9]+)", re.ASCII).fullmatch
 
 # An event line is the event's JSON data (Event.to_json) and its "type". The JSON types each value may
 # have follow from the types the Event class declares (a field of a type not listed here fails at import).
@@ -57,13 +65,54 @@ _HEAD_KEYS = frozenset(("type", "instance", "seq", "hash"))
 _DEFINITION_KEYS = frozenset(("type", "digest", "document"))
 
 
+#: The largest integer a log may hold: beyond it, JSON readers using doubles (JavaScript's) lose digits.
+MAX_SAFE_INTEGER = 2**53 - 1
+# What the engine's clock writes: an ISO 8601 time with seconds (and maybe microseconds) and a UTC offset.
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([+-][0-9]{2}:[0-9]{2}|Z)", re.ASCII
+).fullmatch
+_HASH = re.compile(r"[0-9a-f]{64}", re.ASCII).fullmatch
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-# raw_decode skips json.loads' white space scan (a line has none around its object); NaN and Infinity,
-# which Python's json accepts, are refused: canonical JSON, hence the hash, has no such numbers.
-_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+def _safe_integer(text: str) -> int:
+    value = int(text)
+    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        return value
+    raise ValueError(f"the integer {text[:40]} is out of the range of ±(2**53 - 1)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isfinite(value):
+        return value
+    raise ValueError(f"the number {text[:40]} is out of the range of a double")
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Python's json keeps the last of two equal keys, other readers the first: a forger could show each
+    # reader another value under the same hash. A key twice is refused.
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        keys = [key for key, _ in pairs]
+        twice = next(key for key in keys if keys.count(key) > 1)
+        raise ValueError(f"the key {twice!r} appears twice in one object")
+    return data
+
+
+# raw_decode skips json.loads' white space scan (a line has none around its object). NaN, Infinity, numbers
+# that overflow a double (1e400) or an exact double (integers beyond 2**53 - 1), and duplicate keys, which
+# Python's json accepts, are refused: canonical JSON, hence the hash, has no such values, or other readers
+# read them otherwise.
+_DECODER = json.JSONDecoder(
+    parse_constant=_no_constant,
+    parse_int=_safe_integer,
+    parse_float=_finite_float,
+    object_pairs_hook=_object_without_duplicates,
+)
 
 #: A place to write a log to: a path, or a binary or text file open for writing.
 Destination = str | os.PathLike[str] | IO[bytes] | IO[str]
@@ -196,11 +245,19 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
                 raise _Unreadable(f"not valid JSON: {error}") from None
             if end != len(text) - 1:
                 raise _Unreadable(f"not valid JSON: more data after the object at column {end + 1}")
+            if b"\\u" in raw:  # only an escape makes a lone surrogate, which is no text and cannot be hashed
+                _check_text(data)
             kind = data.get("type")
+            if number == 1 and kind is not None:
+                # No header: a problem, but the line is still read, so that replay checks what it holds.
+                header_problem = _unreadable(1, f"the log must start with the header {_header_text()}")
+                if strict:
+                    raise AuditError(f"{name}: line 1: {header_problem.message}")
+                malformed.append(header_problem)
             if kind == "event":
                 events.append(_event(data, shared))
                 lines.append(number)
-            elif number == 1 or kind is None:
+            elif kind is None:
                 _check_header(data, number)
             elif kind == "head":
                 head = _head(data, number)
@@ -228,7 +285,7 @@ def _read(file: IO[bytes], name: str, strict: bool) -> Log:
                 raise AuditError(f"{name}: line {number}: {error}") from None
             malformed.append(_unreadable(number, str(error)))
     if number == 0:
-        reason = f"the log is empty; it must start with the header {_line(HEADER).decode().strip()}"
+        reason = f"the log is empty; it must start with the header {_header_text()}"
         if strict:
             raise AuditError(f"{name}: {reason}")
         malformed.append(_unreadable(1, reason))
@@ -255,12 +312,45 @@ def _framing_problem(raw: bytes) -> str:
     return "a log line is one JSON object: it starts with '{' and ends with '}' and a newline"
 
 
-def _check_header(data: Any, number: int) -> None:
-    expected = _line(HEADER).decode().strip()
+def _header_text() -> str:
+    return _line(HEADER).decode().strip()
+
+
+def _check_header(data: dict[str, Any], number: int) -> None:
+    expected = _header_text()
     if number != 1:
         raise _Unreadable(f"a line without 'type' is only allowed as the header, on line 1: {expected}")
-    if data != HEADER:
-        raise _Unreadable(f"not a just_workflow log of a known version: the header must be {expected}")
+    if data.keys() != HEADER.keys() or data["format"] != HEADER["format"]:
+        raise _Unreadable(f"not a just_workflow log: the header must be {expected}")
+    version = data["version"]
+    if (type(version), version) in _READABLE_VERSIONS:  # by type too: 1.0 and true equal 1 in Python
+        return
+    numbers = _VERSION_TEXT(version) if type(version) is str else None
+    if numbers is not None and int(numbers[1]) > int(FORMAT_VERSION.partition(".")[0]):
+        raise _Unreadable(
+            f"the log is of format version {version}, newer than this reader's {FORMAT_VERSION}: "
+            "read it with a newer just_workflow"
+        )
+    raise _Unreadable(
+        f"not a just_workflow log of a known version: version {version!r}; this reader reads version "
+        f"{FORMAT_VERSION} (header {expected})"
+    )
+
+
+def _check_text(value: Any) -> None:
+    """Refuse a string (a key or a value, at any depth) that is not text: a lone surrogate from an escape."""
+    if type(value) is str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Unreadable(f"the string {value[:40]!r} holds a lone surrogate: it is not text") from None
+    elif type(value) is dict:
+        for key, inner in value.items():
+            _check_text(key)
+            _check_text(inner)
+    elif type(value) is list:
+        for inner in value:
+            _check_text(inner)
 
 
 def _event(data: dict[str, Any], shared: dict[Any, Any]) -> Event:
@@ -278,7 +368,23 @@ def _event(data: dict[str, Any], shared: dict[Any, Any]) -> Event:
         and min(_count_values(data)) >= 1
     ):
         raise _Unreadable(_field_problem(data))
+    for name in ("prev_hash", "hash"):
+        if not _HASH(data[name]):
+            raise _Unreadable(f"{name!r} is a SHA-256 hex digest (64 of 0-9 a-f), got {data[name][:80]!r}")
+    _check_timestamp(data["at"])
     return Event.from_json(data, shared)
+
+
+def _check_timestamp(at: str) -> None:
+    """Refuse an ``at`` that is not an ISO 8601 time with a UTC offset, as the engine's clock writes."""
+    try:
+        valid = bool(_TIMESTAMP(at)) and datetime.datetime.fromisoformat(at).tzinfo is not None
+    except ValueError:  # a month 13, a hour 25
+        valid = False
+    if not valid:
+        raise _Unreadable(
+            f"'at' is an ISO 8601 time with a UTC offset (as 2026-03-02T09:00:00+00:00), got {at[:80]!r}"
+        )
 
 
 def _head(data: dict[str, Any], number: int) -> Head:
@@ -289,6 +395,8 @@ def _head(data: dict[str, Any], number: int) -> Head:
         raise _Unreadable(f"a head's 'instance' and 'hash' are strings, got {instance!r} and {hash_!r}")
     if type(seq) is not int or seq < 1:
         raise _Unreadable(f"a head's 'seq' is an integer >= 1, got {seq!r}")
+    if not _HASH(hash_):
+        raise _Unreadable(f"a head's 'hash' is a SHA-256 hex digest (64 of 0-9 a-f), got {hash_[:80]!r}")
     return Head(instance, seq, hash_, number)
 
 

@@ -18,7 +18,7 @@ first bad position: events ``1 .. seq - 1`` were verified, and the event at
 
 from __future__ import annotations
 
-import itertools
+import bisect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -216,6 +216,7 @@ class _Replay:
         self.chains: dict[str, _Chain] = {}
         self.failed: dict[str, ReplayProblem] = {}
         self.used: dict[tuple[str, int], str] = {}
+        self._last_index: dict[tuple[str, int], int] | None = None
         wanted: dict[str, set[int]] = {}
         for head in [*log.heads.values(), *expected.values()]:
             wanted.setdefault(head.instance, set()).add(head.seq)
@@ -360,15 +361,25 @@ class _Replay:
         if found < position:
             kind = ProblemKind.DUPLICATE
             message = f"expected seq {position}, found seq {found}, which the instance has already passed"
+        elif self._last_index_of().get((instance_id, position), -1) > index:
+            kind = ProblemKind.REORDERED
+            message = f"expected seq {position}, found seq {found}; seq {position} comes later in the log"
         else:
-            later = itertools.islice(self.log.events, index + 1, None)
-            if any(e.instance == instance_id and e.seq == position for e in later):
-                kind = ProblemKind.REORDERED
-                message = f"expected seq {position}, found seq {found}; seq {position} comes later in the log"
-            else:
-                kind = ProblemKind.GAP
-                message = f"event {position} is missing: the next event of the instance is seq {found}"
+            kind = ProblemKind.GAP
+            message = f"event {position} is missing: the next event of the instance is seq {found}"
         return ReplayProblem(kind, instance_id, position, message, line)
+
+    def _last_index_of(self) -> Mapping[tuple[str, int], int]:
+        """The last index in the log of each (instance, seq), built once on the first skipped seq.
+
+        Scanning the rest of the log at every skipped seq would make a log of
+        many instances with gaps quadratic; one pass keeps replay linear.
+        """
+        if self._last_index is None:
+            self._last_index = {
+                (event.instance, event.seq): index for index, event in enumerate(self.log.events)
+            }
+        return self._last_index
 
     def _check_heads(self) -> None:
         for instance_id, head in self.log.heads.items():
@@ -422,12 +433,11 @@ class _Replay:
         probably held the missing event: the problem becomes that line's.
         """
         malformed = {m.line: m for m in self.log.malformed if m.line is not None}  # read_log numbers each
+        unclaimed = _Unclaimed(malformed)
         problems: list[ReplayProblem] = []
         for instance_id, problem in self.failed.items():
             window = self._missing_window(instance_id, problem, malformed)
-            claimed = (
-                min((n for n in malformed if window[0] <= n < window[1]), default=None) if window else None
-            )
+            claimed = unclaimed.claim_first(*window) if window else None
             if claimed is None:
                 problems.append(problem)
                 continue
@@ -459,6 +469,35 @@ class _Replay:
         while end in malformed:
             end += 1
         return last_line + 1, end
+
+
+class _Unclaimed:
+    """The unreadable lines no instance has claimed yet: the first in a window, in amortized constant time.
+
+    Looking through every unreadable line for each broken instance would
+    make a log with many of both quadratic.
+    """
+
+    def __init__(self, lines: Iterable[int]) -> None:
+        self.lines = sorted(lines)
+        # next_free[i]: the index of the first unclaimed line at or after lines[i] (compressed as it is used).
+        self.next_free = list(range(len(self.lines) + 1))
+
+    def claim_first(self, start: int, end: int) -> int | None:
+        """Claim and return the first unclaimed line ``start <= line < end``, or None."""
+        index = self._free(bisect.bisect_left(self.lines, start))
+        if index == len(self.lines) or self.lines[index] >= end:
+            return None
+        self.next_free[index] = index + 1
+        return self.lines[index]
+
+    def _free(self, index: int) -> int:
+        root = index
+        while self.next_free[root] != root:
+            root = self.next_free[root]
+        while self.next_free[index] != root:  # path compression
+            self.next_free[index], index = root, self.next_free[index]
+        return root
 
 
 def _differences(recomputed: Event, recorded: Event) -> str:

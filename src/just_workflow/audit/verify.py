@@ -18,7 +18,7 @@ from just_workflow.audit.replay import Keeper, TableLookup, definitions_lookup, 
 from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem, ReplayReport
 from just_workflow.canonical import canonical_json
 from just_workflow.definition import Definition
-from just_workflow.errors import AuditError
+from just_workflow.errors import AuditError, StoreError
 from just_workflow.events import Event
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Instance
@@ -86,12 +86,22 @@ def verify(
     keeps, ``definitions`` taking precedence for the versions they give.
     The report has a problem for every instance whose hash chain, protocol
     steps or snapshot (state, context, signatures, parties, seq, head) disagree with
-    its events; nothing is written. :class:`InstanceNotFound` for an
-    unknown id.
+    its events; nothing is written. A stored row that cannot be read (edited
+    past its column's type, or JSON that does not parse) is a ``malformed``
+    problem of its instance, or of no instance for the definitions table;
+    the other instances are verified all the same. :class:`InstanceNotFound`
+    for an unknown id.
     """
     store, tables = _judged(source, tables)
+    # A row edited past reading is a problem of its instance (or of the definitions), never an exception
+    # that would hide the verdict on the others.
+    unreadable: list[ReplayProblem] = []
     if tables is None or definitions is not None:
-        trusted = {d.key: d for d in store.definitions()}
+        try:
+            trusted = {d.key: d for d in store.definitions()}
+        except StoreError as error:
+            trusted = {}
+            unreadable.append(ReplayProblem(ProblemKind.MALFORMED, None, None, str(error)))
         given = definitions.values() if isinstance(definitions, Mapping) else definitions or ()
         trusted.update((d.key, d) for d in given)
         tables = definitions_lookup(trusted.values(), guards)
@@ -99,11 +109,15 @@ def verify(
     events: list[Event] = []
     snapshots: dict[str, Instance] = {}
     for instance_id in ids:
-        snapshot, history = _read_instance(store, instance_id)
+        try:
+            snapshot, history = _read_instance(store, instance_id)
+        except StoreError as error:
+            unreadable.append(ReplayProblem(ProblemKind.MALFORMED, instance_id, None, str(error)))
+            continue
         snapshots[instance_id] = snapshot
         events += history
     heads = {instance_id: Head.of(snapshot) for instance_id, snapshot in snapshots.items()}
-    report = replay_with(Log(events), tables, heads, heads_required=False)
+    report = replay_with(Log(events), tables, heads, heads_required=False).with_problems(unreadable)
     mismatches = []
     for instance_id, stored in snapshots.items():
         replayed = report.instances.get(instance_id)

@@ -16,15 +16,18 @@ these statements, so that the baseline writes exactly the store's rows.
 
 from __future__ import annotations
 
+import itertools
 import json
 import operator
+import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from just_workflow.canonical import canonical_text
-from just_workflow.events import ACTOR_FIELDS, FIELDS, Actor, Event
+from just_workflow.errors import StoreError
+from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Actor, Event
 from just_workflow.instance import NO_ENTRIES, Instance, read_only
 
 _INSTANCE_FIELDS = tuple(field.name for field in attrs.fields(Instance))
@@ -46,9 +49,64 @@ Encoded = tuple[str, str, str]
 _ACTOR_AT = FIELDS.index("actor")
 _ACTOR_COLUMNS = slice(_ACTOR_AT, _ACTOR_AT + len(ACTOR_FIELDS))
 _PAYLOAD_AT = FIELDS.index("payload")
+_SEQ_COLUMN = EVENT_COLUMNS.index("seq")
+_INSTANCE_COLUMN = EVENT_COLUMNS.index("instance")
 _instance_values = operator.attrgetter(*_INSTANCE_FIELDS)
 _event_values = operator.attrgetter(*FIELDS)
 _actor_values = operator.attrgetter(*ACTOR_FIELDS)
+
+# SQLite keeps any value in any column: a row edited by hand may hold text where a seq is due, or a blob.
+# The Python types each column may hold, from the classes' field types (JSON fields are text).
+_COLUMN_TYPES: dict[Any, tuple[type, ...]] = {str: (str,), int: (int,), str | None: (str, type(None))}
+_INSTANCE_TYPES = typing.get_type_hints(Instance)
+_INSTANCE_ROW_TYPES = tuple(
+    (str,) if name in JSON_FIELDS else _COLUMN_TYPES[_INSTANCE_TYPES[name]] for name in _INSTANCE_FIELDS
+)
+_EVENT_ROW_TYPES = tuple(
+    types
+    for name in FIELDS
+    for types in (
+        ((str,),) * len(ACTOR_FIELDS)
+        if name == "actor"
+        else ((str,) if name == "payload" else _COLUMN_TYPES[FIELD_TYPES[name]],)
+    )
+)
+
+
+class _RowShape:
+    """The columns of a table and the types each may hold: checks a row read back in one look-up."""
+
+    def __init__(self, columns: Sequence[str], types: Sequence[tuple[type, ...]]) -> None:
+        self.columns = columns
+        self.types = types
+        self.rows = frozenset(itertools.product(*types))  # every combination of the types a row may have
+
+    def check(self, row: Sequence[Any], what: str) -> None:
+        """Raise :class:`StoreError` naming the column of ``row`` that holds a value of the wrong type."""
+        if tuple(map(type, row)) in self.rows:
+            return
+        column, value = next(
+            (column, value)
+            for column, value, allowed in zip(self.columns, row, self.types, strict=True)
+            if type(value) not in allowed
+        )
+        raise StoreError(
+            f"The stored {what} is unreadable: column {column!r} holds {value!r:.80}, of the wrong type."
+        )
+
+
+_INSTANCE_SHAPE = _RowShape(_INSTANCE_FIELDS, _INSTANCE_ROW_TYPES)
+_EVENT_SHAPE = _RowShape(EVENT_COLUMNS, _EVENT_ROW_TYPES)
+
+
+def _decoded_row_values(text: str, column: str, what: str) -> Mapping[str, Any]:
+    try:
+        decoded = decode_values(text)
+    except (ValueError, AttributeError, RecursionError):  # not JSON, or JSON but not an object
+        raise StoreError(
+            f"The stored {what} is unreadable: column {column!r} holds {text!r:.80}, not a JSON object."
+        ) from None
+    return decoded
 
 
 def _insert(table: str, columns: Sequence[str]) -> str:
@@ -141,10 +199,12 @@ def instance_from_row(row: Sequence[Any]) -> tuple[Instance, Encoded]:
     The stored text comes with it so that a store can write it again
     unchanged when a step changes neither.
     """
+    what = f"instance {row[0]!r}"
+    _INSTANCE_SHAPE.check(row, what)
     values = list(row)
     context, signatures, parties = (row[at] for at in _JSON_AT)
-    for at in _JSON_AT:
-        values[at] = decode_values(row[at])
+    for name, at in zip(JSON_FIELDS, _JSON_AT, strict=True):
+        values[at] = _decoded_row_values(row[at], name, what)
     return Instance(*values), (context, signatures, parties)
 
 
@@ -170,8 +230,10 @@ def event_row(event: Event) -> list[Any]:
 
 
 def event_from_row(row: Sequence[Any]) -> Event:
-    """The event a SELECT_EVENTS row holds."""
+    """The event a SELECT_EVENTS row holds; :class:`StoreError` when the row was altered past reading."""
+    what = f"event {row[_SEQ_COLUMN]!r} of instance {row[_INSTANCE_COLUMN]!r}"
+    _EVENT_SHAPE.check(row, what)
     values = list(row)
     values[_ACTOR_COLUMNS] = [Actor(*row[_ACTOR_COLUMNS])]
-    values[_PAYLOAD_AT] = decode_values(values[_PAYLOAD_AT])
+    values[_PAYLOAD_AT] = _decoded_row_values(values[_PAYLOAD_AT], "payload", what)
     return Event(*values)

@@ -35,7 +35,14 @@ from typing import Any, Literal
 import sqlite_utils
 
 from just_workflow.definition import Definition
-from just_workflow.errors import ConcurrencyConflict, InstanceExists, InstanceNotFound, StoreBusy, StoreError
+from just_workflow.errors import (
+    ConcurrencyConflict,
+    DefinitionError,
+    InstanceExists,
+    InstanceNotFound,
+    StoreBusy,
+    StoreError,
+)
 from just_workflow.events import Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.instance import Instance
@@ -199,7 +206,7 @@ class SQLiteStore:
             key = (protocol, version, digest)
             definition = self._rebuilt.get(key)
             if definition is None:
-                definition = definition_from_document(json.loads(source))
+                definition = self._stored_definition(protocol, version, source)
                 if definition.digest != digest:
                     raise StoreError(
                         f"The stored definition {protocol!r} version {version} in {self.path!r} "
@@ -209,6 +216,16 @@ class SQLiteStore:
                 self._rebuilt[key] = definition
             kept.append(definition)
         return kept
+
+    def _stored_definition(self, protocol: Any, version: Any, source: Any) -> Definition:
+        """The definition a ``definitions`` row keeps; :class:`StoreError` when the row was altered past reading."""
+        try:
+            return definition_from_document(json.loads(source))
+        except (ValueError, TypeError, RecursionError, DefinitionError) as error:
+            raise StoreError(
+                f"The stored definition {protocol!r} version {version!r} in {self.path!r} is unreadable: "
+                f"{error}"
+            ) from None
 
     # -- instances ---------------------------------------------------------------------------
 

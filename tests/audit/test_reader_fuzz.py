@@ -1,0 +1,137 @@
+"""Fuzzing the reader: over any bytes, and over mutations of a real log, read_log + replay end in a report."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import just_workflow as jw
+from fixtures import ANNA, DORA, moa_definition
+from just_workflow.audit.report import ProblemKind
+from just_workflow.testing import TickingClock
+
+MOA = moa_definition()
+
+
+def exported_log() -> bytes:
+    """A real export: two instances, their definitions embedded, and their heads."""
+    engine = jw.Engine([MOA], clock=TickingClock())
+    for instance_id in ("a", "b"):
+        engine.start("moa", ANNA, instance_id=instance_id)
+        engine.fire(instance_id, "contact", ANNA)
+        engine.fire(instance_id, "define", DORA, {"fields": ["robotics"], "offer": "internships", "staff": 3})
+    out = io.BytesIO()
+    jw.export_log(engine, out, include_definitions=True)
+    return out.getvalue()
+
+
+LOG = exported_log()
+LINES = LOG.splitlines(keepends=True)
+
+
+def audit(data: bytes) -> jw.ReplayReport:
+    """What an auditor runs on untrusted bytes: a lenient read, then replay. Must never raise."""
+    report = jw.replay(jw.read_log(io.BytesIO(data), strict=False), [MOA])
+    report.format()
+    report.to_json()
+    return report
+
+
+def strict_read(data: bytes) -> None:
+    """A strict read either reads the log or refuses it with an AuditError, nothing else."""
+    with contextlib.suppress(jw.AuditError):
+        jw.read_log(io.BytesIO(data))
+
+
+# Edits of one line's JSON text: what a tamperer or a broken tool does to a field.
+FIELD_EDITS = st.sampled_from(
+    [
+        (b'"seq":', b'"seq":9007199254740993,"x":'),
+        (b'"seq":', b'"seq":1e400,"x":'),
+        (b'"seq":', b'"seq":-0.5,"x":'),
+        (b'"at":"', b'"at":"yesterday","x":"'),
+        (b'"id":"', b'"id":"FORGED","id":"'),
+        (b'"type":"', b'"type":"head","type":"'),
+        (b'"prev_hash":"', b'"prev_hash":"\\ud800'),
+        (b'"hash":"', b'"hash":"\xc3\xa9'),
+        (b'"hash":"', b'"hash":"\xff'),
+        (b'"version":', b'"version":"2.0","y":'),
+        (b'"version":', b'"version":1.0,"y":'),
+        (b'"payload":{', b'"payload":{"staff":' + b"9" * 400 + b","),
+        (b'"document":{', b'"document":{"x":[[[[[[[[[[[[[]]]]]]]]]]]]],'),
+        (b'"', b'"\\'),
+        (b":", b":null,"),
+        (b"}", b""),
+    ]
+)
+
+
+@st.composite
+def mutated_logs(draw: st.DrawFn) -> bytes:
+    """The exported log after a few line-level mutations: swap, duplicate, drop, edit, or raw bytes."""
+    lines = list(LINES)
+    for _ in range(draw(st.integers(1, 4))):
+        if not lines:
+            break
+        at = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["swap", "duplicate", "drop", "edit", "bytes", "flip"]))
+        if action == "swap":
+            other = draw(st.integers(0, len(lines) - 1))
+            lines[at], lines[other] = lines[other], lines[at]
+        elif action == "duplicate":
+            lines.insert(draw(st.integers(0, len(lines))), lines[at])
+        elif action == "drop":
+            del lines[at]
+        elif action == "edit":
+            old, new = draw(FIELD_EDITS)
+            lines[at] = lines[at].replace(old, new, 1)
+        elif action == "bytes":
+            lines[at] = draw(st.binary(max_size=40)) + lines[at][draw(st.integers(0, len(lines[at]))) :]
+        else:
+            position = draw(st.integers(0, len(lines[at]) - 1))
+            line = bytearray(lines[at])
+            line[position] = draw(st.integers(0, 255))
+            lines[at] = bytes(line)
+    return b"".join(lines)
+
+
+@given(st.binary(max_size=300))
+@settings(max_examples=200)
+def test_any_bytes_end_in_a_report(data: bytes) -> None:
+    strict_read(data)
+    assert not audit(data).ok
+
+
+@given(st.lists(st.sampled_from(LINES), max_size=8).map(b"".join))
+def test_any_arrangement_of_real_lines_ends_in_a_report(data: bytes) -> None:
+    strict_read(data)
+    audit(data)
+
+
+@given(mutated_logs())
+def test_a_mutated_log_ends_in_a_report(data: bytes) -> None:
+    strict_read(data)
+    report = audit(data)
+    if data != LOG:
+        assert all(problem.line is None or problem.line >= 1 for problem in report.problems)
+
+
+def test_the_unmutated_log_verifies() -> None:
+    assert audit(LOG).ok
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [(b'"id":"', b'"id":"FORGED","id":"'), (b'"seq":', b'"seq":1e400,"x":')]
+)
+def test_a_field_edit_is_a_malformed_line(old: bytes, new: bytes) -> None:
+    index = next(i for i, line in enumerate(LINES) if b'"type":"event"' in line)
+    lines = [*LINES]
+    lines[index] = lines[index].replace(old, new, 1)
+    kinds = [problem.kind for problem in audit(b"".join(lines)).problems]
+    assert kinds[0] is ProblemKind.MALFORMED
+    assert json.loads(LINES[0]) == {"format": "just_workflow.log", "version": "1.0"}
