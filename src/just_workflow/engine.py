@@ -80,11 +80,6 @@ def _check_request(instance_id: object, trigger: object, actor: Actor, key: obje
     """Refuse the text arguments of a start or fire that no event can hold, naming the argument."""
     # getattr: a malformed actor is refused later, by the step, with its own message
     actor_id, role = getattr(actor, "id", None), getattr(actor, "role", None)
-    for text in (instance_id, trigger, actor_id, role, key):
-        if type(text) is str and not text.isascii():
-            break
-    else:
-        return  # the common case, every fire: ASCII text is valid Unicode
     _check_text("instance_id", instance_id)
     _check_text("trigger", trigger)
     _check_text("actor.id", actor_id)
@@ -202,7 +197,18 @@ class Engine:
         :class:`IdempotencyKeyReused`. ``expected_seq`` may be a string of
         digits, as a form sends it.
         """
-        _check_request(instance_id, trigger, actor, idempotency_key)
+        try:  # ASCII text is valid Unicode: the common case pays a few method calls, not a function call
+            plain = (
+                instance_id.isascii()
+                and trigger.isascii()
+                and actor.id.isascii()
+                and actor.role.isascii()
+                and (idempotency_key is None or idempotency_key.isascii())
+            )
+        except AttributeError:
+            plain = False  # not text at all: the check below lets it through, the step refuses it
+        if not plain:
+            _check_request(instance_id, trigger, actor, idempotency_key)
         if payload is None:
             payload = _NO_PAYLOAD
         if expected_seq is not None and type(expected_seq) is not int:
