@@ -54,7 +54,6 @@ _C_ENCODE: Callable[[Any, int], Sequence[str]] | None = (
     if _make_c_encoder is not None
     else None
 )
-_FLOAT_OR_LARGE_INTEGER = re.compile("[0-9](?:[.e]|[0-9]{15})")
 _OUTSIDE_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 # The string encoder behind json.dumps(ensure_ascii=False): its escapes are exactly JCS's.
@@ -151,6 +150,26 @@ def _encode(value: Any, out: list[str]) -> None:
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def _integral(value: Any) -> bool:
+    """Whether ``value`` holds no float and no integer beyond ±(2**53 - 1): the C encoder then writes JCS numbers.
+
+    Walks the value, not the text: a digit before ``e`` or ``.`` in a string (a hash, a time stamp) is no number.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if kind is dict or kind is MappingProxyType:
+        value = value.values()
+    elif kind is not list and kind is not tuple:
+        return False  # a float, or a type the general path judges
+    for item in value:  # noqa: SIM110 (a plain loop: a generator in all() costs more, on every encoding)
+        if not _integral(item):
+            return False
+    return True
+
+
 def canonical_text(obj: Any) -> str:
     """The canonical JSON text of ``obj`` (JSON types, tuples as arrays, read-only mappings as objects)."""
     if _C_ENCODE is not None:
@@ -158,11 +177,7 @@ def canonical_text(obj: Any) -> str:
             text = "".join(_C_ENCODE(obj, 0))
         except (TypeError, ValueError):
             text = ""  # a non-str key or an unencodable value: the general path raises its error
-        if (
-            text
-            and _FLOAT_OR_LARGE_INTEGER.search(text) is None
-            and (text.isascii() or _OUTSIDE_BMP.search(text) is None)
-        ):
+        if text and _integral(obj) and (text.isascii() or _OUTSIDE_BMP.search(text) is None):
             return text
     out: list[str] = []
     _encode(obj, out)
