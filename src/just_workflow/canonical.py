@@ -159,7 +159,8 @@ def _integral(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+        number: int = value
+        return -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER
     if kind is dict or kind is MappingProxyType:
         value = value.values()
     elif kind is not list and kind is not tuple:
