@@ -294,7 +294,7 @@ class Engine:
         expected_seq: int | None = None,
         idempotency_key: str | None = None,
     ) -> Instance:
-        """Put ``new_actor_id`` in the place of the party ``actor_id`` of ``role``; their signatures are withdrawn."""
+        """Put ``new_actor_id`` in the place of the party ``actor_id`` of ``role``; the signatures given are withdrawn."""
         payload = {"role": role, "party": actor_id, "new_party": new_actor_id}
         return self.fire(instance_id, REPLACE_PARTY, by, payload, expected_seq, idempotency_key)
 

@@ -72,6 +72,11 @@ def joined(instance: Instance, actor: Actor) -> Mapping[str, tuple[str, ...]]:
     return read_only({**instance.parties, actor.role: (*bound, actor.id)})
 
 
+def joined_by(before: Instance, after: Instance, actor: Actor) -> bool:
+    """Whether a step from ``before`` to ``after`` bound ``actor`` by joining a role that had no party."""
+    return actor.role not in before.parties and after.parties.get(actor.role) == (actor.id,)
+
+
 def role_of(parties: Mapping[str, tuple[str, ...]], actor_id: str) -> str | None:
     """The role ``actor_id`` is bound to, or None."""
     for role, bound in parties.items():

@@ -38,6 +38,7 @@ from just_workflow.definition import Definition
 from just_workflow.errors import Located, WorkflowError
 from just_workflow.events import SIGN, Actor
 from just_workflow.instance import Command, Instance
+from just_workflow.parties import joined_by
 from just_workflow.step import begin, step
 from just_workflow.table import CompiledTransition, Table, compile_definition
 
@@ -283,8 +284,7 @@ class Exploration:
             after, _ = step(self.table, instance, command, _NOW, seal=False)
         except WorkflowError:
             return
-        role = command.actor.role
-        if role not in instance.parties and after.parties.get(role) == (command.actor.id,):
+        if joined_by(instance, after, command.actor):
             return  # a joining transition: the role had no party, and now the stranger is it
         move = TraceStep(command.actor, command.trigger, command.payload, instance.state, after.state)
         self.intrusions.setdefault((command.trigger, command.actor.role), (node, move))

@@ -39,6 +39,7 @@ from just_workflow.errors import GuardFailed, WorkflowError
 from just_workflow.events import SIGN, Actor, Event, compute_hash
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Command, Instance
+from just_workflow.parties import joined_by
 from just_workflow.step import apply_event, step
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import CompiledTransition, Table
@@ -318,7 +319,7 @@ class InstanceRun:
             except WorkflowError:
                 continue
             role = command.actor.role
-            if role in self.instance.parties or after.parties.get(role) != (command.actor.id,):
+            if not joined_by(self.instance, after, command.actor):
                 self.fire(command)
                 self.fail(
                     f"{command.actor.id!r} of role {role!r}, not a party to the instance, fired "
