@@ -4,8 +4,9 @@ Importing the package imports none of its modules: each public name is
 imported on first use (PEP 562), so that what a program does not use costs
 it nothing. The pytest plugin, which every pytest run loads wherever the
 library is installed, relies on it. Of the modules behind the names, only
-those of ``SQLiteStore`` (sqlite-utils), ``diagram`` (transitions) and
-``testing`` (Hypothesis) import a heavy dependency.
+those of ``SQLiteStore`` (sqlite-utils), ``PostgresStore`` (psycopg),
+``diagram`` (transitions) and ``testing`` (Hypothesis) import a heavy
+dependency.
 """
 
 import importlib as _importlib
@@ -48,6 +49,8 @@ if _typing.TYPE_CHECKING:
     from just_workflow.instance import Instance, Option
     from just_workflow.store.base import Store
     from just_workflow.store.memory import MemoryStore
+    from just_workflow.store.opening import open_store
+    from just_workflow.store.postgres import PostgresStore
     from just_workflow.store.sqlite import SQLiteStore
 
 #: The public names, by the module that defines them (the imports above, for type checkers).
@@ -87,6 +90,8 @@ _EXPORTS = {
     "just_workflow.instance": ("Instance", "Option"),
     "just_workflow.store.base": ("Store",),
     "just_workflow.store.memory": ("MemoryStore",),
+    "just_workflow.store.opening": ("open_store",),
+    "just_workflow.store.postgres": ("PostgresStore",),
     "just_workflow.store.sqlite": ("SQLiteStore",),
 }
 _HOMES = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -137,6 +142,7 @@ __all__ = [
     "NotAParty",
     "NotAuthorized",
     "Option",
+    "PostgresStore",
     "ProblemKind",
     "Refusal",
     "ReplayProblem",
@@ -157,6 +163,7 @@ __all__ = [
     "load_definition",
     "load_definitions",
     "model_check",
+    "open_store",
     "read_log",
     "replay",
     "testing",

@@ -1,4 +1,4 @@
-"""The SQLite store's rows: how instances and events map to rows, and the statements that write and read them.
+"""The stores' rows: how instances and events map to rows, and the SQLite statements that write and read them.
 
 The ``instances`` table holds an :class:`~just_workflow.instance.Instance`
 field by field, ``context``, ``signatures`` and ``parties`` as canonical JSON text, and
@@ -10,8 +10,10 @@ named in its class alone; the tables themselves are created by
 :mod:`just_workflow.store.migrations`, whose past versions never change (a
 test checks that these columns are the schema's).
 
-The store and the persistence benchmark's raw baseline both write through
-these statements, so that the baseline writes exactly the store's rows.
+The SQLite store and the persistence benchmark's raw baseline both write
+through these statements, so that the baseline writes exactly the store's
+rows. The PostgreSQL store (:mod:`just_workflow.store.postgres`) writes and
+reads the same rows, through its own statements on the same columns.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from just_workflow.errors import StoreError
 from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Actor, Event
 from just_workflow.instance import NO_ENTRIES, Instance, read_only
 
-_INSTANCE_FIELDS = tuple(field.name for field in attrs.fields(Instance))
+#: The fields of an :class:`~just_workflow.instance.Instance`, in the order SELECT_INSTANCE reads them.
+INSTANCE_FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(Instance))
 
 #: The columns of the ``instances`` table: the instance's fields, then the times of its first and last events.
-INSTANCE_COLUMNS: tuple[str, ...] = (*_INSTANCE_FIELDS, "created_at", "updated_at")
+INSTANCE_COLUMNS: tuple[str, ...] = (*INSTANCE_FIELDS, "created_at", "updated_at")
 #: The columns of the ``events`` table: the event's fields, ``actor`` as ``actor_id`` and ``actor_role``.
 EVENT_COLUMNS: tuple[str, ...] = tuple(
     column
@@ -43,7 +46,7 @@ EVENT_COLUMNS: tuple[str, ...] = tuple(
 
 #: The snapshot fields stored as JSON text, in the order of :data:`Encoded`.
 JSON_FIELDS = ("context", "signatures", "parties")
-_JSON_AT = tuple(_INSTANCE_FIELDS.index(name) for name in JSON_FIELDS)
+_JSON_AT = tuple(INSTANCE_FIELDS.index(name) for name in JSON_FIELDS)
 #: A snapshot's context, signatures and parties as stored.
 Encoded = tuple[str, str, str]
 _ACTOR_AT = FIELDS.index("actor")
@@ -51,7 +54,7 @@ _ACTOR_COLUMNS = slice(_ACTOR_AT, _ACTOR_AT + len(ACTOR_FIELDS))
 _PAYLOAD_AT = FIELDS.index("payload")
 _SEQ_COLUMN = EVENT_COLUMNS.index("seq")
 _INSTANCE_COLUMN = EVENT_COLUMNS.index("instance")
-_instance_values = operator.attrgetter(*_INSTANCE_FIELDS)
+_instance_values = operator.attrgetter(*INSTANCE_FIELDS)
 _event_values = operator.attrgetter(*FIELDS)
 _actor_values = operator.attrgetter(*ACTOR_FIELDS)
 
@@ -60,7 +63,7 @@ _actor_values = operator.attrgetter(*ACTOR_FIELDS)
 _COLUMN_TYPES: dict[Any, tuple[type, ...]] = {str: (str,), int: (int,), str | None: (str, type(None))}
 _INSTANCE_TYPES = typing.get_type_hints(Instance)
 _INSTANCE_ROW_TYPES = tuple(
-    (str,) if name in JSON_FIELDS else _COLUMN_TYPES[_INSTANCE_TYPES[name]] for name in _INSTANCE_FIELDS
+    (str,) if name in JSON_FIELDS else _COLUMN_TYPES[_INSTANCE_TYPES[name]] for name in INSTANCE_FIELDS
 )
 _EVENT_ROW_TYPES = tuple(
     types
@@ -95,7 +98,7 @@ class _RowShape:
         )
 
 
-_INSTANCE_SHAPE = _RowShape(_INSTANCE_FIELDS, _INSTANCE_ROW_TYPES)
+_INSTANCE_SHAPE = _RowShape(INSTANCE_FIELDS, _INSTANCE_ROW_TYPES)
 _EVENT_SHAPE = _RowShape(EVENT_COLUMNS, _EVENT_ROW_TYPES)
 
 
@@ -116,7 +119,7 @@ def _insert(table: str, columns: Sequence[str]) -> str:
 INSERT_INSTANCE = _insert("instances", INSTANCE_COLUMNS)
 INSERT_EVENT = _insert("events", EVENT_COLUMNS)
 #: The snapshot of one instance, by id: the instance's fields, in their order.
-SELECT_INSTANCE = f"SELECT {', '.join(_INSTANCE_FIELDS)} FROM instances WHERE id = ?"
+SELECT_INSTANCE = f"SELECT {', '.join(INSTANCE_FIELDS)} FROM instances WHERE id = ?"
 #: The events of one instance with ``after < seq <= upto``, in seq order.
 SELECT_EVENTS = (
     f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE instance = ? AND seq > ? AND seq <= ? ORDER BY seq"

@@ -1,0 +1,447 @@
+"""The PostgreSQL store: the same rows as the SQLite store, on a server that several machines share.
+
+Concurrency and durability rules, each for a reason:
+
+- Every write is one statement in autocommit mode, so one transaction and
+  one round trip: ``append`` is ``UPDATE instances ... WHERE id = $id AND
+  seq = $expected`` with the inserts of the event (and the idempotency key)
+  in data-modifying CTEs that insert only for the row the UPDATE returned.
+  PostgreSQL runs a statement all or nothing: a lost connection, a killed
+  backend or a refused key leaves nothing half-written.
+- Isolation is READ COMMITTED, the server's default; the UPDATE is the lock.
+  Two fires on one instance both find it at the expected seq; the second
+  waits on the first's row lock, and when the first commits PostgreSQL
+  checks the WHERE again against the row as committed: seq has moved, no row
+  is updated, nothing is inserted, and the store raises
+  :class:`ConcurrencyConflict`. Exactly one of any number of fires at the same
+  expected seq is stored. The primary keys ``(instance, seq)`` of ``events``
+  and ``(instance, key)`` of ``idempotency_keys`` back this up in the
+  database itself.
+- ``lock_timeout`` (``busy_timeout`` seconds) bounds how long a write waits
+  for a row another transaction holds; past it, :class:`StoreBusy`.
+- One connection per thread, opened on first use, and a new one in a forked
+  child; the parent's connections are kept referenced in the child, never
+  used nor closed (closing one would end the parent's session on the shared
+  socket). A connection found broken (server restart, backend terminated) is
+  replaced on the next call; a read that fails on a lost connection is tried
+  once more on a new one. A write is never retried here: whether it
+  committed is unknown, and the engine's idempotency keys are the way to ask
+  again safely.
+- Snapshots are read from the server on every ``load``: other servers write
+  too. The text of a snapshot's mappings is kept per connection, only to
+  avoid encoding again what a step left unchanged.
+
+The rows are those of :mod:`just_workflow.store.rows`; the schema and its
+migrations are :mod:`just_workflow.store.postgres_schema`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
+from typing import Any, TypeVar
+
+import psycopg
+import psycopg.errors
+
+from just_workflow.definition import Definition
+from just_workflow.errors import (
+    ConcurrencyConflict,
+    DefinitionError,
+    InstanceExists,
+    InstanceNotFound,
+    StoreBusy,
+    StoreError,
+)
+from just_workflow.events import Event
+from just_workflow.formats.document import definition_from_document, definition_to_document
+from just_workflow.instance import Instance
+from just_workflow.store import rows
+from just_workflow.store.base import KeyAnswer
+from just_workflow.store.postgres_schema import MIGRATIONS, migrate, schema_version
+from just_workflow.store.registry import changed_definition
+
+T = TypeVar("T")
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+# Connections a forked child inherited: referenced forever so that they are never closed there.
+_INHERITED: list[Connection] = []
+
+
+def _params(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+_INSTANCE_COLUMNS = ", ".join(rows.INSTANCE_COLUMNS)
+_EVENT_COLUMNS = ", ".join(rows.EVENT_COLUMNS)
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({_params(len(rows.EVENT_COLUMNS))})"
+_INSERT_INSTANCE = (
+    f"INSERT INTO instances ({_INSTANCE_COLUMNS}) VALUES ({_params(len(rows.INSTANCE_COLUMNS))})"
+)
+# A new instance and its first event in one statement.
+_CREATE = (
+    f"WITH created AS ({_INSERT_INSTANCE} RETURNING id) "
+    f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_params(len(rows.EVENT_COLUMNS))} FROM created"
+)
+# rows.UPDATE_SNAPSHOT's columns and parameters (rows.snapshot_update), returning the row it moved.
+_MOVE = (
+    "UPDATE instances SET state = %s, context = %s, signatures = %s, parties = %s, seq = %s, head = %s, "
+    "updated_at = %s WHERE id = %s AND seq = %s RETURNING id"
+)
+# The snapshot, then the event, inserted only if the UPDATE found the instance at the expected seq.
+_APPEND = (
+    f"WITH moved AS ({_MOVE}) "
+    f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_params(len(rows.EVENT_COLUMNS))} FROM moved"
+)
+# The same, keeping the idempotency key with its request and answer.
+_APPEND_WITH_KEY = (
+    f"WITH moved AS ({_MOVE}), "
+    "keyed AS (INSERT INTO idempotency_keys (instance, key, seq, request, answer) "
+    "SELECT id, %s, %s, %s, %s FROM moved) "
+    f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_params(len(rows.EVENT_COLUMNS))} FROM moved"
+)
+_SELECT_INSTANCE = f"SELECT {', '.join(rows.INSTANCE_FIELDS)} FROM instances WHERE id = %s"
+_SELECT_EVENTS = (
+    f"SELECT {_EVENT_COLUMNS} FROM events WHERE instance = %s AND seq > %s AND seq <= %s ORDER BY seq"
+)
+_SELECT_SEQ = "SELECT seq FROM instances WHERE id = %s"
+_SELECT_KEY = "SELECT seq, request, answer FROM idempotency_keys WHERE instance = %s AND key = %s"
+_SELECT_INSTANCE_IDS = "SELECT id FROM instances ORDER BY n"
+_SELECT_PROTOCOL_INSTANCE_IDS = "SELECT id FROM instances WHERE protocol = %s ORDER BY n"
+_INSERT_DEFINITION = "INSERT INTO definitions (protocol, version, digest, source) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
+_SELECT_DEFINITION_DIGEST = "SELECT digest FROM definitions WHERE protocol = %s AND version = %s"
+_SELECT_DEFINITIONS = "SELECT protocol, version, digest, source FROM definitions ORDER BY protocol, version"
+
+
+def shown_url(url: str) -> str:
+    """``url`` with its password, if any, replaced by ``***``: for messages and ``repr``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+class PostgresStore:
+    """A :class:`~just_workflow.store.base.Store` in a PostgreSQL database, shared by threads, processes and servers.
+
+    ``url`` is a libpq connection URL (``postgresql://user:password@host:5432/db``;
+    ``postgres://`` too, and any libpq parameter in the query string). The
+    tables are created in the connection's schema on first use. ``busy_timeout``
+    is how many seconds a write waits for a row another transaction holds
+    before :class:`StoreBusy` is raised.
+    """
+
+    def __init__(self, url: str, *, busy_timeout: float = 5.0) -> None:
+        if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
+            raise StoreError(
+                f"PostgresStore needs a postgresql:// (or postgres://) URL, got {url!r}: for example "
+                "postgresql://user:password@127.0.0.1:5432/workflows."
+            )
+        if busy_timeout < 0:
+            raise StoreError(f"busy_timeout must be 0 or more seconds, got {busy_timeout!r}.")
+        self.url = url
+        self.busy_timeout = busy_timeout
+        self._shown = shown_url(url)
+        self._pid = os.getpid()
+        self._local = threading.local()
+        self._connections: list[Connection] = []
+        self._connections_lock = threading.Lock()
+        self._rebuilt: dict[tuple[str, int, str], Definition] = {}
+        self._migrate()
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self._shown!r})"
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _session(self) -> _Session:
+        """This thread's session: opened on first use, again in a forked child and after a lost connection."""
+        session: _Session | None = getattr(self._local, "session", None)
+        if session is None or session.pid != os.getpid() or session.conn.closed:
+            return self._open()
+        return session
+
+    def _open(self) -> _Session:
+        pid = os.getpid()
+        if pid != self._pid:
+            self._forget_parent_connections(pid)
+        old: _Session | None = getattr(self._local, "session", None)
+        if old is not None and old.pid == pid:
+            self._discard(old.conn)
+        try:
+            conn = psycopg.connect(self.url, autocommit=True)
+        except psycopg.Error as error:
+            raise StoreError(f"{self._shown}: could not connect: {_reason(error)}") from None
+        try:
+            # set here, not as a connection option: that would replace any ``options`` the URL gives
+            conn.execute(
+                "SELECT set_config('lock_timeout', %s, false)", (f"{round(self.busy_timeout * 1000)}ms",)
+            )
+        except psycopg.Error as error:
+            conn.close()
+            raise self._failure(error, "configure the connection") from None
+        with self._connections_lock:
+            self._connections.append(conn)
+        session = _Session(conn, pid)
+        self._local.session = session
+        return session
+
+    def _discard(self, conn: Connection) -> None:
+        with self._connections_lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+        conn.close()
+
+    def _forget_parent_connections(self, pid: int) -> None:
+        """In a forked child: set aside the parent's connections and start afresh."""
+        _INHERITED.extend(self._connections)
+        self._connections = []
+        self._connections_lock = threading.Lock()  # the parent's lock may have been held at fork time
+        self._local = threading.local()
+        self._pid = pid
+
+    def close(self) -> None:
+        """Close every connection this process opened; the store reopens one on its next use."""
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+            self._local = threading.local()
+        for conn in connections:
+            conn.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _failure(self, error: psycopg.Error, doing: str) -> StoreError:
+        """The store error for a failed database call (StoreBusy when a row stayed locked too long)."""
+        if isinstance(error, psycopg.errors.LockNotAvailable):
+            return StoreBusy(
+                f"{self._shown}: could not {doing}: the rows stayed locked by other transactions for more "
+                f"than {self.busy_timeout:g} s (the busy timeout); retry, or open the store with a longer "
+                "busy_timeout."
+            )
+        if isinstance(error, psycopg.OperationalError):
+            return StoreError(
+                f"{self._shown}: could not {doing}: the connection was lost ({_reason(error)}); whether a "
+                "write in flight was stored is unknown: retry it with its idempotency key."
+            )
+        return StoreError(f"{self._shown}: could not {doing}: {_reason(error)}")
+
+    def _read(self, doing: str, read: Callable[[Connection], T]) -> T:
+        """``read(conn)`` on this thread's connection, once more on a new one if the connection was lost."""
+        for attempt in (1, 2):
+            conn = self._session().conn
+            try:
+                return read(conn)
+            except psycopg.OperationalError as error:
+                if attempt == 2 or not conn.closed:
+                    raise self._failure(error, doing) from None
+            except psycopg.Error as error:
+                raise self._failure(error, doing) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _migrate(self) -> None:
+        def current(conn: Connection) -> bool:
+            return schema_version(conn) == len(MIGRATIONS)
+
+        if not self._read("read the schema version", current):
+            conn = self._session().conn
+            try:
+                migrate(conn, self._shown)
+            except psycopg.Error as error:
+                raise self._failure(error, "create or migrate the schema") from None
+
+    # -- definitions -------------------------------------------------------------------------
+
+    def register_definition(self, definition: Definition) -> None:
+        protocol, version = definition.key
+        kept = self._stored_digest(protocol, version)
+        if kept is None:
+            # Not canonical JSON: the document's mappings keep their order, part of the definition and its digest.
+            source = json.dumps(definition_to_document(definition), ensure_ascii=False, separators=(",", ":"))
+            self._write(
+                f"register {protocol!r} version {version}",
+                _INSERT_DEFINITION,
+                (protocol, version, definition.digest, source),
+            )
+            kept = self._stored_digest(protocol, version)
+        if kept != definition.digest:
+            raise changed_definition(definition, kept or "")
+
+    def _stored_digest(self, protocol: str, version: int) -> str | None:
+        row = self._fetch_one(_SELECT_DEFINITION_DIGEST, (protocol, version))
+        return None if row is None else str(row[0])
+
+    def definitions(self) -> list[Definition]:
+        kept: list[Definition] = []
+        for protocol, version, digest, source in self._fetch_all(_SELECT_DEFINITIONS, (), "definitions"):
+            key = (protocol, version, digest)
+            definition = self._rebuilt.get(key)
+            if definition is None:
+                definition = self._stored_definition(protocol, version, source)
+                if definition.digest != digest:
+                    raise StoreError(
+                        f"The stored definition {protocol!r} version {version} in {self._shown} reads back "
+                        f"with digest {definition.digest[:12]}…, not the digest it was stored under, "
+                        f"{digest[:12]}…: the definitions table was altered."
+                    )
+                self._rebuilt[key] = definition
+            kept.append(definition)
+        return kept
+
+    def _stored_definition(self, protocol: Any, version: Any, source: Any) -> Definition:
+        """The definition a ``definitions`` row keeps; :class:`StoreError` when the row was altered past reading."""
+        try:
+            return definition_from_document(json.loads(source))
+        except (ValueError, TypeError, RecursionError, DefinitionError) as error:
+            raise StoreError(
+                f"The stored definition {protocol!r} version {version!r} in {self._shown} is unreadable: {error}"
+            ) from None
+
+    # -- instances ---------------------------------------------------------------------------
+
+    def _write(self, doing: str, sql: str, args: Iterable[Any]) -> int:
+        """Run one writing statement (its own transaction); the number of rows it wrote."""
+        conn = self._session().conn
+        try:
+            return conn.execute(sql, tuple(args)).rowcount
+        except psycopg.errors.UniqueViolation:  # the caller says which row existed
+            raise
+        except psycopg.Error as error:
+            raise self._failure(error, doing) from None
+
+    def create(self, instance: Instance, event: Event) -> None:
+        session = self._session()
+        encoded = rows.encode_snapshot(instance)
+        args = (*rows.instance_row(instance, encoded, event.at, event.at), *rows.event_row(event))
+        try:
+            self._write(f"create instance {instance.id!r}", _CREATE, args)
+        except psycopg.errors.UniqueViolation:
+            raise InstanceExists([instance.id]) from None
+        session.remember(instance, encoded)
+
+    def append(
+        self,
+        instance: Instance,
+        event: Event,
+        expected_seq: int,
+        idempotency_key: str | None = None,
+        request: str | None = None,
+    ) -> None:
+        """Store ``event`` and the snapshot after it in one statement, if the stored seq is ``expected_seq``."""
+        session = self._session()
+        encoded = rows.encode_snapshot(instance, session.snapshots.get(instance.id))
+        move = rows.snapshot_update(instance, encoded, event.at, expected_seq)
+        if idempotency_key is None:
+            sql, args = _APPEND, (*move, *rows.event_row(event))
+        else:
+            answer = rows.answer_text(instance, encoded)
+            key = (idempotency_key, event.seq, request, answer)
+            sql, args = _APPEND_WITH_KEY, (*move, *key, *rows.event_row(event))
+        try:
+            written = self._write(f"append event {event.seq} to instance {instance.id!r}", sql, args)
+        except psycopg.errors.UniqueViolation:  # the key is kept already: the engine looks it up again
+            raise ConcurrencyConflict(instance.id, expected_seq, expected_seq) from None
+        if written != 1:
+            row = self._fetch_one(_SELECT_SEQ, (instance.id,))
+            if row is None:
+                raise InstanceNotFound(instance.id)
+            raise ConcurrencyConflict(instance.id, expected_seq, int(row[0]))
+        session.remember(instance, encoded)
+
+    def load(self, instance_id: str) -> Instance:
+        row = self._fetch_one(_SELECT_INSTANCE, (instance_id,))
+        if row is None:
+            raise InstanceNotFound(instance_id)
+        instance, encoded = rows.instance_from_row(row)
+        self._session().remember(instance, encoded)
+        return instance
+
+    def events(self, instance_id: str, after_seq: int = 0, upto_seq: int | None = None) -> list[Event]:
+        upto = rows.LAST_SEQ if upto_seq is None else upto_seq
+        found = self._fetch_all(_SELECT_EVENTS, (instance_id, after_seq, upto), "events")
+        events = [rows.event_from_row(row) for row in found]
+        if not events and self._fetch_one(_SELECT_SEQ, (instance_id,)) is None:
+            raise InstanceNotFound(instance_id)
+        return events
+
+    def answer_for_key(self, instance_id: str, idempotency_key: str) -> KeyAnswer | None:
+        row = self._fetch_one(_SELECT_KEY, (instance_id, idempotency_key))
+        if row is None:
+            return None
+        seq, request, answer = row
+        return KeyAnswer(int(seq), request, None if answer is None else rows.answer_from_text(answer))
+
+    def instance_ids(self, protocol: str | None = None) -> Iterator[str]:
+        if protocol is None:
+            found = self._fetch_all(_SELECT_INSTANCE_IDS, (), "instances")
+        else:
+            found = self._fetch_all(_SELECT_PROTOCOL_INSTANCE_IDS, (protocol,), "instances")
+        return iter([instance_id for (instance_id,) in found])
+
+    def import_events(self, events: Iterable[Event], snapshots: Iterable[Instance]) -> None:
+        new = {snapshot.id: snapshot for snapshot in snapshots}
+        staged: dict[str, list[Event]] = {instance_id: [] for instance_id in new}
+        for event in events:
+            if event.instance in staged:
+                staged[event.instance].append(event)
+        conn = self._session().conn
+        try:
+            with conn.transaction(), conn.cursor() as cursor:
+                found = cursor.execute("SELECT id FROM instances WHERE id = ANY(%s)", (list(new),)).fetchall()
+                if found:
+                    raise InstanceExists(sorted(instance_id for (instance_id,) in found))
+                for instance_id, snapshot in new.items():
+                    history = sorted(staged[instance_id], key=lambda e: e.seq)
+                    first, last = (history[0].at, history[-1].at) if history else ("", "")
+                    row = rows.instance_row(snapshot, rows.encode_snapshot(snapshot), first, last)
+                    cursor.execute(_INSERT_INSTANCE, row)
+                    cursor.executemany(_INSERT_EVENT, [rows.event_row(event) for event in history])
+        except psycopg.Error as error:
+            raise self._failure(error, "import histories") from None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _fetch_one(self, sql: str, args: tuple[Any, ...]) -> Any:
+        return self._read("read", lambda conn: conn.execute(sql, args).fetchone())
+
+    def _fetch_all(self, sql: str, args: tuple[Any, ...], table: str) -> list[Any]:
+        return self._read(f"read the {table} table", lambda conn: conn.execute(sql, args).fetchall())
+
+
+def _reason(error: psycopg.Error) -> str:
+    """The server's (or libpq's) message of ``error``, on one line."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+class _Session:
+    """One thread's connection, and the stored text of the snapshots it has read or written.
+
+    The text is kept only to write it again unchanged when a step leaves a
+    mapping as it was; ``load`` always asks the server.
+    """
+
+    __slots__ = ("conn", "pid", "snapshots")
+
+    #: How many snapshots a session keeps before it starts afresh.
+    LIMIT = 1024
+
+    def __init__(self, conn: Connection, pid: int) -> None:
+        self.conn = conn
+        self.pid = pid
+        self.snapshots: dict[str, tuple[Instance, rows.Encoded]] = {}
+
+    def remember(self, instance: Instance, encoded: rows.Encoded) -> None:
+        """Keep ``instance``, as just read or committed, with its mappings as stored."""
+        if len(self.snapshots) >= self.LIMIT:
+            self.snapshots.clear()
+        self.snapshots[instance.id] = (instance, encoded)
