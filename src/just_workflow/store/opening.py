@@ -29,28 +29,34 @@ def open_store(url: str | os.PathLike[str]) -> Store:
     text = os.fspath(url)
     if not isinstance(text, str) or not text:
         raise StoreError(f"A store URL or path is needed, got {url!r}; known schemes: {', '.join(SCHEMES)}.")
-    if text.startswith(("postgresql://", "postgres://")):
+    if text.startswith(("postgresql://", "postgres://")):  # before sqlite_path, which refuses these
         from just_workflow.store.postgres import PostgresStore
 
         return PostgresStore(text)
     if text == "memory:":
         return MemoryStore()
-    if text.startswith("sqlite:"):
-        if not text.startswith("sqlite:///") or len(text) == len("sqlite:///"):
-            raise StoreError(
-                f"Unreadable SQLite URL {text!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db."
-            )
-        return _sqlite(text.removeprefix("sqlite:///"))
-    scheme = _SCHEME.match(text)
-    if scheme is not None:
-        raise StoreError(
-            f"Unknown store URL scheme {scheme['scheme']!r} in {text!r}; known: {', '.join(SCHEMES)}, "
-            "or a path to a SQLite file."
-        )
-    return _sqlite(text)
-
-
-def _sqlite(path: str) -> Store:
     from just_workflow.store.sqlite import SQLiteStore
 
-    return SQLiteStore(path)
+    return SQLiteStore(sqlite_path(text))
+
+
+def sqlite_path(url: str) -> str:
+    """The file a path or ``sqlite:///`` URL names; :class:`StoreError` for a URL of another or unknown scheme."""
+    if url.startswith("sqlite:"):
+        if not url.startswith("sqlite:///") or len(url) == len("sqlite:///"):
+            raise StoreError(
+                f"Unreadable SQLite URL {url!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db."
+            )
+        return url.removeprefix("sqlite:///")
+    scheme = _SCHEME.match(url)
+    if scheme is not None:
+        raise StoreError(
+            f"Unknown store URL scheme {scheme['scheme']!r} in {url!r}; known: {', '.join(SCHEMES)}, "
+            "or a path to a SQLite file."
+        )
+    return url
+
+
+def is_server_url(url: str) -> bool:
+    """Whether ``url`` names a database on a server (or in memory) rather than a file."""
+    return url.startswith(("postgresql://", "postgres://")) or url == "memory:"
