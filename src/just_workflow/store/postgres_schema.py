@@ -94,7 +94,12 @@ _CREATE_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS just_workflow_schema (versio
 
 def schema_version(conn: psycopg.Connection[tuple[object, ...]]) -> int:
     """The schema version of the database (0: empty), read without any lock."""
-    found = conn.execute("SELECT to_regclass('just_workflow_schema') IS NOT NULL").fetchone()
+    # pg_tables, not to_regclass: a scan sees what committed before the statement, while the name cache
+    # may not yet know of a table another server created while this one waited for the migration lock.
+    found = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() "
+        "AND tablename = 'just_workflow_schema')"
+    ).fetchone()
     if found is None or not found[0]:
         return 0
     row = conn.execute("SELECT max(version) FROM just_workflow_schema").fetchone()
