@@ -22,7 +22,7 @@ import itertools
 import json
 import operator
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -31,6 +31,7 @@ from just_workflow.canonical import canonical_text
 from just_workflow.errors import StoreError
 from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Actor, Event
 from just_workflow.instance import NO_ENTRIES, Instance, read_only
+from just_workflow.store.base import StoredInstance
 
 #: The fields of an :class:`~just_workflow.instance.Instance`, in the order SELECT_INSTANCE reads them.
 INSTANCE_FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(Instance))
@@ -144,6 +145,23 @@ SELECT_DEFINITIONS = "SELECT protocol, version, digest, source FROM definitions 
 #: A seq above any stored one: the ``upto`` of SELECT_EVENTS for the whole history (SQLite's largest integer).
 LAST_SEQ = 2**63 - 1
 
+# Every instance (of one protocol) joined with its events: instance after instance, oldest first, each
+# instance's events in seq order, straight from the indexes (no sort). An instance's columns repeat on each
+# of its event rows; a LEFT JOIN keeps an instance whose events are gone. A seq edited to text falls out of
+# the range, as in SELECT_EVENTS, so that it reads as a missing event.
+_SCAN = (
+    f"SELECT i.rowid, {', '.join(f'i.{name}' for name in _INSTANCE_FIELDS)}, "
+    f"{', '.join(f'e.{column}' for column in EVENT_COLUMNS)} "
+    "FROM instances AS i LEFT JOIN events AS e ON e.instance = i.id AND e.seq > 0 AND e.seq <= ? "
+)
+#: Every instance and its events, for :func:`stored_instances`; parameter: LAST_SEQ.
+SCAN_INSTANCES = _SCAN + "ORDER BY i.rowid, e.seq"
+#: The same for the instances of one protocol; parameters: LAST_SEQ, the protocol.
+SCAN_PROTOCOL_INSTANCES = _SCAN + "WHERE i.protocol = ? ORDER BY i.rowid, e.seq"
+_SCAN_INSTANCE = slice(1, 1 + len(_INSTANCE_FIELDS))
+_SCAN_EVENT = slice(1 + len(_INSTANCE_FIELDS), None)
+_SCAN_EVENT_INSTANCE = 1 + len(_INSTANCE_FIELDS) + _INSTANCE_COLUMN
+
 
 def encode_values(values: Mapping[str, Any]) -> str:
     """A context, signatures, parties or payload mapping as canonical JSON text (tuples become arrays)."""
@@ -240,3 +258,21 @@ def event_from_row(row: Sequence[Any]) -> Event:
     values[_ACTOR_COLUMNS] = [Actor(*row[_ACTOR_COLUMNS])]
     values[_PAYLOAD_AT] = _decoded_row_values(values[_PAYLOAD_AT], "payload", what)
     return Event(*values)
+
+
+def stored_instances(found: Iterable[Sequence[Any]]) -> Iterator[StoredInstance]:
+    """The instances the rows of a SCAN_INSTANCES query hold, one at a time; an unreadable row is its problem."""
+    for _, group in itertools.groupby(found, key=operator.itemgetter(0)):
+        first = next(group)
+        instance_id = first[1] if type(first[1]) is str else repr(first[1])
+        snapshot: Instance | None = None
+        events: list[Event] = []
+        problem: StoreError | None = None
+        try:
+            snapshot = instance_from_row(first[_SCAN_INSTANCE])[0]
+            if first[_SCAN_EVENT_INSTANCE] is not None:  # None: the LEFT JOIN found no event
+                for row in itertools.chain((first,), group):
+                    events.append(event_from_row(row[_SCAN_EVENT]))
+        except StoreError as error:
+            problem = error
+        yield StoredInstance(instance_id, snapshot, tuple(events), problem)

@@ -47,7 +47,7 @@ from just_workflow.events import Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.instance import Instance
 from just_workflow.store import rows
-from just_workflow.store.base import KeyAnswer
+from just_workflow.store.base import KeyAnswer, StoredInstance
 from just_workflow.store.migrations import is_current, migrate
 from just_workflow.store.registry import changed_definition
 
@@ -308,6 +308,31 @@ class SQLiteStore:
         else:
             found = self._fetch_all(rows.SELECT_PROTOCOL_INSTANCE_IDS, (protocol,), "instances")
         return iter([instance_id for (instance_id,) in found])
+
+    def scan(self, protocol: str | None = None) -> Iterator[StoredInstance]:
+        """Every instance with its history, streamed by one query on a connection of its own.
+
+        One statement is one read transaction: the scan sees the database as
+        it was when it began, whatever is written meanwhile (under WAL, writers
+        go on; the write-ahead log cannot be checkpointed past the scan's view
+        until it ends).
+        """
+        args: tuple[Any, ...]
+        if protocol is None:
+            sql, args = rows.SCAN_INSTANCES, (rows.LAST_SEQ,)
+        else:
+            sql, args = rows.SCAN_PROTOCOL_INSTANCES, (rows.LAST_SEQ, protocol)
+        try:
+            # A connection of its own: the thread's connection may write while the scan's statement is open.
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._failure(error, "open the database") from error
+        try:
+            yield from rows.stored_instances(conn.execute(sql, args))
+        except sqlite3.Error as error:
+            raise self._failure(error, "read the instances and events tables") from error
+        finally:
+            conn.close()
 
     def import_events(self, events: Iterable[Event], snapshots: Iterable[Instance]) -> None:
         new = {snapshot.id: snapshot for snapshot in snapshots}
