@@ -61,12 +61,15 @@ from just_workflow.events import Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.instance import Instance
 from just_workflow.store import rows
-from just_workflow.store.base import KeyAnswer
+from just_workflow.store.base import KeyAnswer, StoredInstance
 from just_workflow.store.postgres_schema import MIGRATIONS, migrate, schema_version
 from just_workflow.store.registry import changed_definition
 
 T = TypeVar("T")
 Connection = psycopg.Connection[tuple[Any, ...]]
+
+#: How many rows a scan fetches from the server at a time.
+SCAN_BATCH = 2000
 
 # Connections a forked child inherited: referenced forever so that they are never closed there.
 _INHERITED: list[Connection] = []
@@ -112,6 +115,8 @@ _SELECT_SEQ = "SELECT seq FROM instances WHERE id = %s"
 _SELECT_KEY = "SELECT seq, request, answer FROM idempotency_keys WHERE instance = %s AND key = %s"
 _SELECT_INSTANCE_IDS = "SELECT id FROM instances ORDER BY n"
 _SELECT_PROTOCOL_INSTANCE_IDS = "SELECT id FROM instances WHERE protocol = %s ORDER BY n"
+_SCAN = rows.scan_statement("n", "%s", of_protocol=False)
+_SCAN_PROTOCOL = rows.scan_statement("n", "%s", of_protocol=True)
 _INSERT_DEFINITION = "INSERT INTO definitions (protocol, version, digest, source) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
 _SELECT_DEFINITION_DIGEST = "SELECT digest FROM definitions WHERE protocol = %s AND version = %s"
 _SELECT_DEFINITIONS = "SELECT protocol, version, digest, source FROM definitions ORDER BY protocol, version"
@@ -387,6 +392,31 @@ class PostgresStore:
         else:
             found = self._fetch_all(_SELECT_PROTOCOL_INSTANCE_IDS, (protocol,), "instances")
         return iter([instance_id for (instance_id,) in found])
+
+    def scan(self, protocol: str | None = None) -> Iterator[StoredInstance]:
+        """Every instance with its history, streamed through a server-side cursor on a connection of its own.
+
+        One statement sees one snapshot of the database: each instance with
+        its events as they were when the scan began, whatever is written
+        meanwhile. Rows come in batches of :data:`SCAN_BATCH`.
+        """
+        args: tuple[Any, ...] = (rows.LAST_SEQ,) if protocol is None else (rows.LAST_SEQ, protocol)
+        sql = _SCAN if protocol is None else _SCAN_PROTOCOL
+        try:
+            conn = psycopg.connect(
+                self.url
+            )  # a transaction of its own: the thread's connection may write meanwhile
+        except psycopg.Error as error:
+            raise StoreError(f"{self._shown}: could not connect: {_reason(error)}") from None
+        try:
+            with conn.cursor(name="just_workflow_scan") as cursor:
+                cursor.itersize = SCAN_BATCH
+                cursor.execute(sql, args)
+                yield from rows.stored_instances(cursor)
+        except psycopg.Error as error:
+            raise self._failure(error, "read the instances and events tables") from None
+        finally:
+            conn.close()
 
     def import_events(self, events: Iterable[Event], snapshots: Iterable[Instance]) -> None:
         new = {snapshot.id: snapshot for snapshot in snapshots}

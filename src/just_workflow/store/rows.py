@@ -145,22 +145,33 @@ SELECT_DEFINITIONS = "SELECT protocol, version, digest, source FROM definitions 
 #: A seq above any stored one: the ``upto`` of SELECT_EVENTS for the whole history (SQLite's largest integer).
 LAST_SEQ = 2**63 - 1
 
+
 # Every instance (of one protocol) joined with its events: instance after instance, oldest first, each
 # instance's events in seq order, straight from the indexes (no sort). An instance's columns repeat on each
 # of its event rows; a LEFT JOIN keeps an instance whose events are gone. A seq edited to text falls out of
 # the range, as in SELECT_EVENTS, so that it reads as a missing event.
-_SCAN = (
-    f"SELECT i.rowid, {', '.join(f'i.{name}' for name in _INSTANCE_FIELDS)}, "
-    f"{', '.join(f'e.{column}' for column in EVENT_COLUMNS)} "
-    "FROM instances AS i LEFT JOIN events AS e ON e.instance = i.id AND e.seq > 0 AND e.seq <= ? "
-)
+def scan_statement(position: str, placeholder: str, of_protocol: bool) -> str:
+    """The scan's SELECT, every instance (of one protocol) and its events, for :func:`stored_instances`.
+
+    ``position`` is the instances' column of creation order, ``placeholder``
+    the driver's parameter mark; parameters: LAST_SEQ, then the protocol.
+    """
+    where = f"WHERE i.protocol = {placeholder} " if of_protocol else ""
+    return (
+        f"SELECT i.{position}, {', '.join(f'i.{name}' for name in INSTANCE_FIELDS)}, "
+        f"{', '.join(f'e.{column}' for column in EVENT_COLUMNS)} "
+        f"FROM instances AS i LEFT JOIN events AS e ON e.instance = i.id AND e.seq > 0 AND e.seq <= {placeholder} "
+        f"{where}ORDER BY i.{position}, e.seq"
+    )
+
+
 #: Every instance and its events, for :func:`stored_instances`; parameter: LAST_SEQ.
-SCAN_INSTANCES = _SCAN + "ORDER BY i.rowid, e.seq"
+SCAN_INSTANCES = scan_statement("rowid", "?", of_protocol=False)
 #: The same for the instances of one protocol; parameters: LAST_SEQ, the protocol.
-SCAN_PROTOCOL_INSTANCES = _SCAN + "WHERE i.protocol = ? ORDER BY i.rowid, e.seq"
-_SCAN_INSTANCE = slice(1, 1 + len(_INSTANCE_FIELDS))
-_SCAN_EVENT = slice(1 + len(_INSTANCE_FIELDS), None)
-_SCAN_EVENT_INSTANCE = 1 + len(_INSTANCE_FIELDS) + _INSTANCE_COLUMN
+SCAN_PROTOCOL_INSTANCES = scan_statement("rowid", "?", of_protocol=True)
+_SCAN_INSTANCE = slice(1, 1 + len(INSTANCE_FIELDS))
+_SCAN_EVENT = slice(1 + len(INSTANCE_FIELDS), None)
+_SCAN_EVENT_INSTANCE = 1 + len(INSTANCE_FIELDS) + _INSTANCE_COLUMN
 
 
 def encode_values(values: Mapping[str, Any]) -> str:
