@@ -9,13 +9,14 @@ hooks. A refused fire raises before anything is written.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from time import time_ns
 from typing import TYPE_CHECKING, Any
 
-from just_workflow.canonical import is_valid_text
+from just_workflow.arguments import as_seq as _as_seq
+from just_workflow.arguments import check_request as _check_request
+from just_workflow.arguments import request_digest
+from just_workflow.batch import Batch
 from just_workflow.clock import new_instance_id, utc_now, utc_text
 from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, Definition
 from just_workflow.errors import (
@@ -55,46 +56,6 @@ Hook = Callable[[Instance, Event], None]
 #: How many times a fire without ``expected_seq`` retries when another writer got in first.
 AUTO_RETRIES = 100
 _ATTEMPTS = range(AUTO_RETRIES)  # made once: a fire goes through it, and a range costs a call to make
-
-
-def request_digest(trigger: str, actor: Actor, payload: Mapping[str, Any]) -> str:
-    """The digest of a fire's request (trigger, actor, payload), kept with its idempotency key.
-
-    Values JSON does not know (dates) count by their text, as the step would
-    normalize them.
-    """
-    body = {"actor": [actor.id, actor.role], "payload": dict(payload), "trigger": trigger}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _as_seq(expected_seq: object) -> int:
-    """``expected_seq`` as the integer it stands for: a string of digits (from a form) is read as one."""
-    if isinstance(expected_seq, str) and expected_seq.isascii() and expected_seq.isdigit():
-        return int(expected_seq)
-    raise InvalidRequest(
-        f"expected_seq must be an integer (or a string of digits), got {expected_seq!r} "
-        f"of type {type(expected_seq).__name__}."
-    )
-
-
-def _check_text(argument: str, value: object) -> None:
-    """Refuse a text argument that is not valid Unicode: it has no canonical JSON, so no event can hold it."""
-    if type(value) is str and not is_valid_text(value):
-        raise InvalidRequest(
-            f"{argument} must be valid Unicode text, got {value!r}, which holds a lone surrogate."
-        )
-
-
-def _check_request(instance_id: object, trigger: object, actor: Actor, key: object = None) -> None:
-    """Refuse the text arguments of a start or fire that no event can hold, naming the argument."""
-    # getattr: a malformed actor is refused later, by the step, with its own message
-    actor_id, role = getattr(actor, "id", None), getattr(actor, "role", None)
-    _check_text("instance_id", instance_id)
-    _check_text("trigger", trigger)
-    _check_text("actor.id", actor_id)
-    _check_text("actor.role", role)
-    _check_text("idempotency_key", key)
 
 
 class Engine:
@@ -249,6 +210,14 @@ class Engine:
                 self._run_hooks(detached(after), detached(event), instance.state)
             return detached(after)
         raise ConcurrencyConflict(instance_id, instance.seq, self.store.load(instance_id).seq)
+
+    def batch(self) -> Batch:
+        """A batch of starts and fires written in one transaction, all or none (:mod:`just_workflow.batch`).
+
+        ``with engine.batch() as batch:`` then ``batch.start(...)`` and
+        ``batch.fire(...)`` as on the engine; the block's end writes them all.
+        """
+        return Batch(self.store, self.table, self._now, new_instance_id, self._answer, self._run_hooks)
 
     def _answer(self, instance_id: str, key: str, request: str | None) -> Instance | None:
         """The snapshot a request stored with ``key`` produced, or None; a different request is refused."""

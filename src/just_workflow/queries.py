@@ -22,7 +22,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from just_workflow.canonical import is_valid_text
-from just_workflow.errors import InvalidRequest
+from just_workflow.errors import InvalidRequest, UnknownProtocol
 from just_workflow.events import Actor
 from just_workflow.table import Table
 
@@ -163,6 +163,14 @@ def find_match(
     if protocol is None and state is None and active is None:
         return Match(party=party)
     chosen = [table for table in tables if protocol is None or table.definition.protocol == protocol]
+    if not chosen and protocol is not None:
+        known = sorted({table.definition.protocol for table in tables})
+        raise UnknownProtocol(
+            f"Unknown protocol {protocol!r}; this store keeps: {', '.join(known) or 'none'}.",
+            protocol=protocol,
+            version=None,
+            known=known,
+        )
     candidates: set[StateKey] = set()
     for table in chosen:
         definition = table.definition
