@@ -417,3 +417,26 @@ def test_the_sqlite_queries_read_the_indexes(tmp_path: Path) -> None:
             or "USING INDEX instances_by_state" in plan
             or "parties_by_actor" in plan
         ), plan
+
+
+def test_find_by_party_follows_invitations_removals_and_replacements(store: jw.Store) -> None:
+    """Binding, unbinding and replacing a party moves the instance between the actors' lists at once."""
+    moa = moa_definition(
+        roles=(
+            d.Role("sme"),
+            d.Role("department", invited_by=("career_services",)),
+            d.Role("career_services", open=True),
+        )
+    )
+    engine = jw.Engine([moa], store=store, clock=TickingClock())
+    engine.start("moa", ANNA, instance_id="a")
+    engine.fire("a", "contact", ANNA)
+    engine.invite("a", role="department", actor_id="dora", by=CARL)
+    assert ids(engine.find(party="dora")) == ["a"]
+    assert ids(engine.inbox(DORA)) == ["a"]
+    engine.replace_party("a", role="department", actor_id="dora", new_actor_id="dino", by=CARL)
+    assert ids(engine.find(party="dora")) == [] and ids(engine.find(party="dino")) == ["a"]
+    assert ids(engine.inbox(DORA)) == [] and ids(engine.inbox(jw.Actor("dino", "department"))) == ["a"]
+    engine.remove_party("a", role="department", actor_id="dino", by=CARL)
+    assert ids(engine.find(party="dino")) == []
+    assert ids(engine.find(party="anna")) == ["a"]

@@ -128,6 +128,9 @@ UPDATE_SNAPSHOT = (
     "UPDATE instances SET state = ?, context = ?, signatures = ?, parties = ?, seq = ?, head = ?, "
     "updated_at = ? WHERE id = ? AND seq = ?"
 )
+#: The update of a step that left the state and the parties as they were (most fires): the columns it does
+#: not name are not written, so neither the state index nor the parties trigger is touched.
+UPDATE_CONTENT = "UPDATE instances SET context = ?, signatures = ?, seq = ?, head = ?, updated_at = ? WHERE id = ? AND seq = ?"
 SELECT_SEQ = "SELECT seq FROM instances WHERE id = ?"
 SELECT_INSTANCE_IDS = "SELECT id FROM instances ORDER BY rowid"
 SELECT_PROTOCOL_INSTANCE_IDS = "SELECT id FROM instances WHERE protocol = ? ORDER BY rowid"
@@ -272,6 +275,14 @@ def snapshot_update(
 ) -> tuple[Any, ...]:
     """The parameters of UPDATE_SNAPSHOT: ``instance`` after a step, if the stored one is at ``expected_seq``."""
     return (instance.state, *encoded, instance.seq, instance.head, updated_at, instance.id, expected_seq)
+
+
+def content_update(
+    instance: Instance, encoded: Encoded, updated_at: str, expected_seq: int
+) -> tuple[Any, ...]:
+    """The parameters of UPDATE_CONTENT: ``instance`` after a step that changed neither its state nor its parties."""
+    context, signatures, _parties = encoded
+    return (context, signatures, instance.seq, instance.head, updated_at, instance.id, expected_seq)
 
 
 def instance_from_row(row: Sequence[Any]) -> tuple[Instance, Encoded]:

@@ -259,11 +259,14 @@ class SQLiteStore:
     ) -> None:
         """Store ``event`` and the snapshot after it in one transaction, if the stored seq is ``expected_seq``."""
         session = self._session()
-        encoded = rows.encode_snapshot(instance, session.snapshots.get(instance.id))
+        before = session.snapshots.get(instance.id)
+        encoded = rows.encode_snapshot(instance, before)
         with _WriteTransaction(
             self, session.conn, f"append event {event.seq} to instance {instance.id!r}"
         ) as conn:
-            self._update_instance(conn, instance, encoded, event, expected_seq, idempotency_key, request)
+            self._update_instance(
+                conn, instance, encoded, event, expected_seq, idempotency_key, request, before
+            )
         session.remember(instance, encoded)
 
     @staticmethod
@@ -275,11 +278,28 @@ class SQLiteStore:
         expected_seq: int,
         idempotency_key: str | None,
         request: str | None,
+        before: tuple[Instance, rows.Encoded] | None,
     ) -> None:
-        """Write the snapshot after ``event`` if the stored seq is ``expected_seq``, the key, and the event."""
-        updated = conn.execute(
-            rows.UPDATE_SNAPSHOT, rows.snapshot_update(instance, encoded, event.at, expected_seq)
-        )
+        """Write the snapshot after ``event`` if the stored seq is ``expected_seq``, the key, and the event.
+
+        ``before`` is the snapshot this session last read or wrote: when it
+        is the stored one (its seq is ``expected_seq``) and the step kept its
+        state and parties, only the columns a step changes are written.
+        """
+        kept = None if before is None else before[0]
+        if (
+            kept is not None
+            and kept.seq == expected_seq
+            and kept.state == instance.state
+            and kept.parties is instance.parties
+        ):
+            updated = conn.execute(
+                rows.UPDATE_CONTENT, rows.content_update(instance, encoded, event.at, expected_seq)
+            )
+        else:
+            updated = conn.execute(
+                rows.UPDATE_SNAPSHOT, rows.snapshot_update(instance, encoded, event.at, expected_seq)
+            )
         if updated.rowcount != 1:
             row = conn.execute(rows.SELECT_SEQ, (instance.id,)).fetchone()
             if row is None:
@@ -371,6 +391,7 @@ class SQLiteStore:
                             write.expected_seq,
                             write.idempotency_key,
                             write.request,
+                            before,
                         )
                 except (ConcurrencyConflict, InstanceExists, InstanceNotFound) as error:
                     raise BatchFailed(index, write.describe(), error) from error
