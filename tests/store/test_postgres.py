@@ -77,7 +77,8 @@ def test_the_tables_have_the_columns_of_the_rows(store: jw.PostgresStore) -> Non
         return {name for (name,) in found}
 
     assert columns("instances") == {*rows.INSTANCE_COLUMNS, "n"}
-    assert columns("events") == set(rows.EVENT_COLUMNS)
+    assert columns("events") == {*rows.EVENT_COLUMNS, "position"}
+    assert columns("parties") == {"instance", "role", "actor"}
     assert columns("idempotency_keys") == {"instance", "key", "seq", "request", "answer"}
     assert sql(store.url, "SELECT version FROM just_workflow_schema") == [(len(postgres_schema.MIGRATIONS),)]
 

@@ -37,11 +37,12 @@ migrations are :mod:`just_workflow.store.postgres_schema`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -50,6 +51,7 @@ import psycopg.errors
 
 from just_workflow.definition import Definition
 from just_workflow.errors import (
+    BatchFailed,
     ConcurrencyConflict,
     DefinitionError,
     InstanceExists,
@@ -60,8 +62,9 @@ from just_workflow.errors import (
 from just_workflow.events import Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.instance import Instance
+from just_workflow.queries import InstanceQuery
 from just_workflow.store import rows
-from just_workflow.store.base import KeyAnswer, StoredInstance
+from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer, StoredInstance
 from just_workflow.store.postgres_schema import MIGRATIONS, migrate, schema_version
 from just_workflow.store.registry import changed_definition
 
@@ -79,16 +82,30 @@ def _params(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
+#: How many events one transaction may write: an event's rank among them completes its feed position.
+EVENTS_PER_TRANSACTION = 2**20
+# The feed position of an event: the writing transaction's id (xid8: it never wraps), then the event's rank.
+_POSITION = f"pg_current_xact_id()::text::bigint * {EVENTS_PER_TRANSACTION} + %s"
+# Positions below this belong to transactions that have all ended: no event can still commit under it.
+_HORIZON = f"pg_snapshot_xmin(pg_current_snapshot())::text::bigint * {EVENTS_PER_TRANSACTION}"
+#: The channel every write notifies, after it committed; :meth:`PostgresStore.wait_for_changes` listens to it.
+CHANNEL = "just_workflow_changes"
+# Its own little transaction, after the write's: a NOTIFY holds a database-wide lock from its commit until
+# the commit is flushed, so inside the write it would make concurrent fires wait for each other's disk
+# syncs; here it does not wait for the disk (a notification is a hint to read the feed, not data).
+_NOTIFY = f"BEGIN; SET LOCAL synchronous_commit = off; NOTIFY {CHANNEL}; COMMIT"
+
 _INSTANCE_COLUMNS = ", ".join(rows.INSTANCE_COLUMNS)
 _EVENT_COLUMNS = ", ".join(rows.EVENT_COLUMNS)
-_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({_params(len(rows.EVENT_COLUMNS))})"
+_EVENT_VALUES = f"{_params(len(rows.EVENT_COLUMNS))}, {_POSITION}"  # parameters: rows.event_row, the rank
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}, position) VALUES ({_EVENT_VALUES})"
 _INSERT_INSTANCE = (
     f"INSERT INTO instances ({_INSTANCE_COLUMNS}) VALUES ({_params(len(rows.INSTANCE_COLUMNS))})"
 )
 # A new instance and its first event in one statement.
 _CREATE = (
     f"WITH created AS ({_INSERT_INSTANCE} RETURNING id) "
-    f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_params(len(rows.EVENT_COLUMNS))} FROM created"
+    f"INSERT INTO events ({_EVENT_COLUMNS}, position) SELECT {_EVENT_VALUES} FROM created"
 )
 # rows.UPDATE_SNAPSHOT's columns and parameters (rows.snapshot_update), returning the row it moved.
 _MOVE = (
@@ -98,14 +115,18 @@ _MOVE = (
 # The snapshot, then the event, inserted only if the UPDATE found the instance at the expected seq.
 _APPEND = (
     f"WITH moved AS ({_MOVE}) "
-    f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_params(len(rows.EVENT_COLUMNS))} FROM moved"
+    f"INSERT INTO events ({_EVENT_COLUMNS}, position) SELECT {_EVENT_VALUES} FROM moved"
 )
 # The same, keeping the idempotency key with its request and answer.
 _APPEND_WITH_KEY = (
     f"WITH moved AS ({_MOVE}), "
     "keyed AS (INSERT INTO idempotency_keys (instance, key, seq, request, answer) "
     "SELECT id, %s, %s, %s, %s FROM moved) "
-    f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT {_params(len(rows.EVENT_COLUMNS))} FROM moved"
+    f"INSERT INTO events ({_EVENT_COLUMNS}, position) SELECT {_EVENT_VALUES} FROM moved"
+)
+_SELECT_CHANGES = (
+    f"SELECT position, {_EVENT_COLUMNS} FROM events WHERE position > %s AND position < {_HORIZON} "
+    "ORDER BY position LIMIT %s"
 )
 _SELECT_INSTANCE = f"SELECT {', '.join(rows.INSTANCE_FIELDS)} FROM instances WHERE id = %s"
 _SELECT_EVENTS = (
@@ -138,10 +159,12 @@ class PostgresStore:
     ``postgres://`` too, and any libpq parameter in the query string). The
     tables are created in the connection's schema on first use. ``busy_timeout``
     is how many seconds a write waits for a row another transaction holds
-    before :class:`StoreBusy` is raised.
+    before :class:`StoreBusy` is raised. ``notify`` (default True): after each
+    write, wake the stores waiting in :meth:`wait_for_changes` (PostgreSQL's
+    NOTIFY, one more round trip per write).
     """
 
-    def __init__(self, url: str, *, busy_timeout: float = 5.0) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 5.0, notify: bool = True) -> None:
         if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
             raise StoreError(
                 f"PostgresStore needs a postgresql:// (or postgres://) URL, got {url!r}: for example "
@@ -151,6 +174,7 @@ class PostgresStore:
             raise StoreError(f"busy_timeout must be 0 or more seconds, got {busy_timeout!r}.")
         self.url = url
         self.busy_timeout = busy_timeout
+        self.notify = notify
         self._shown = shown_url(url)
         self._pid = os.getpid()
         self._local = threading.local()
@@ -273,10 +297,10 @@ class PostgresStore:
         if kept is None:
             # Not canonical JSON: the document's mappings keep their order, part of the definition and its digest.
             source = json.dumps(definition_to_document(definition), ensure_ascii=False, separators=(",", ":"))
-            self._write(
+            args = (protocol, version, definition.digest, source)
+            self._written(
                 f"register {protocol!r} version {version}",
-                _INSERT_DEFINITION,
-                (protocol, version, definition.digest, source),
+                lambda conn: conn.execute(_INSERT_DEFINITION, args),
             )
             kept = self._stored_digest(protocol, version)
         if kept != definition.digest:
@@ -314,24 +338,27 @@ class PostgresStore:
 
     # -- instances ---------------------------------------------------------------------------
 
-    def _write(self, doing: str, sql: str, args: Iterable[Any]) -> int:
-        """Run one writing statement (its own transaction); the number of rows it wrote."""
+    def _written(self, doing: str, write: Callable[[Connection], object]) -> None:
+        """Run ``write(conn)`` on this thread's connection (in autocommit: each statement commits), then notify."""
         conn = self._session().conn
         try:
-            return conn.execute(sql, tuple(args)).rowcount
-        except psycopg.errors.UniqueViolation:  # the caller says which row existed
-            raise
+            write(conn)
         except psycopg.Error as error:
             raise self._failure(error, doing) from None
+        self._notify(conn)
+
+    def _notify(self, conn: Connection) -> None:
+        """Tell the listeners that something was written (a lost connection here loses only the hint)."""
+        if self.notify:
+            with contextlib.suppress(psycopg.OperationalError):
+                conn.execute(_NOTIFY)
 
     def create(self, instance: Instance, event: Event) -> None:
         session = self._session()
         encoded = rows.encode_snapshot(instance)
-        args = (*rows.instance_row(instance, encoded, event.at, event.at), *rows.event_row(event))
-        try:
-            self._write(f"create instance {instance.id!r}", _CREATE, args)
-        except psycopg.errors.UniqueViolation:
-            raise InstanceExists([instance.id]) from None
+        self._written(
+            f"create instance {instance.id!r}", lambda conn: _insert_new(conn, instance, encoded, event, 0)
+        )
         session.remember(instance, encoded)
 
     def append(
@@ -345,23 +372,52 @@ class PostgresStore:
         """Store ``event`` and the snapshot after it in one statement, if the stored seq is ``expected_seq``."""
         session = self._session()
         encoded = rows.encode_snapshot(instance, session.snapshots.get(instance.id))
-        move = rows.snapshot_update(instance, encoded, event.at, expected_seq)
-        if idempotency_key is None:
-            sql, args = _APPEND, (*move, *rows.event_row(event))
-        else:
-            answer = rows.answer_text(instance, encoded)
-            key = (idempotency_key, event.seq, request, answer)
-            sql, args = _APPEND_WITH_KEY, (*move, *key, *rows.event_row(event))
-        try:
-            written = self._write(f"append event {event.seq} to instance {instance.id!r}", sql, args)
-        except psycopg.errors.UniqueViolation:  # the key is kept already: the engine looks it up again
-            raise ConcurrencyConflict(instance.id, expected_seq, expected_seq) from None
-        if written != 1:
-            row = self._fetch_one(_SELECT_SEQ, (instance.id,))
-            if row is None:
-                raise InstanceNotFound(instance.id)
-            raise ConcurrencyConflict(instance.id, expected_seq, int(row[0]))
+        self._written(
+            f"append event {event.seq} to instance {instance.id!r}",
+            lambda conn: _move(conn, instance, encoded, event, expected_seq, idempotency_key, request, 0),
+        )
         session.remember(instance, encoded)
+
+    def write_many(self, writes: Sequence[Created | Appended]) -> None:
+        """Carry out ``writes`` in order in one transaction, each checked as ``create`` or ``append`` checks it."""
+        if not writes:
+            return
+        if len(writes) > EVENTS_PER_TRANSACTION:
+            raise StoreError(
+                f"A batch of {len(writes):,} writes is more than PostgresStore writes in one transaction "
+                f"({EVENTS_PER_TRANSACTION:,}): split it."
+            )
+        session = self._session()
+        written: dict[str, tuple[Instance, rows.Encoded]] = {}
+
+        def write(conn: Connection) -> None:
+            with conn.transaction():
+                for rank, item in enumerate(writes):
+                    instance = item.instance
+                    try:
+                        if isinstance(item, Created):
+                            encoded = rows.encode_snapshot(instance)
+                            _insert_new(conn, instance, encoded, item.event, rank)
+                        else:
+                            before = written.get(instance.id) or session.snapshots.get(instance.id)
+                            encoded = rows.encode_snapshot(instance, before)
+                            _move(
+                                conn,
+                                instance,
+                                encoded,
+                                item.event,
+                                item.expected_seq,
+                                item.idempotency_key,
+                                item.request,
+                                rank,
+                            )
+                    except (ConcurrencyConflict, InstanceExists, InstanceNotFound) as error:
+                        raise BatchFailed(rank, item.describe(), error) from error
+                    written[instance.id] = (instance, encoded)
+
+        self._written(f"write a batch of {len(writes)}", write)
+        for instance, encoded in written.values():
+            session.remember(instance, encoded)
 
     def load(self, instance_id: str) -> Instance:
         row = self._fetch_one(_SELECT_INSTANCE, (instance_id,))
@@ -424,20 +480,85 @@ class PostgresStore:
         for event in events:
             if event.instance in staged:
                 staged[event.instance].append(event)
-        conn = self._session().conn
-        try:
+        total = sum(map(len, staged.values()))
+        if total > EVENTS_PER_TRANSACTION:
+            raise StoreError(
+                f"An import of {total:,} events is more than PostgresStore writes in one transaction "
+                f"({EVENTS_PER_TRANSACTION:,}): import the instances in parts."
+            )
+
+        def write(conn: Connection) -> None:
             with conn.transaction(), conn.cursor() as cursor:
                 found = cursor.execute("SELECT id FROM instances WHERE id = ANY(%s)", (list(new),)).fetchall()
                 if found:
                     raise InstanceExists(sorted(instance_id for (instance_id,) in found))
+                rank = 0
                 for instance_id, snapshot in new.items():
                     history = sorted(staged[instance_id], key=lambda e: e.seq)
                     first, last = (history[0].at, history[-1].at) if history else ("", "")
-                    row = rows.instance_row(snapshot, rows.encode_snapshot(snapshot), first, last)
-                    cursor.execute(_INSERT_INSTANCE, row)
-                    cursor.executemany(_INSERT_EVENT, [rows.event_row(event) for event in history])
-        except psycopg.Error as error:
-            raise self._failure(error, "import histories") from None
+                    cursor.execute(
+                        _INSERT_INSTANCE,
+                        rows.instance_row(snapshot, rows.encode_snapshot(snapshot), first, last),
+                    )
+                    ranks = range(rank, rank + len(history))
+                    cursor.executemany(
+                        _INSERT_EVENT, [(*rows.event_row(e), r) for e, r in zip(history, ranks, strict=True)]
+                    )
+                    rank += len(history)
+
+        self._written("import histories", write)
+
+    def find(self, query: InstanceQuery) -> list[Found]:
+        statement = rows.find_statement(query)
+        if statement is None:
+            return []
+        sql, args = statement
+        found = self._fetch_all(_in_postgres_terms(sql), tuple(args), "instances")
+        return [(int(row[0]), rows.instance_from_row(row[1:])[0]) for row in found]
+
+    def changes(self, after: int = 0, limit: int = 100) -> list[Change]:
+        """The events after position ``after``, in feed order: only those no transaction still running can precede.
+
+        A position is the writing transaction's id then the event's rank in
+        it. Transaction ids are handed out in the order writes begin, not in
+        the order they commit; so the feed stops short of the oldest
+        transaction still running anywhere on the server (its snapshot
+        ``xmin``): every event below that has committed or never will, and no
+        event can later appear before one the reader has passed.
+        """
+        found = self._fetch_all(_SELECT_CHANGES, (after, limit), "events")
+        return [(int(row[0]), rows.event_from_row(row[1:])) for row in found]
+
+    def wait_for_changes(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a write to the database by any PostgresStore; whether one came.
+
+        Listens on :data:`CHANNEL` through a connection of this thread's own.
+        Its first call starts listening and returns True at once (read the
+        feed again: a write may have landed just before); after that, every
+        write committed since the previous call wakes it. A True is a hint
+        to read :meth:`changes`: the feed may still hold the new events back
+        while an older transaction runs, and a write by another program, or
+        with ``notify=False``, wakes no one, so wait with a timeout.
+        """
+        listener: Connection | None = getattr(self._local, "listener", None)
+        if listener is None or listener.closed or getattr(self._local, "listener_pid", None) != os.getpid():
+            try:
+                listener = psycopg.connect(self.url, autocommit=True)
+                listener.execute(f"LISTEN {CHANNEL}")
+            except psycopg.Error as error:
+                raise self._failure(error, "listen for changes") from None
+            with self._connections_lock:
+                self._connections.append(listener)
+            self._local.listener, self._local.listener_pid = listener, os.getpid()
+            return True
+        try:
+            woken = any(True for _ in listener.notifies(timeout=timeout, stop_after=1))
+            for _ in listener.notifies(timeout=0):  # those that came with it: one wake-up is enough
+                pass
+        except psycopg.OperationalError:
+            self._discard(listener)
+            return True  # listening again on the next call; meanwhile, read the feed
+        return woken
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -446,6 +567,53 @@ class PostgresStore:
 
     def _fetch_all(self, sql: str, args: tuple[Any, ...], table: str) -> list[Any]:
         return self._read(f"read the {table} table", lambda conn: conn.execute(sql, args).fetchall())
+
+
+def _insert_new(conn: Connection, instance: Instance, encoded: rows.Encoded, event: Event, rank: int) -> None:
+    """Insert a new instance and its first event, the event ``rank``-th of its transaction's."""
+    args = (*rows.instance_row(instance, encoded, event.at, event.at), *rows.event_row(event), rank)
+    try:
+        conn.execute(_CREATE, args)
+    except psycopg.errors.UniqueViolation:
+        raise InstanceExists([instance.id]) from None
+
+
+def _move(
+    conn: Connection,
+    instance: Instance,
+    encoded: rows.Encoded,
+    event: Event,
+    expected_seq: int,
+    idempotency_key: str | None,
+    request: str | None,
+    rank: int,
+) -> None:
+    """Write the snapshot, the key and the event in one statement, if the stored seq is ``expected_seq``."""
+    move = rows.snapshot_update(instance, encoded, event.at, expected_seq)
+    if idempotency_key is None:
+        sql, args = _APPEND, (*move, *rows.event_row(event), rank)
+    else:
+        key = (idempotency_key, event.seq, request, rows.answer_text(instance, encoded))
+        sql, args = _APPEND_WITH_KEY, (*move, *key, *rows.event_row(event), rank)
+    try:
+        written = conn.execute(sql, args).rowcount
+    except psycopg.errors.UniqueViolation:  # the key is kept already: the engine looks it up again
+        raise ConcurrencyConflict(instance.id, expected_seq, expected_seq) from None
+    if written != 1:
+        row = conn.execute(_SELECT_SEQ, (instance.id,)).fetchone()
+        if row is None:
+            raise InstanceNotFound(instance.id)
+        raise ConcurrencyConflict(instance.id, expected_seq, int(row[0]))
+
+
+def _in_postgres_terms(sql: str) -> str:
+    """A statement of :func:`rows.find_statement` for PostgreSQL: ``%s`` parameters, positions in ``n``.
+
+    The statements name no value inline (every value is a parameter), so
+    ``?`` and ``rowid`` appear in them only as parameter marks and as the
+    column of positions.
+    """
+    return sql.replace("?", "%s").replace("rowid", "n").replace(" WHERE 1 ", " WHERE TRUE ")
 
 
 def _reason(error: psycopg.Error) -> str:

@@ -18,6 +18,17 @@ types, in the schema the connection's ``search_path`` names first:
 - ``events``: the append-only history, primary key ``(instance, seq)``.
 - ``idempotency_keys``: primary key ``(instance, key)``, with the seq the
   fire stored, the digest of its request and the snapshot it answered.
+- ``events.position``: the event's place in the change feed,
+  ``xid * 2**20 + k``: the id of the transaction that wrote it (``xid8``,
+  which never wraps) and its rank ``k`` among that transaction's events
+  (see :mod:`just_workflow.store.postgres`).
+- ``parties``: one row per bound party, ``(instance, role, actor)`` where
+  ``instance`` is the instance's ``n``; indexed by actor. Two triggers keep
+  it equal to ``instances.parties``: on insert, and on an update that
+  changes that column.
+- ``instances_by_state``: ``(protocol, version, state, n)``, so that a page of
+  one state is read in creation order from the index. ``updated_at`` has
+  no index (every fire changes it).
 
 Mappings (context, signatures, parties, payloads) are canonical JSON kept as
 ``text``, not ``jsonb``: ``jsonb`` reorders keys and rewrites numbers, and a
@@ -76,6 +87,7 @@ _VERSION_1 = (
         at text NOT NULL,
         prev_hash text NOT NULL,
         hash text NOT NULL,
+        position bigint NOT NULL UNIQUE,
         PRIMARY KEY (instance, seq))""",
     """CREATE TABLE idempotency_keys (
         instance text NOT NULL REFERENCES instances (id),
@@ -84,6 +96,27 @@ _VERSION_1 = (
         request text,
         answer text,
         PRIMARY KEY (instance, key))""",
+    "CREATE INDEX instances_by_state ON instances (protocol, version, state, n)",
+    """CREATE TABLE parties (
+        instance bigint NOT NULL,
+        role text NOT NULL,
+        actor text NOT NULL,
+        PRIMARY KEY (instance, role, actor))""",
+    "CREATE INDEX parties_by_actor ON parties (actor, instance)",
+    """CREATE FUNCTION just_workflow_bind_parties() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' THEN
+            DELETE FROM parties WHERE instance = OLD.n;
+        END IF;
+        INSERT INTO parties (instance, role, actor)
+            SELECT NEW.n, role.key, actor.value
+            FROM jsonb_each(NEW.parties::jsonb) AS role, jsonb_array_elements_text(role.value) AS actor;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER parties_of_new_instances AFTER INSERT ON instances
+        FOR EACH ROW EXECUTE FUNCTION just_workflow_bind_parties()""",
+    """CREATE TRIGGER parties_of_changed_instances AFTER UPDATE OF parties ON instances
+        FOR EACH ROW WHEN (OLD.parties IS DISTINCT FROM NEW.parties) EXECUTE FUNCTION just_workflow_bind_parties()""",
 )
 
 #: ``MIGRATIONS[n]`` takes a database from schema version ``n`` to ``n + 1``.
