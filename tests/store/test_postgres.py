@@ -20,7 +20,9 @@ import pytest
 
 import just_workflow as jw
 from just_workflow import definition as d
+from just_workflow.step import begin
 from just_workflow.store import postgres_schema, rows
+from just_workflow.store.postgres import _insert_new
 from just_workflow.testing.store_contract import assert_chain
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the app servers are forked processes")
@@ -331,3 +333,49 @@ def test_a_conflict_and_an_idempotent_retry_across_servers(postgres_url: str) ->
         with pytest.raises(jw.IdempotencyKeyReused):
             b.fire("c", "tick", CLERK, {"token": "other"}, idempotency_key="a-1")
         assert len(b.history("c")) == 2
+
+
+# -- the change feed ---------------------------------------------------------------------------
+
+
+def test_the_feed_waits_for_an_older_transaction_and_skips_nothing(
+    engine: jw.Engine, store: jw.PostgresStore
+) -> None:
+    """An event committed while an older transaction runs is held back; the older one's event comes first."""
+    (start, _), *_ = store.changes()
+    late = psycopg.connect(store.url)  # a slow writer: its transaction began (and has its id) first
+    late.execute("SELECT pg_current_xact_id()")
+    engine.fire("c", "tick", CLERK, {"token": "quick"})  # committed, by a younger transaction
+    assert store.changes(after=start) == []  # held back: the slow writer may still commit before it
+    instance, event = begin(engine.table("counter"), "slow", CLERK, "2026-01-01T00:00:00+00:00")
+    _insert_new(late, instance, rows.encode_snapshot(instance), event, 0)
+    late.commit()
+    late.close()
+    feed = store.changes(after=start)
+    assert [(e.instance, e.seq) for _, e in feed] == [("slow", 1), ("c", 2)]
+    assert [p for p, _ in feed] == sorted(p for p, _ in feed)
+
+
+def test_a_waiting_store_is_woken_by_a_write_from_another_server(postgres_url: str) -> None:
+    """wait_for_changes returns True soon after another process's fire, False after a quiet timeout."""
+    with jw.PostgresStore(postgres_url) as waiting, jw.PostgresStore(postgres_url, notify=False) as quiet:
+        engine = jw.Engine([COUNTER], store=waiting)
+        engine.start("counter", CLERK, instance_id="c")
+        assert waiting.wait_for_changes(0) is True  # the first call starts listening: read the feed now
+        assert waiting.wait_for_changes(0.2) is False
+        jw.Engine([COUNTER], store=quiet).fire("c", "tick", CLERK, {"token": "unheard"})
+        assert waiting.wait_for_changes(0.2) is False  # notify=False: nobody is told
+
+        def fire_elsewhere() -> None:
+            time.sleep(0.3)
+            with jw.PostgresStore(postgres_url) as other:
+                jw.Engine([COUNTER], store=other).fire("c", "tick", CLERK, {"token": "heard"})
+
+        writer = FORK.Process(target=fire_elsewhere)
+        writer.start()
+        began = time.monotonic()
+        assert waiting.wait_for_changes(20) is True
+        assert time.monotonic() - began < 10
+        writer.join(10)
+        page = engine.changes()
+        assert [e.payload.get("token") for e in page.items] == [None, "unheard", "heard"]

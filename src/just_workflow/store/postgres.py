@@ -509,7 +509,7 @@ class PostgresStore:
         self._written("import histories", write)
 
     def find(self, query: InstanceQuery) -> list[Found]:
-        statement = rows.find_statement(query)
+        statement = rows.find_statement(query, limit_each_arm=True)
         if statement is None:
             return []
         sql, args = statement

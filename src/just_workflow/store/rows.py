@@ -166,14 +166,17 @@ _ARMS_PER_MATCH = 64
 _FOUND_COLUMNS = ", ".join(f"i.{name}" for name in INSTANCE_FIELDS)
 
 
-def find_statement(query: InstanceQuery) -> tuple[str, list[Any]] | None:
+def find_statement(query: InstanceQuery, *, limit_each_arm: bool = False) -> tuple[str, list[Any]] | None:
     """The SELECT of a find and its parameters; None when no instance can match.
 
     Each row is the instance's position, then the columns of SELECT_INSTANCE.
+    ``limit_each_arm``: each arm ordered and cut to a page itself, for a
+    database that reads every arm whole before merging them (PostgreSQL).
     """
     arms: list[str] = []
-    args: list[Any] = []
+    args: list[list[Any]] = []  # each arm's
     below = query.newest_first
+    order = "DESC" if below else "ASC"
     after = query.after if query.after is not None else (LAST_SEQ if below else 0)
     for match in query.matches:
         for arm, arm_args in _arms(match):
@@ -188,11 +191,15 @@ def find_statement(query: InstanceQuery) -> tuple[str, list[Any]] | None:
                 )
                 arm_args.append(match.unbound)
             arms.append(f"{arm} AND {' AND '.join(clauses)}")
-            args += arm_args
+            args.append(arm_args)
     if not arms:
         return None
-    args.append(query.limit)
-    return f"{' UNION '.join(arms)} ORDER BY 1 {'DESC' if below else 'ASC'} LIMIT ?", args
+    if limit_each_arm and len(arms) > 1:
+        arms = [f"({arm} ORDER BY 1 {order} LIMIT ?)" for arm in arms]
+        args = [[*arm_args, query.limit] for arm_args in args]
+    flat = [value for arm_args in args for value in arm_args]
+    flat.append(query.limit)
+    return f"{' UNION '.join(arms)} ORDER BY 1 {order} LIMIT ?", flat
 
 
 def _position_of(match: Match) -> str:
