@@ -15,7 +15,8 @@ PostgreSQL installed the benchmark says so and measures nothing.
    the same rows are also written by one statement per event, autocommit:
    the store's own way (its statement, without the engine); and the engine
    fires on a store made with ``notify=False`` (no NOTIFY after each write).
-2. Scaling. 1 and 8 processes, each with its own store and engine, fire on
+2. Batches. The same fires in one ``engine.batch()``: one transaction.
+3. Scaling. 1 and 8 processes, each with its own store and engine, fire on
    instances of their own for the same number of fires each; the events per
    second of all together, from the moment all are ready to the last. The
    server runs on the same machine and uses its cores too.
@@ -36,7 +37,7 @@ from typing import Any
 import psycopg
 
 import just_workflow as jw
-from bench.persistence import CLERK, NOTEBOOK, Rows, fire_notes, same_rows, timed
+from bench.persistence import CLERK, NOTEBOOK, Rows, fire_notes, payload, same_rows, timed
 from just_workflow.store.postgres import _APPEND, _INSERT_EVENT, _MOVE
 from just_workflow.testing.postgres_server import ServerUnavailable, private_server
 
@@ -77,6 +78,20 @@ def engine_round(url: str, fires: int, notify: bool = True) -> float:
         return timed(lambda: fire_notes(engine, instance_id, fires))
 
 
+def batch_round(url: str, fires: int) -> float:
+    """Seconds for ``fires`` fires in one batch (one transaction) through the engine on a fresh PostgresStore."""
+    with fresh_schema(url) as schema, jw.PostgresStore(schema) as store:
+        engine = jw.Engine([NOTEBOOK], store=store)
+        instance_id = engine.start("notebook", CLERK).id
+
+        def fire_in_a_batch() -> None:
+            with engine.batch() as batch:
+                for n in range(fires):
+                    batch.fire(instance_id, "note", CLERK, payload(n))
+
+        return timed(fire_in_a_batch)
+
+
 def raw_round(url: str, start: tuple[jw.Instance, jw.Event], rows: Rows, one_statement: bool) -> float:
     """Seconds for plain psycopg to write ``rows`` with a commit each, into the store's schema."""
     with fresh_schema(url) as schema:
@@ -102,11 +117,18 @@ def raw_round(url: str, start: tuple[jw.Instance, jw.Event], rows: Rows, one_sta
 def throughput(url: str, fires: int, rounds: int) -> dict[str, float]:
     """Events per second (median round) of the engine and of the raw baselines."""
     start, rows = same_rows(fires)
-    seconds: dict[str, list[float]] = {"engine": [], "raw": [], "raw_one_statement": [], "quiet": []}
+    seconds: dict[str, list[float]] = {
+        "engine": [],
+        "raw": [],
+        "raw_one_statement": [],
+        "quiet": [],
+        "batch": [],
+    }
     for _ in range(rounds):
         seconds["raw"].append(raw_round(url, start, rows, one_statement=False))
         seconds["engine"].append(engine_round(url, fires))
         seconds["quiet"].append(engine_round(url, fires, notify=False))
+        seconds["batch"].append(batch_round(url, fires))
         seconds["raw_one_statement"].append(raw_round(url, start, rows, one_statement=True))
     return {name: fires / statistics.median(times) for name, times in seconds.items()}
 
@@ -206,6 +228,15 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
         )
     lines += [
         "",
+        f"The same {args.fires:,} fires in one batch (`engine.batch()`: one transaction, one commit):",
+        "",
+        "| PostgreSQL | one batch | against single fires |",
+        "|---|---:|---:|",
+    ]
+    for settings, rates, _ in measured:
+        lines.append(f"| {settings} | {_rate(rates['batch'])} | {rates['batch'] / rates['engine']:.1f}x |")
+    lines += [
+        "",
         f"Processes firing at once, each on its own instance ({args.fires // 2:,} fires each, median of "
         f"{args.rounds} rounds; {os.cpu_count()} cores, shared by the clients and the server):",
         "",
@@ -220,6 +251,7 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
     durable, rates, together_rates = measured[0]
     ratio = rates["engine"] / rates["raw"]
     scale = together_rates[8] / together_rates[1]
+    batched = rates["batch"] / rates["engine"]
     lines += [
         "",
         f"Targets (on the first server, {durable}):",
@@ -227,6 +259,8 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
         f"- [{'x' if ratio >= 0.5 else ' '}] `engine.fire` at least 50% of raw psycopg writing the same rows "
         f"with a commit each: {ratio:.0%}",
         f"- [{'x' if scale >= 3 else ' '}] 8 processes at least 3x one process: {scale:.1f}x",
+        f"- [{'x' if batched >= 5 else ' '}] a batch of {args.fires:,} fires at least 5x as many single fires: "
+        f"{batched:.1f}x",
     ]
     return lines
 
