@@ -350,6 +350,4 @@ def apply_event(
     """Recompute ``event`` from the snapshot before it: what replay compares the record against."""
     if instance is None:
         return begin(table, event.instance, event.actor, event.at, seal=seal)
-    return step(
-        table, instance, Command(event.trigger or "", event.actor, event.payload), event.at, seal=seal
-    )
+    return step_with(table, instance, event.trigger or "", event.actor, event.payload, event.at, seal=seal)

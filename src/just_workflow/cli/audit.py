@@ -123,10 +123,15 @@ def replay_command(
             expected = read_log(heads_file).heads
         except WorkflowError as failure:
             raise click.BadParameter(str(failure), param_hint="--expect-heads") from None
-    log = read_log(log_file, strict=False)
-    with progress_bar(f"Replaying {log_file.name}", len(log.events)) as progress:
-        report = replay(log, definitions, expected, progress=progress)
+    # The file is replayed as it is read, whatever its size; the bar counts its bytes.
+    size = log_file.stat().st_size
+    with progress_bar(f"Replaying {log_file.name}", size, unit=_BYTES_PER_EVENT) as progress:
+        report = replay(log_file, definitions, expected, progress=progress)
     _print_report(report, as_json)
+
+
+# About the size of an event line: a log of this many bytes per event of the progress threshold gets a bar.
+_BYTES_PER_EVENT = 500
 
 
 @click.command("verify", cls=ReportingCommand)

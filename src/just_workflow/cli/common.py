@@ -143,9 +143,12 @@ PROGRESS_THRESHOLD = 50_000
 
 
 @contextlib.contextmanager
-def progress_bar(label: str, total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A ``progress(done, total)`` callback drawing a bar on standard error, for long work only."""
-    if total < PROGRESS_THRESHOLD:
+def progress_bar(label: str, total: int, unit: int = 1) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a bar on standard error, for long work only.
+
+    ``unit``: how many of ``total``'s counts make one unit of work (the bytes of an event, for a file).
+    """
+    if total < PROGRESS_THRESHOLD * unit:
         yield None
         return
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
