@@ -240,13 +240,29 @@ def decode_values(text: str) -> Mapping[str, Any]:
     """The read-only mapping :func:`encode_values` wrote, with its arrays back as tuples."""
     if text == "{}":
         return NO_ENTRIES
+    decoded = _recent.get(text)
+    if decoded is not None:
+        return decoded
     try:
         value, end = _scan(text, 0)
     except StopIteration:
         value, end = None, -1
     if end != len(text):  # not canonical text (a row written by hand): read it as json.loads reads anything
         value = json.loads(text)
-    return read_only({key: _decoded(inner) for key, inner in value.items()})
+    decoded = read_only({key: _decoded(inner) for key, inner in value.items()})
+    if len(text) <= _RECENT_TEXT:
+        if len(_recent) >= _RECENT_LIMIT:
+            _recent.clear()
+        _recent[text] = decoded
+    return decoded
+
+
+# Short texts decoded lately, and what they decoded to: a list page reads the same parties and contexts
+# again and again. Sharing the mapping is safe: it is read-only, and holds only text, numbers, booleans
+# and tuples of text (the values a context, a payload, parties and signatures may hold).
+_recent: dict[str, Mapping[str, Any]] = {}
+_RECENT_TEXT = 200
+_RECENT_LIMIT = 4096
 
 
 def _decoded(value: Any) -> Any:
