@@ -53,7 +53,7 @@ REQUEST = d.Definition(
 )
 OFFICE = jw.Actor("olga", "office")
 #: The moves that bring a new request to each state, by the request's number modulo 4.
-MOVES = (
+MOVES: tuple[tuple[tuple[str, str, dict[str, str]], ...], ...] = (
     (),
     (("submit", "sme", {"topic": "internships"}),),
     (("submit", "sme", {"topic": "internships"}), ("accept", "office", {})),

@@ -312,6 +312,25 @@ def content_update(
     return (context, signatures, instance.seq, instance.head, updated_at, instance.id, expected_seq)
 
 
+def snapshot_write(
+    instance: Instance, encoded: Encoded, updated_at: str, expected_seq: int, before: Instance | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The UPDATE of an instance's row after a step, and its parameters.
+
+    UPDATE_CONTENT when ``before`` (the snapshot the store last read or
+    wrote) is the stored one, at ``expected_seq``, and the step kept its
+    state and parties; UPDATE_SNAPSHOT otherwise.
+    """
+    if (
+        before is not None
+        and before.seq == expected_seq
+        and before.state == instance.state
+        and before.parties is instance.parties
+    ):
+        return UPDATE_CONTENT, content_update(instance, encoded, updated_at, expected_seq)
+    return UPDATE_SNAPSHOT, snapshot_update(instance, encoded, updated_at, expected_seq)
+
+
 def instance_from_row(row: Sequence[Any]) -> tuple[Instance, Encoded]:
     """The snapshot a SELECT_INSTANCE row holds, with its mappings as stored.
 
