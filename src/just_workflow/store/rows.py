@@ -279,13 +279,29 @@ def decode_values(text: str) -> Mapping[str, Any]:
     """The read-only mapping :func:`encode_values` wrote, with its arrays back as tuples."""
     if text == "{}":
         return NO_ENTRIES
+    decoded = _recent.get(text)
+    if decoded is not None:
+        return decoded
     try:
         value, end = _scan(text, 0)
     except StopIteration:
         value, end = None, -1
     if end != len(text):  # not canonical text (a row written by hand): read it as json.loads reads anything
         value = json.loads(text)
-    return read_only({key: _decoded(inner) for key, inner in value.items()})
+    decoded = read_only({key: _decoded(inner) for key, inner in value.items()})
+    if len(text) <= _RECENT_TEXT:
+        if len(_recent) >= _RECENT_LIMIT:
+            _recent.clear()
+        _recent[text] = decoded
+    return decoded
+
+
+# Short texts decoded lately, and what they decoded to: a list page reads the same parties and contexts
+# again and again. Sharing the mapping is safe: it is read-only, and holds only text, numbers, booleans
+# and tuples of text (the values a context, a payload, parties and signatures may hold).
+_recent: dict[str, Mapping[str, Any]] = {}
+_RECENT_TEXT = 200
+_RECENT_LIMIT = 4096
 
 
 def _decoded(value: Any) -> Any:
@@ -333,6 +349,25 @@ def content_update(
     """The parameters of UPDATE_CONTENT: ``instance`` after a step that changed neither its state nor its parties."""
     context, signatures, _parties = encoded
     return (context, signatures, instance.seq, instance.head, updated_at, instance.id, expected_seq)
+
+
+def snapshot_write(
+    instance: Instance, encoded: Encoded, updated_at: str, expected_seq: int, before: Instance | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The UPDATE of an instance's row after a step, and its parameters.
+
+    UPDATE_CONTENT when ``before`` (the snapshot the store last read or
+    wrote) is the stored one, at ``expected_seq``, and the step kept its
+    state and parties; UPDATE_SNAPSHOT otherwise.
+    """
+    if (
+        before is not None
+        and before.seq == expected_seq
+        and before.state == instance.state
+        and before.parties is instance.parties
+    ):
+        return UPDATE_CONTENT, content_update(instance, encoded, updated_at, expected_seq)
+    return UPDATE_SNAPSHOT, snapshot_update(instance, encoded, updated_at, expected_seq)
 
 
 def instance_from_row(row: Sequence[Any]) -> tuple[Instance, Encoded]:
