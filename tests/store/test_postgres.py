@@ -205,6 +205,34 @@ def test_a_backend_killed_mid_fire_writes_nothing_and_the_engine_goes_on(
     assert_chain(engine.history("c"))
 
 
+def test_a_backend_killed_mid_batch_writes_nothing_of_it(engine: jw.Engine, store: jw.PostgresStore) -> None:
+    """A batch whose backend is terminated after its first write, while its second waits, leaves both undone."""
+    engine.start("counter", CLERK, instance_id="d")
+    holder = psycopg.connect(store.url)  # holds d's row: the batch writes c, then waits for d
+    holder.execute("SELECT 1 FROM instances WHERE id = 'd' FOR UPDATE")
+    outcome: list[BaseException] = []
+
+    def batch() -> None:
+        try:
+            with engine.batch() as writes:
+                writes.fire("c", "tick", CLERK, {"token": "c in the batch"})
+                writes.fire("d", "tick", CLERK, {"token": "d in the batch"})
+        except BaseException as error:
+            outcome.append(error)
+
+    firing = threading.Thread(target=batch)
+    firing.start()
+    victim = backend_of(store.url, waiting=True)
+    sql(store.url, "SELECT pg_terminate_backend(%s)", (victim,))
+    firing.join(10)
+    holder.rollback()
+    holder.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], jw.StoreError), outcome
+    assert (engine.get("c").seq, engine.get("d").seq) == (1, 1)
+    assert sql(store.url, "SELECT count(*) FROM events") == [(2,)]
+    assert engine.fire("d", "tick", CLERK, {"token": "after"}).seq == 2
+
+
 def test_a_connection_lost_between_calls_is_replaced(engine: jw.Engine, store: jw.PostgresStore) -> None:
     """After the server ends an idle connection (restart, idle timeout), reads and fires go on."""
     engine.fire("c", "tick", CLERK, {"token": "one"})
