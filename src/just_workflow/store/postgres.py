@@ -39,8 +39,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import threading
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
@@ -65,6 +63,7 @@ from just_workflow.instance import Instance
 from just_workflow.queries import InstanceQuery
 from just_workflow.store import rows
 from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer, StoredInstance
+from just_workflow.store.connections import ThreadConnections
 from just_workflow.store.postgres_schema import MIGRATIONS, migrate, schema_version
 from just_workflow.store.registry import changed_definition
 
@@ -73,9 +72,6 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 
 #: How many rows a scan fetches from the server at a time.
 SCAN_BATCH = 2000
-
-# Connections a forked child inherited: referenced forever so that they are never closed there.
-_INHERITED: list[Connection] = []
 
 
 def _params(count: int) -> str:
@@ -176,10 +172,7 @@ class PostgresStore:
         self.busy_timeout = busy_timeout
         self.notify = notify
         self._shown = shown_url(url)
-        self._pid = os.getpid()
-        self._local = threading.local()
-        self._connections: list[Connection] = []
-        self._connections_lock = threading.Lock()
+        self._threads: ThreadConnections[Connection] = ThreadConnections()
         self._rebuilt: dict[tuple[str, int, str], Definition] = {}
         self._migrate()
 
@@ -190,18 +183,14 @@ class PostgresStore:
 
     def _session(self) -> _Session:
         """This thread's session: opened on first use, again in a forked child and after a lost connection."""
-        session: _Session | None = getattr(self._local, "session", None)
-        if session is None or session.pid != os.getpid() or session.conn.closed:
-            return self._open()
+        session: _Session | None = getattr(self._threads.here(), "session", None)
+        if session is None or session.conn.closed:
+            return self._open(session)
         return session
 
-    def _open(self) -> _Session:
-        pid = os.getpid()
-        if pid != self._pid:
-            self._forget_parent_connections(pid)
-        old: _Session | None = getattr(self._local, "session", None)
-        if old is not None and old.pid == pid:
-            self._discard(old.conn)
+    def _open(self, broken: _Session | None) -> _Session:
+        if broken is not None:
+            self._threads.discard(broken.conn)
         try:
             conn = psycopg.connect(self.url, autocommit=True)
         except psycopg.Error as error:
@@ -214,33 +203,14 @@ class PostgresStore:
         except psycopg.Error as error:
             conn.close()
             raise self._failure(error, "configure the connection") from None
-        with self._connections_lock:
-            self._connections.append(conn)
-        session = _Session(conn, pid)
-        self._local.session = session
+        self._threads.add(conn)
+        session = _Session(conn)
+        self._threads.here().session = session
         return session
-
-    def _discard(self, conn: Connection) -> None:
-        with self._connections_lock:
-            if conn in self._connections:
-                self._connections.remove(conn)
-        conn.close()
-
-    def _forget_parent_connections(self, pid: int) -> None:
-        """In a forked child: set aside the parent's connections and start afresh."""
-        _INHERITED.extend(self._connections)
-        self._connections = []
-        self._connections_lock = threading.Lock()  # the parent's lock may have been held at fork time
-        self._local = threading.local()
-        self._pid = pid
 
     def close(self) -> None:
         """Close every connection this process opened; the store reopens one on its next use."""
-        with self._connections_lock:
-            connections, self._connections = self._connections, []
-            self._local = threading.local()
-        for conn in connections:
-            conn.close()
+        self._threads.close()
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -540,23 +510,23 @@ class PostgresStore:
         while an older transaction runs, and a write by another program, or
         with ``notify=False``, wakes no one, so wait with a timeout.
         """
-        listener: Connection | None = getattr(self._local, "listener", None)
-        if listener is None or listener.closed or getattr(self._local, "listener_pid", None) != os.getpid():
+        slots = self._threads.here()
+        listener: Connection | None = getattr(slots, "listener", None)
+        if listener is None or listener.closed:
             try:
                 listener = psycopg.connect(self.url, autocommit=True)
                 listener.execute(f"LISTEN {CHANNEL}")
             except psycopg.Error as error:
                 raise self._failure(error, "listen for changes") from None
-            with self._connections_lock:
-                self._connections.append(listener)
-            self._local.listener, self._local.listener_pid = listener, os.getpid()
+            self._threads.add(listener)
+            slots.listener = listener
             return True
         try:
             woken = any(True for _ in listener.notifies(timeout=timeout, stop_after=1))
             for _ in listener.notifies(timeout=0):  # those that came with it: one wake-up is enough
                 pass
         except psycopg.OperationalError:
-            self._discard(listener)
+            self._threads.discard(listener)
             return True  # listening again on the next call; meanwhile, read the feed
         return woken
 
@@ -628,14 +598,13 @@ class _Session:
     mapping as it was; ``load`` always asks the server.
     """
 
-    __slots__ = ("conn", "pid", "snapshots")
+    __slots__ = ("conn", "snapshots")
 
     #: How many snapshots a session keeps before it starts afresh.
     LIMIT = 1024
 
-    def __init__(self, conn: Connection, pid: int) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.pid = pid
         self.snapshots: dict[str, tuple[Instance, rows.Encoded]] = {}
 
     def remember(self, instance: Instance, encoded: rows.Encoded) -> None:
