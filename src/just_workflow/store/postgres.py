@@ -103,23 +103,31 @@ _CREATE = (
     f"WITH created AS ({_INSERT_INSTANCE} RETURNING id) "
     f"INSERT INTO events ({_EVENT_COLUMNS}, position) SELECT {_EVENT_VALUES} FROM created"
 )
-# rows.UPDATE_SNAPSHOT's columns and parameters (rows.snapshot_update), returning the row it moved.
-_MOVE = (
-    "UPDATE instances SET state = %s, context = %s, signatures = %s, parties = %s, seq = %s, head = %s, "
-    "updated_at = %s WHERE id = %s AND seq = %s RETURNING id"
-)
-# The snapshot, then the event, inserted only if the UPDATE found the instance at the expected seq.
-_APPEND = (
-    f"WITH moved AS ({_MOVE}) "
-    f"INSERT INTO events ({_EVENT_COLUMNS}, position) SELECT {_EVENT_VALUES} FROM moved"
-)
-# The same, keeping the idempotency key with its request and answer.
-_APPEND_WITH_KEY = (
-    f"WITH moved AS ({_MOVE}), "
-    "keyed AS (INSERT INTO idempotency_keys (instance, key, seq, request, answer) "
-    "SELECT id, %s, %s, %s, %s FROM moved) "
-    f"INSERT INTO events ({_EVENT_COLUMNS}, position) SELECT {_EVENT_VALUES} FROM moved"
-)
+
+
+def _appends(update: str) -> tuple[str, str]:
+    """The append statements around one of the SQLite store's row updates (rows.snapshot_write chooses it).
+
+    The snapshot, then the event, inserted only if the UPDATE found the
+    instance at the expected seq; and the same, keeping the idempotency key
+    with its request and answer.
+    """
+    move = f"{_postgres_parameters(update)} RETURNING id"
+    append = f"INSERT INTO events ({_EVENT_COLUMNS}, position) SELECT {_EVENT_VALUES} FROM moved"
+    keep = (
+        "keyed AS (INSERT INTO idempotency_keys (instance, key, seq, request, answer) "
+        "SELECT id, %s, %s, %s, %s FROM moved) "
+    )
+    return f"WITH moved AS ({move}) {append}", f"WITH moved AS ({move}), {keep}{append}"
+
+
+def _postgres_parameters(sql: str) -> str:
+    """A statement of :mod:`rows` with psycopg's parameter marks (its statements hold no literal ``?``)."""
+    return sql.replace("?", "%s")
+
+
+# Each row update, with its appends (without, with an idempotency key).
+_APPENDS = {update: _appends(update) for update in (rows.UPDATE_SNAPSHOT, rows.UPDATE_CONTENT)}
 _SELECT_CHANGES = (
     f"SELECT position, {_EVENT_COLUMNS} FROM events WHERE position > %s AND position < {_HORIZON} "
     "ORDER BY position LIMIT %s"
@@ -341,10 +349,13 @@ class PostgresStore:
     ) -> None:
         """Store ``event`` and the snapshot after it in one statement, if the stored seq is ``expected_seq``."""
         session = self._session()
-        encoded = rows.encode_snapshot(instance, session.snapshots.get(instance.id))
+        before = session.snapshots.get(instance.id)
+        encoded = rows.encode_snapshot(instance, before)
         self._written(
             f"append event {event.seq} to instance {instance.id!r}",
-            lambda conn: _move(conn, instance, encoded, event, expected_seq, idempotency_key, request, 0),
+            lambda conn: _move(
+                conn, instance, encoded, event, expected_seq, idempotency_key, request, 0, before
+            ),
         )
         session.remember(instance, encoded)
 
@@ -380,6 +391,7 @@ class PostgresStore:
                                 item.idempotency_key,
                                 item.request,
                                 rank,
+                                before,
                             )
                     except (ConcurrencyConflict, InstanceExists, InstanceNotFound) as error:
                         raise BatchFailed(rank, item.describe(), error) from error
@@ -557,14 +569,22 @@ def _move(
     idempotency_key: str | None,
     request: str | None,
     rank: int,
+    before: tuple[Instance, rows.Encoded] | None,
 ) -> None:
-    """Write the snapshot, the key and the event in one statement, if the stored seq is ``expected_seq``."""
-    move = rows.snapshot_update(instance, encoded, event.at, expected_seq)
+    """Write the snapshot, the key and the event in one statement, if the stored seq is ``expected_seq``.
+
+    ``before`` is the snapshot the session last read or wrote: the row update
+    is the one :func:`rows.snapshot_write` chooses, as in the SQLite store.
+    """
+    update, move = rows.snapshot_write(
+        instance, encoded, event.at, expected_seq, None if before is None else before[0]
+    )
+    plain, keyed = _APPENDS[update]
     if idempotency_key is None:
-        sql, args = _APPEND, (*move, *rows.event_row(event), rank)
+        sql, args = plain, (*move, *rows.event_row(event), rank)
     else:
         key = (idempotency_key, event.seq, request, rows.answer_text(instance, encoded))
-        sql, args = _APPEND_WITH_KEY, (*move, *key, *rows.event_row(event), rank)
+        sql, args = keyed, (*move, *key, *rows.event_row(event), rank)
     try:
         written = conn.execute(sql, args).rowcount
     except psycopg.errors.UniqueViolation:  # the key is kept already: the engine looks it up again
@@ -583,7 +603,7 @@ def _in_postgres_terms(sql: str) -> str:
     ``?`` and ``rowid`` appear in them only as parameter marks and as the
     column of positions.
     """
-    return sql.replace("?", "%s").replace("rowid", "n").replace(" WHERE 1 ", " WHERE TRUE ")
+    return _postgres_parameters(sql).replace("rowid", "n").replace(" WHERE 1 ", " WHERE TRUE ")
 
 
 def _reason(error: psycopg.Error) -> str:
