@@ -22,7 +22,7 @@ import just_workflow as jw
 from just_workflow import definition as d
 from just_workflow.step import begin
 from just_workflow.store import postgres_schema, rows
-from just_workflow.store.postgres import _insert_new
+from just_workflow.store.postgres import _insert_new, shown_url
 from just_workflow.testing.store_contract import assert_chain
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the app servers are forked processes")
@@ -157,6 +157,10 @@ def test_an_unreachable_server_is_a_store_error_without_the_password() -> None:
     with pytest.raises(jw.StoreError, match=r"postgresql://app:\*\*\*@127.0.0.1:1/nowhere") as failure:
         jw.PostgresStore(url)
     assert "s3cret" not in str(failure.value)
+    assert shown_url("postgresql://app@db/w?password=s3cret&sslmode=require") == (
+        "postgresql://app@db/w?password=***&sslmode=require"
+    )
+    assert shown_url("postgresql://app@db/w?host=/tmp/x") == "postgresql://app@db/w?host=/tmp/x"
 
 
 def backend_of(url: str, waiting: bool) -> int:

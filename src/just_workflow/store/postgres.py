@@ -2,12 +2,14 @@
 
 Concurrency and durability rules, each for a reason:
 
-- Every write is one statement in autocommit mode, so one transaction and
-  one round trip: ``append`` is ``UPDATE instances ... WHERE id = $id AND
-  seq = $expected`` with the inserts of the event (and the idempotency key)
-  in data-modifying CTEs that insert only for the row the UPDATE returned.
-  PostgreSQL runs a statement all or nothing: a lost connection, a killed
-  backend or a refused key leaves nothing half-written.
+- Every start and every fire is one statement in autocommit mode, so one
+  transaction and one round trip: ``append`` is ``UPDATE instances ...
+  WHERE id = $id AND seq = $expected`` with the inserts of the event (and
+  the idempotency key) in data-modifying CTEs that insert only for the row
+  the UPDATE returned. PostgreSQL runs a statement all or nothing: a lost
+  connection, a killed backend or a refused key leaves nothing
+  half-written. A batch (``write_many``) and an import are one transaction
+  of such statements.
 - Isolation is READ COMMITTED, the server's default; the UPDATE is the lock.
   Two fires on one instance both find it at the expected seq; the second
   waits on the first's row lock, and when the first commits PostgreSQL
@@ -20,13 +22,15 @@ Concurrency and durability rules, each for a reason:
 - ``lock_timeout`` (``busy_timeout`` seconds) bounds how long a write waits
   for a row another transaction holds; past it, :class:`StoreBusy`.
 - One connection per thread, opened on first use, and a new one in a forked
-  child; the parent's connections are kept referenced in the child, never
-  used nor closed (closing one would end the parent's session on the shared
-  socket). A connection found broken (server restart, backend terminated) is
+  child (:mod:`just_workflow.store.connections`). A connection found broken (server restart, backend terminated) is
   replaced on the next call; a read that fails on a lost connection is tried
   once more on a new one. A write is never retried here: whether it
   committed is unknown, and the engine's idempotency keys are the way to ask
   again safely.
+- The change feed orders events by the id of the transaction that wrote
+  them and shows an event once every older transaction has ended
+  (:meth:`PostgresStore.changes`); after each write the store sends a
+  NOTIFY, which :meth:`PostgresStore.wait_for_changes` listens for.
 - Snapshots are read from the server on every ``load``: other servers write
   too. The text of a snapshot's mappings is kept per connection, only to
   avoid encoding again what a step left unchanged.
@@ -148,12 +152,16 @@ _SELECT_DEFINITIONS = "SELECT protocol, version, digest, source FROM definitions
 
 
 def shown_url(url: str) -> str:
-    """``url`` with its password, if any, replaced by ``***``: for messages and ``repr``."""
+    """``url`` with its password, if any (before the host or as ``password=``), as ``***``: for messages and ``repr``."""
     parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    if parts.password is not None:
+        host = parts.netloc.rpartition("@")[2]
+        parts = parts._replace(netloc=f"{parts.username}:***@{host}")
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    if any(name == "password" for name, _ in query):
+        shown = [(name, "***" if name == "password" else value) for name, value in query]
+        parts = parts._replace(query=urllib.parse.urlencode(shown, safe="*/"))
+    return urllib.parse.urlunsplit(parts)
 
 
 class PostgresStore:
