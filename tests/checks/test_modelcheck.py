@@ -316,3 +316,22 @@ def test_check_shows_a_progress_bar_for_a_long_model_check(
     monkeypatch.setattr(modelcheck, "PROGRESS_EVERY", 2)
     result = CliRunner().invoke(main, ["check", str(write(tmp_path, moa()))])
     assert "Model checking moa" in result.stderr
+
+
+def test_max_states_bounds_the_commands_of_many_optional_inputs() -> None:
+    """24 optional inputs make 3**24 payloads for one move: made one at a time, the bound stops them.
+
+    Where the moves succeed, the states bound the exploration; where every one is refused (here by an
+    invariant), the commands tried do: at most COMMANDS_PER_STATE per state allowed.
+    """
+    fields = tuple(d.Field(f"note_{number}", d.FieldType.BOOL) for number in range(24))
+    inputs = tuple(d.Input(field.name, required=False) for field in fields)
+    for target, states in (("declined", None), ("signed", 1)):  # no invariant in declined; one in signed
+        annotate = d.Transition("annotate", ("draft",), ("sme",), target, inputs=inputs)
+        wide = moa(context=(*moa().context, *fields), transitions=(annotate,))
+        for bound in (1, 5):
+            exploration = explore(wide, max_states=bound)
+            assert exploration.bounded
+            assert len(exploration.nodes) == (states or bound)
+            assert exploration.tried <= bound * modelcheck.COMMANDS_PER_STATE + 1
+        assert "stopped at --max-states 5" in model_check(wide, max_states=5).summary()
