@@ -160,7 +160,9 @@ class _OverlapIndex:
         self.definition = definition
         self.added: list[int] = []
         self.admitting: dict[_Reading, dict[Hashable, list[int]]] = {}  # reading -> value -> transitions
-        self.unconstrained: dict[_Reading, list[int]] = {}  # reading -> transitions without a finite set on it
+        self.unconstrained: dict[
+            _Reading, list[int]
+        ] = {}  # reading -> transitions without a finite set on it
 
     def add(self, later: int) -> int | None:
         """Add transition ``later``; the first one added before it that shares a role and may fire with it."""
@@ -170,7 +172,9 @@ class _OverlapIndex:
         overlap = None
         for earlier in self._candidates(finite):
             first = self.definition.transitions[earlier]
-            if not roles.isdisjoint(first.firing_roles) and not guards_exclusive(self.definition, first, second):
+            if not roles.isdisjoint(first.firing_roles) and not guards_exclusive(
+                self.definition, first, second
+            ):
                 overlap = earlier
                 break
         for reading in finite.keys() - self.unconstrained.keys():
