@@ -159,10 +159,10 @@ class _OverlapIndex:
     def __init__(self, definition: Definition) -> None:
         self.definition = definition
         self.added: list[int] = []
-        self.admitting: dict[_Reading, dict[Hashable, list[int]]] = {}  # reading -> value -> transitions
-        self.unconstrained: dict[
-            _Reading, list[int]
-        ] = {}  # reading -> transitions without a finite set on it
+        # reading -> value -> the transitions with a condition on it admitting the value
+        self.admitting: dict[_Reading, dict[Hashable, list[int]]] = {}
+        # reading -> the transitions without a condition on it admitting finitely many values
+        self.unconstrained: dict[_Reading, list[int]] = {}
 
     def add(self, later: int) -> int | None:
         """Add transition ``later``; the first one added before it that shares a role and may fire with it."""
@@ -172,9 +172,8 @@ class _OverlapIndex:
         overlap = None
         for earlier in self._candidates(finite):
             first = self.definition.transitions[earlier]
-            if not roles.isdisjoint(first.firing_roles) and not guards_exclusive(
-                self.definition, first, second
-            ):
+            shared = not roles.isdisjoint(first.firing_roles)
+            if shared and not guards_exclusive(self.definition, first, second):
                 overlap = earlier
                 break
         for reading in finite.keys() - self.unconstrained.keys():
