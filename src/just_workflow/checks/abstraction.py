@@ -185,13 +185,18 @@ class Abstraction:
                         yield Command(trigger, actor, payload)
 
     def _offered(self, candidates: Sequence[CompiledTransition]) -> Iterator[dict[str, Any]]:
-        """The payloads of the candidates of one trigger, each once (candidates often take the same inputs)."""
-        if len(candidates) == 1:
-            yield from payloads(self.transitions[candidates[0].index], self.values)
+        """The payloads of the candidates of one trigger, each once.
+
+        A transition's payloads depend on its inputs alone: candidates taking
+        the same inputs (most often all of them) are enumerated once.
+        """
+        inputs = {self.transitions[c.index].inputs: self.transitions[c.index] for c in candidates}
+        if len(inputs) == 1:
+            yield from payloads(next(iter(inputs.values())), self.values)
             return
         seen: set[str] = set()
-        for candidate in candidates:
-            for payload in payloads(self.transitions[candidate.index], self.values):
+        for transition in inputs.values():
+            for payload in payloads(transition, self.values):
                 key = repr(payload)
                 if key not in seen:
                     seen.add(key)
