@@ -37,6 +37,7 @@ RESERVED_SOMEWHERE = sorted(
             *("default", "defaults", "default_state", "note", "end", "class", "classdef", "style", "scale"),
             *("direction", "tb", "lr", "statediagram", "acctitle", "accdescr", "hide", "click", "fork"),
             *("graph", "digraph", "subgraph", "node", "edge", "strict", "parties", "label", "initial"),
+            *("x__init__", "is_", "to_", "may_", "on_enter_x", "lr_direction", "tb_x"),
         )
         if IDENTIFIER.fullmatch(name)
     }
@@ -53,6 +54,7 @@ NASTY = [
     "<script>alert(1)</script>",
     "`code` **bold** [link](javascript:alert(1))",
     "up direction LR",
+    "direction",
     "the end note",
     "Box [[fork]]",
     "<<choice>>",
@@ -172,6 +174,7 @@ def read_mermaid(text: str) -> dict[str, list[tuple[str, ...]]]:
             raw_label = raw.split(": ", 1)[1]
             read["arrows"].append((source, target, *map(decoded, raw_label.split("<br>"))))
     assert not in_note
+    assert len(_DIRECTION.findall(lexed)) == 1, "a line is read as the layout"  # its rule spans line breaks
     return {"title": [(title,)], **read}
 
 
@@ -276,6 +279,21 @@ def test_no_title_or_value_injects_a_statement(titles: list[str], value: str, ac
         ("[parties]", dot_escaped(parties)),
     ]
     assert dot_read["edges"] == [("[*]", "first", ""), ("first", "second", dot_escaped(label))]
+
+
+def test_a_label_ending_in_direction_keeps_the_next_arrow() -> None:
+    """Mermaid's layout rule reads `direction` then any spaces and line breaks then `LR`: a label ending in
+    `direction` before an arrow from a state `lr_...` would swallow both lines."""
+    definition = protocol(("first", "lr_review"), "go", "sme", "note", "direction")
+    back = d.Transition("back", ("lr_review",), ("sme",), "first")
+    definition = attrs.evolve(
+        definition,
+        states=(d.State("first"), d.State("lr_review")),
+        transitions=(*definition.transitions, back),
+    )
+    definition = attrs.evolve(definition, states=(*definition.states, d.State("done", final=True)))
+    read = read_mermaid(diagram(definition))
+    assert [arrow[:2] for arrow in read["arrows"]] == [("first", "lr_review"), ("lr_review", "first")]
 
 
 def test_a_state_named_parties_keeps_its_box_beside_the_parties_note() -> None:

@@ -33,9 +33,10 @@ from just_workflow.diagrams.model import DIRECTION, Picture
 _ESCAPES = {"#": "#35;", '"': "#quot;", ":": "#58;", ";": "#59;", "<": "#lt;", ">": "#gt;"}
 _SPECIAL = re.compile(
     "[" + re.escape("".join(_ESCAPES)) + "%`\x00-\x1f\x7f-\x9f\u2028\u2029]"
-    # Mermaid's lexer reads `direction tb` anywhere in a line as the layout statement (the line is lost), ends a
-    # note at `end note`, and makes a box a fork with `[[fork]]`: the space or bracket is written as a code.
-    r"|(?i:(?<=direction)|(?<=end))\s|\[(?=\[)"
+    # Mermaid's lexer reads `direction tb` anywhere in a line as the layout statement (the line is lost, and the
+    # next one too when a text ends with `direction`), ends a note at `end note`, and makes a box a fork with
+    # `[[fork]]`: the space, the last letter or the bracket is written as a code.
+    r"|(?i:(?<=direction)|(?<=end))\s|(?i:(?<=directio)n\Z)|\[(?=\[)"
 )
 
 # Words Mermaid's state diagram lexer (case-insensitive) reads as a statement, not a state, where an arrow
