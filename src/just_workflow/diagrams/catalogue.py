@@ -57,7 +57,7 @@ _MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]{}#|~!]")
 _BLOCK_START = re.compile(r"^(?:[-+=]|\d+[.)])")
 
 
-def markdown_text(text: str) -> str:
+def _markdown_text(text: str) -> str:
     """``text`` as one line of Markdown that shows it as it is: no formatting, no HTML, no block of its own.
 
     Line breaks become spaces, Markdown's punctuation is escaped with a
@@ -72,23 +72,23 @@ def markdown_text(text: str) -> str:
 def protocols_markdown(definitions: Iterable[Definition], lang: str = "en") -> str:
     """The Markdown page of ``docs/protocols.md``: each definition's summary and Mermaid diagram.
 
-    Every text from a definition is written with :func:`markdown_text`.
+    Every text from a definition is written with :func:`_markdown_text`.
     """
     sections = [_DOC_HEAD]
     for definition in sorted(definitions, key=lambda d: d.key):
         roles = ", ".join(
-            f"`{role.name}` ({markdown_text(role.title.get(lang))})" if role.title else f"`{role.name}`"
+            f"`{role.name}` ({_markdown_text(role.title.get(lang))})" if role.title else f"`{role.name}`"
             for role in definition.roles
         )
         lines = [
-            f"## {markdown_text(definition.title.get(lang))}",
+            f"## {_markdown_text(definition.title.get(lang))}",
             "",
             f"`{definition.protocol}`, version {definition.version}. Roles: {roles}.",
         ]
         if definition.source:
-            lines += ["", f"Source: {markdown_text(definition.source)}"]
+            lines += ["", f"Source: {_markdown_text(definition.source)}"]
         if definition.description:
-            lines += ["", markdown_text(definition.description.get(lang))]
+            lines += ["", _markdown_text(definition.description.get(lang))]
         diagram = mermaid(picture_of(definition, lang=lang))
         lines += ["", "```mermaid", diagram.rstrip("\n"), "```", ""]
         sections.append("\n".join(lines))

@@ -24,7 +24,7 @@ _PALETTE = cast(Mapping[str, Mapping[str, Mapping[str, str]]], GraphMachine.styl
 
 # Within quotes dot reads a backslash as an escape and a quote as the end; a line break is written as its
 # escape, and other control characters (which Graphviz may take for the end of its input) as visible codes.
-_SPECIAL = re.compile('[\\\\"\\x00-\\x08\\x0a-\\x1f\\x7f]')
+_SPECIAL = re.compile(r'[\\"\x00-\x08\x0a-\x1f\x7f]')  # a tab is kept: dot takes it as text
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n"}
 
 #: The id of the parties' note: in brackets, as no state can be named (a state ``parties`` would be drawn over).
@@ -37,6 +37,7 @@ def _dot_text(text: str) -> str:
 
 
 def _escape(match: re.Match[str]) -> str:
+    """The escape of one special character: dot's own, or ``\\xNN`` shown as such."""
     character = match.group()
     return _ESCAPES.get(character) or f"\\\\x{ord(character):02x}"
 
