@@ -126,24 +126,26 @@ def audit_whole(path: str) -> int:
     return report.events
 
 
-# Run in a fresh process: its peak resident set is what replaying the file (or nothing) costs.
+# Run in a fresh process. Its peak resident set: VmHWM, which starts afresh with the process's own memory;
+# ru_maxrss would also count the memory of the benchmark's process at the time it was forked.
 _MEASURE = """
-import resource, sys
+import sys
 import just_workflow.audit.replay
 if sys.argv[1]:
     from bench.replay import audit
     audit(sys.argv[1])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+with open("/proc/self/status") as status:
+    print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
 """
 
 
 def peak_memory(path: str) -> int:
-    """The peak resident memory, in bytes, of a fresh process replaying ``path`` (nothing when empty)."""
+    """The peak resident memory, in bytes, of a fresh process replaying ``path`` (nothing when empty); Linux only."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, path], cwd=root, check=True, capture_output=True, text=True
     )
-    return int(done.stdout.split()[-1]) * 1024  # Linux gives ru_maxrss in KiB
+    return int(done.stdout.split()[-1]) * 1024  # in kB
 
 
 def best_of(runs: int, task: Callable[[], int]) -> tuple[float, int]:

@@ -41,6 +41,7 @@ if _typing.TYPE_CHECKING:
         StoreError,
         TransitionNotAllowed,
         UnknownProtocol,
+        UnreadableDefinitions,
         WorkflowError,
     )
     from just_workflow.events import Actor, Event
@@ -80,6 +81,7 @@ _EXPORTS = {
         "StoreError",
         "TransitionNotAllowed",
         "UnknownProtocol",
+        "UnreadableDefinitions",
         "WorkflowError",
     ),
     "just_workflow.events": ("Actor", "Event"),
@@ -148,6 +150,7 @@ __all__ = [
     "StoreError",
     "TransitionNotAllowed",
     "UnknownProtocol",
+    "UnreadableDefinitions",
     "WorkflowError",
     "check",
     "diagram",

@@ -42,6 +42,7 @@ from just_workflow.errors import (
     InstanceNotFound,
     StoreBusy,
     StoreError,
+    UnreadableDefinitions,
 )
 from just_workflow.events import Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
@@ -201,31 +202,37 @@ class SQLiteStore:
         return None if row is None else str(row[0])
 
     def definitions(self) -> list[Definition]:
+        """Every stored definition; :class:`UnreadableDefinitions` (holding the others) if a row is altered."""
         kept: list[Definition] = []
+        unreadable: dict[tuple[str, int], str] = {}
         for protocol, version, digest, source in self._fetch_all(rows.SELECT_DEFINITIONS, (), "definitions"):
             key = (protocol, version, digest)
             definition = self._rebuilt.get(key)
             if definition is None:
-                definition = self._stored_definition(protocol, version, source)
-                if definition.digest != digest:
-                    raise StoreError(
-                        f"The stored definition {protocol!r} version {version} in {self.path!r} "
-                        f"reads back with digest {definition.digest[:12]}…, not the digest it was stored "
-                        f"under, {digest[:12]}…: the definitions table was altered."
-                    )
+                try:
+                    definition = self._stored_definition(source, digest)
+                except ValueError as error:  # one damaged row: the others stay usable
+                    unreadable[(protocol, version)] = str(error)
+                    continue
                 self._rebuilt[key] = definition
             kept.append(definition)
+        if unreadable:
+            raise UnreadableDefinitions(f"The definitions table of {self.path!r}", unreadable, kept)
         return kept
 
-    def _stored_definition(self, protocol: Any, version: Any, source: Any) -> Definition:
-        """The definition a ``definitions`` row keeps; :class:`StoreError` when the row was altered past reading."""
+    @staticmethod
+    def _stored_definition(source: Any, digest: Any) -> Definition:
+        """The definition a ``definitions`` row keeps; ValueError saying what is wrong when it was altered."""
         try:
-            return definition_from_document(json.loads(source))
+            definition = definition_from_document(json.loads(source))
         except (ValueError, TypeError, RecursionError, DefinitionError) as error:
-            raise StoreError(
-                f"The stored definition {protocol!r} version {version!r} in {self.path!r} is unreadable: "
-                f"{error}"
-            ) from None
+            raise ValueError(f"its source is unreadable: {error}") from None
+        if definition.digest != digest:
+            raise ValueError(
+                f"it reads back with digest {definition.digest[:12]}…, not the digest it was stored under, "
+                f"{str(digest)[:12]}…: the definitions table was altered"
+            )
+        return definition
 
     # -- instances ---------------------------------------------------------------------------
 
