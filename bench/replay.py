@@ -1,7 +1,7 @@
 """Replay speed and memory: reading and replaying a long log, against the floor of reading its lines and hashing them.
 
 Run from the repository root: ``python -m bench.replay [--events N] [--instances K] [--runs R]``
-(``--quick`` for a short run).
+(``--quick`` for a short run; ``--write-docs`` also puts the results in docs/performance.md).
 It writes a log of N events (default 1,000,000) of a small protocol with a
 self-loop, spread over K instances, then times
 
@@ -27,13 +27,13 @@ import gc
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bench import page
+from bench.memory import peak_memory
 from just_workflow import definition as d
 from just_workflow.audit.logfile import HEADER, event_line, read_log
 from just_workflow.audit.replay import replay
@@ -126,26 +126,14 @@ def audit_whole(path: str) -> int:
     return report.events
 
 
-# Run in a fresh process. Its peak resident set: VmHWM, which starts afresh with the process's own memory;
-# ru_maxrss would also count the memory of the benchmark's process at the time it was forked.
-_MEASURE = """
+# Run in a fresh process: replay the file given, or nothing (what importing the library costs).
+_REPLAY = """
 import sys
 import just_workflow.audit.replay
 if sys.argv[1]:
     from bench.replay import audit
     audit(sys.argv[1])
-with open("/proc/self/status") as status:
-    print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
 """
-
-
-def peak_memory(path: str) -> int:
-    """The peak resident memory, in bytes, of a fresh process replaying ``path`` (nothing when empty); Linux only."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, path], cwd=root, check=True, capture_output=True, text=True
-    )
-    return int(done.stdout.split()[-1]) * 1024  # in kB
 
 
 def best_of(runs: int, task: Callable[[], int]) -> tuple[float, int]:
@@ -183,8 +171,8 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
         floor_time, floor_events = best_of(options.runs, lambda: floor(path))
         audit_time, audit_events = best_of(options.runs, lambda: audit(path))
         whole_time, whole_events = best_of(options.runs, lambda: audit_whole(path))
-        peak = peak_memory(path)
-        base = peak_memory("")
+        peak, _ = peak_memory(_REPLAY, path)
+        base, _ = peak_memory(_REPLAY, "")
     assert floor_events == audit_events == whole_events, (floor_events, audit_events, whole_events)
     floor_rate = floor_events / floor_time
     audit_rate = audit_events / audit_time
@@ -212,11 +200,13 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Build the log, time the floor and the audit, print events/s and the ratio."""
-    lines = results(argv)
-    print("replay: replay of a log file against reading, parsing and hashing the same log; its peak memory")
-    print()
-    print("\n".join(lines))
+    """Run the benchmark and print its results (``--write-docs``: also into docs/performance.md)."""
+    page.run(
+        "bench.replay",
+        "replay: replay of a log file against reading, parsing and hashing the same log; its peak memory",
+        results,
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -30,12 +30,9 @@ A refused fire (every class above but ``HookError``) writes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 import attrs
-
-if TYPE_CHECKING:
-    from just_workflow.definition import Definition
 
 
 class WorkflowError(Exception):
@@ -220,12 +217,13 @@ class UnreadableDefinitions(StoreError):
     """Some stored definitions cannot be read back: one damaged row must not take every protocol with it.
 
     ``unreadable`` maps each such ``(protocol, version)`` to what is wrong
-    with it; ``readable`` holds every other stored definition, for the
-    callers that go on with them.
+    with it; ``readable`` holds every other stored definition (each a
+    :class:`~just_workflow.definition.Definition`, which this module, below
+    it, does not name), for the callers that go on with them.
     """
 
     def __init__(
-        self, where: str, unreadable: Mapping[tuple[str, int], str], readable: Sequence[Definition]
+        self, where: str, unreadable: Mapping[tuple[str, int], str], readable: Sequence[Any]
     ) -> None:
         self.unreadable = dict(unreadable)
         self.readable = list(readable)
