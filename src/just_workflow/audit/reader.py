@@ -117,23 +117,27 @@ _DECODER = json.JSONDecoder(
 LogSource = str | os.PathLike[str] | IO[bytes]
 
 # The fast way to read an event line, taken only for a line that is exactly the canonical JSON of its event,
-# as every export writes it: one regular expression matches the whole line, member by member in canonical
-# order, its strings without any escape (so their text is their value), its hashes as 64 hex digits and its
-# seq and version as canonical integers within the bounds; the payload is decoded alone and must be its own
-# canonical JSON. Such a line holds no key twice, no number out of range and no escape, and cutting its
-# "hash" and "type" members out of it gives the bytes its hash is over. Any other line is read the strict way
-# above, which says what is wrong with it.
+# as every export writes it: two regular expressions match the members before and after the payload, in
+# canonical order, the strings without any escape (so their text is their value), the hashes as 64 hex
+# digits, seq and version as canonical integers within the bounds; the payload is decoded alone and must be
+# its own canonical JSON. Such a line holds no key twice, no number out of range and no escape, and cutting
+# its "hash" and "type" members out of it gives the bytes its hash is over. Any other line is read the
+# strict way above, which says what is wrong with it. No pattern can backtrack: every match is linear.
 _TEXT = r'"([^"\\\x00-\x1f]*)"'
 _TEXT_OR_NULL = r'(?:"([^"\\\x00-\x1f]*)"|null)'
 _DIGEST = r'"([0-9a-f]{64})"'
 _COUNT = r"([1-9][0-9]{0,14})"  # at most 15 digits: within 2**53 - 1
-_CANONICAL_EVENT = re.compile(
+_BEFORE_PAYLOAD = re.compile(
     rf'\{{"actor":\{{"id":{_TEXT},"role":{_TEXT}\}},"at":{_TEXT},"digest":{_TEXT},"hash":{_DIGEST},'
-    rf'"instance":{_TEXT},"kind":{_TEXT},"payload":(\{{.*\}}),"prev_hash":{_DIGEST},"protocol":{_TEXT},'
-    rf'"seq":{_COUNT},"source":{_TEXT_OR_NULL},"target":{_TEXT},"trigger":{_TEXT_OR_NULL},'
-    rf'"type":"event","version":{_COUNT}\}}\n'
+    rf'"instance":{_TEXT},"kind":{_TEXT},"payload":'
+).match
+# In canonical JSON no string holds an unescaped quote: the last '},"prev_hash":"' of the line ends the payload.
+_PAYLOAD_END = '},"prev_hash":"'
+_AFTER_PAYLOAD = re.compile(
+    rf',"prev_hash":{_DIGEST},"protocol":{_TEXT},"seq":{_COUNT},"source":{_TEXT_OR_NULL},"target":{_TEXT},'
+    rf'"trigger":{_TEXT_OR_NULL},"type":"event","version":{_COUNT}\}}\n'
 ).fullmatch
-_HASH_GROUP, _VERSION_GROUP = 5, 15
+_HASH_GROUP, _VERSION_GROUP = 5, 7  # in the patterns before and after the payload
 _HASH_MEMBER = len(',"hash":"') + 64 + len('"')
 _TYPE_MEMBER = ',"type":"event"'
 _plain_scan: Callable[[str, int], tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009 (typeshed lacks it)
@@ -242,31 +246,21 @@ def read_lines(file: IO[bytes], name: str, strict: bool, sink: LogSink) -> int:
 
 def _canonical_event(text: str, shared: dict[Any, Any]) -> tuple[Event, bool] | None:
     """The event of a line that is exactly its canonical JSON, and whether its hash holds; None for other lines."""
-    match = _CANONICAL_EVENT(text)
-    if match is None:
+    before = _BEFORE_PAYLOAD(text)
+    end = text.rfind(_PAYLOAD_END) + 1
+    if before is None or end <= before.end():
         return None
-    (
-        actor,
-        role,
-        at,
-        digest,
-        hash_,
-        instance,
-        kind,
-        payload_text,
-        prev_hash,
-        protocol,
-        seq,
-        source,
-        target,
-        trigger,
-        version,
-    ) = match.groups()
+    after = _AFTER_PAYLOAD(text, end)
+    if after is None:
+        return None
+    actor, role, at, digest, hash_, instance, kind = before.groups()
+    prev_hash, protocol, seq, source, target, trigger, version = after.groups()
+    payload_text = text[before.end() : end]
     payload: Any = {}
     if payload_text != "{}":
         try:
-            payload, end = _plain_scan(payload_text, 0)
-            if end != len(payload_text) or canonical_text(payload) != payload_text:
+            payload, payload_end = _plain_scan(payload_text, 0)
+            if payload_end != len(payload_text) or canonical_text(payload) != payload_text:
                 return None
         except (ValueError, TypeError, StopIteration, RecursionError):  # not JSON, or no canonical form
             return None
@@ -290,8 +284,8 @@ def _canonical_event(text: str, shared: dict[Any, Any]) -> tuple[Event, bool] | 
         "prev_hash": prev_hash,
         "hash": hash_,
     }
-    hash_at = match.start(_HASH_GROUP) - len(',"hash":"')
-    type_at = match.start(_VERSION_GROUP) - len(',"type":"event","version":')
+    hash_at = before.start(_HASH_GROUP) - len(',"hash":"')
+    type_at = after.start(_VERSION_GROUP) - len(',"type":"event","version":')
     body = text[:hash_at] + text[hash_at + _HASH_MEMBER : type_at] + text[type_at + len(_TYPE_MEMBER) : -1]
     holds = _sha256((prev_hash + body).encode()).hexdigest() == hash_
     return Event.from_json(data, shared), holds
