@@ -136,20 +136,25 @@ if sys.argv[1]:
 """
 
 
-def best_of(runs: int, task: Callable[[], int]) -> tuple[float, int]:
-    """The best wall time of ``runs`` runs of ``task`` (garbage collection off while timing), and its result."""
-    best = float("inf")
-    result = 0
+def best_in_turns(runs: int, tasks: Sequence[Callable[[], int]]) -> list[tuple[float, int]]:
+    """The best wall time of each task over ``runs`` rounds, the tasks taking turns in each round, and its result.
+
+    Taking turns, a change in the machine's load touches every task alike.
+    Garbage collection is off while a task is timed.
+    """
+    best = [(float("inf"), 0)] * len(tasks)
     for _ in range(runs):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            result = task()
-            best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return best, result
+        for index, task in enumerate(tasks):
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                result = task()
+                took = time.perf_counter() - start
+            finally:
+                gc.enable()
+            best[index] = min(best[index], (took, result))
+    return best
 
 
 def results(argv: Sequence[str] | None = None) -> list[str]:
@@ -157,7 +162,9 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
     parser = argparse.ArgumentParser(prog="python -m bench.replay", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--instances", type=int, default=10)
-    parser.add_argument("--runs", type=int, default=3, help="time each side this many times, keep the best")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="rounds: time each side this many times, keep the best"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="100,000 events, one run: rough numbers in seconds"
     )
@@ -168,9 +175,10 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
         path = os.path.join(folder, "ledger.jsonl")
         write_log(path, options.events, options.instances)
         size = os.path.getsize(path)
-        floor_time, floor_events = best_of(options.runs, lambda: floor(path))
-        audit_time, audit_events = best_of(options.runs, lambda: audit(path))
-        whole_time, whole_events = best_of(options.runs, lambda: audit_whole(path))
+        best = best_in_turns(
+            options.runs, [lambda: floor(path), lambda: audit(path), lambda: audit_whole(path)]
+        )
+        (floor_time, floor_events), (audit_time, audit_events), (whole_time, whole_events) = best
         peak, _ = peak_memory(_REPLAY, path)
         base, _ = peak_memory(_REPLAY, "")
     assert floor_events == audit_events == whole_events, (floor_events, audit_events, whole_events)
@@ -181,7 +189,8 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
     mib = 1 << 20
     return [
         f"A log of {options.events:,} events over {options.instances} instances ({size / 1e6:.0f} MB of JSON "
-        f"Lines); the best wall time of {options.runs} run(s) of each side, garbage collection off while timing:",
+        f"Lines); the best wall time of each side over {options.runs} round(s), the sides taking turns, "
+        "garbage collection off while timing:",
         "",
         "| floor: read, parse, hash | `replay` of the file | ratio | `read_log` + `replay` | ratio |",
         "|---:|---:|---:|---:|---:|",
