@@ -133,7 +133,7 @@ def picture_of(
         return Style.PREVIOUS if state in visited else Style.DEFAULT
 
     nodes = tuple(
-        Node(s.name, s.title.get(lang) if s.title else s.name, s.final, style(s.name))
+        Node(s.name, (s.title.get(lang) if s.title else "") or s.name, s.final, style(s.name))
         for s in definition.states
     )
     arrows = tuple(
