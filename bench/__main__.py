@@ -23,6 +23,7 @@ MODULES = (
     "bench.persistence",
     "bench.postgres",
     "bench.replay",
+    "bench.verify",
     "bench.lists",
 )
 

@@ -1,7 +1,7 @@
 """Replay speed and memory: reading and replaying a long log, against the floor of reading its lines and hashing them.
 
 Run from the repository root: ``python -m bench.replay [--events N] [--instances K] [--runs R]``
-(``--quick`` for a short run).
+(``--quick`` for a short run; ``--write-docs`` also puts the results in docs/performance.md).
 It writes a log of N events (default 1,000,000) of a small protocol with a
 self-loop, spread over K instances, then times
 
@@ -27,13 +27,13 @@ import gc
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bench import page
+from bench.memory import peak_memory
 from just_workflow import definition as d
 from just_workflow.audit.logfile import HEADER, event_line, read_log
 from just_workflow.audit.replay import replay
@@ -126,40 +126,35 @@ def audit_whole(path: str) -> int:
     return report.events
 
 
-# Run in a fresh process: its peak resident set is what replaying the file (or nothing) costs.
-_MEASURE = """
-import resource, sys
+# Run in a fresh process: replay the file given, or nothing (what importing the library costs).
+_REPLAY = """
+import sys
 import just_workflow.audit.replay
 if sys.argv[1]:
     from bench.replay import audit
     audit(sys.argv[1])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def peak_memory(path: str) -> int:
-    """The peak resident memory, in bytes, of a fresh process replaying ``path`` (nothing when empty)."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, path], cwd=root, check=True, capture_output=True, text=True
-    )
-    return int(done.stdout.split()[-1]) * 1024  # Linux gives ru_maxrss in KiB
+def best_in_turns(runs: int, tasks: Sequence[Callable[[], int]]) -> list[tuple[float, int]]:
+    """The best wall time of each task over ``runs`` rounds, the tasks taking turns in each round, and its result.
 
-
-def best_of(runs: int, task: Callable[[], int]) -> tuple[float, int]:
-    """The best wall time of ``runs`` runs of ``task`` (garbage collection off while timing), and its result."""
-    best = float("inf")
-    result = 0
+    Taking turns, a change in the machine's load touches every task alike.
+    Garbage collection is off while a task is timed.
+    """
+    best = [(float("inf"), 0)] * len(tasks)
     for _ in range(runs):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            result = task()
-            best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return best, result
+        for index, task in enumerate(tasks):
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                result = task()
+                took = time.perf_counter() - start
+            finally:
+                gc.enable()
+            best[index] = min(best[index], (took, result))
+    return best
 
 
 def results(argv: Sequence[str] | None = None) -> list[str]:
@@ -167,7 +162,9 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
     parser = argparse.ArgumentParser(prog="python -m bench.replay", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--instances", type=int, default=10)
-    parser.add_argument("--runs", type=int, default=3, help="time each side this many times, keep the best")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="rounds: time each side this many times, keep the best"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="100,000 events, one run: rough numbers in seconds"
     )
@@ -178,11 +175,12 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
         path = os.path.join(folder, "ledger.jsonl")
         write_log(path, options.events, options.instances)
         size = os.path.getsize(path)
-        floor_time, floor_events = best_of(options.runs, lambda: floor(path))
-        audit_time, audit_events = best_of(options.runs, lambda: audit(path))
-        whole_time, whole_events = best_of(options.runs, lambda: audit_whole(path))
-        peak = peak_memory(path)
-        base = peak_memory("")
+        best = best_in_turns(
+            options.runs, [lambda: floor(path), lambda: audit(path), lambda: audit_whole(path)]
+        )
+        (floor_time, floor_events), (audit_time, audit_events), (whole_time, whole_events) = best
+        peak, _ = peak_memory(_REPLAY, path)
+        base, _ = peak_memory(_REPLAY, "")
     assert floor_events == audit_events == whole_events, (floor_events, audit_events, whole_events)
     floor_rate = floor_events / floor_time
     audit_rate = audit_events / audit_time
@@ -191,7 +189,8 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
     mib = 1 << 20
     return [
         f"A log of {options.events:,} events over {options.instances} instances ({size / 1e6:.0f} MB of JSON "
-        f"Lines); the best wall time of {options.runs} run(s) of each side, garbage collection off while timing:",
+        f"Lines); the best wall time of each side over {options.runs} round(s), the sides taking turns, "
+        "garbage collection off while timing:",
         "",
         "| floor: read, parse, hash | `replay` of the file | ratio | `read_log` + `replay` | ratio |",
         "|---:|---:|---:|---:|---:|",
@@ -210,11 +209,13 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Build the log, time the floor and the audit, print events/s and the ratio."""
-    lines = results(argv)
-    print("replay: replay of a log file against reading, parsing and hashing the same log; its peak memory")
-    print()
-    print("\n".join(lines))
+    """Run the benchmark and print its results (``--write-docs``: also into docs/performance.md)."""
+    page.run(
+        "bench.replay",
+        "replay: replay of a log file against reading, parsing and hashing the same log; its peak memory",
+        results,
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ if _typing.TYPE_CHECKING:
         StoreError,
         TransitionNotAllowed,
         UnknownProtocol,
+        UnreadableDefinitions,
         WorkflowError,
     )
     from just_workflow.events import Actor, Event
@@ -88,6 +89,7 @@ _EXPORTS = {
         "StoreError",
         "TransitionNotAllowed",
         "UnknownProtocol",
+        "UnreadableDefinitions",
         "WorkflowError",
     ),
     "just_workflow.events": ("Actor", "Event"),
@@ -163,6 +165,7 @@ __all__ = [
     "StoreError",
     "TransitionNotAllowed",
     "UnknownProtocol",
+    "UnreadableDefinitions",
     "WorkflowError",
     "check",
     "diagram",

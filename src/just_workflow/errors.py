@@ -17,7 +17,8 @@
     ├── InstanceNotFound           no instance with that id in the store
     ├── InstanceExists             an instance with that id is already stored
     ├── StoreError                 the store could not do what was asked
-    │   └── StoreBusy              the database stayed locked past the busy timeout
+    │   ├── StoreBusy              the database stayed locked past the busy timeout
+    │   └── UnreadableDefinitions  stored definitions that no longer read back; the others are given
     ├── BatchFailed                an item of a batch failed; nothing of the batch was written
     ├── HookError                  an app hook raised after the event was stored
     └── AuditError                 a log or a stored history fails verification
@@ -29,7 +30,8 @@ A refused fire (every class above but ``HookError``) writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -225,6 +227,28 @@ class BatchFailed(WorkflowError):
         self.item = item
         self.error = error
         super().__init__(f"Batch item {index} ({item}) failed, so nothing of the batch was written: {error}")
+
+
+class UnreadableDefinitions(StoreError):
+    """Some stored definitions cannot be read back: one damaged row must not take every protocol with it.
+
+    ``unreadable`` maps each such ``(protocol, version)`` to what is wrong
+    with it; ``readable`` holds every other stored definition (each a
+    :class:`~just_workflow.definition.Definition`, which this module, below
+    it, does not name), for the callers that go on with them.
+    """
+
+    def __init__(
+        self, where: str, unreadable: Mapping[tuple[str, int], str], readable: Sequence[Any]
+    ) -> None:
+        self.unreadable = dict(unreadable)
+        self.readable = list(readable)
+        problems = "; ".join(
+            f"{protocol!r} version {version}: {reason}"
+            for (protocol, version), reason in self.unreadable.items()
+        )
+        noun = "definition" if len(self.unreadable) == 1 else "definitions"
+        super().__init__(f"{where}: {len(self.unreadable)} stored {noun} cannot be read back: {problems}")
 
 
 class HookError(WorkflowError):

@@ -26,10 +26,10 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any, Protocol
 
 from just_workflow.audit.report import Head, ProblemKind, ReplayProblem
-from just_workflow.canonical import canonical_json
+from just_workflow.canonical import canonical_json, canonical_text
 from just_workflow.definition import Definition
 from just_workflow.errors import AuditError, DefinitionError
-from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Event, encode_body
+from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Event
 from just_workflow.formats.document import definition_from_document
 
 #: The log format's version: a reader refuses a log of a newer major version.
@@ -116,11 +116,30 @@ _DECODER = json.JSONDecoder(
 #: A log to read: a path, or a binary file open for reading.
 LogSource = str | os.PathLike[str] | IO[bytes]
 
-# The fast way to read an event line: Python's decoder without the hooks above (each a Python call per object
-# or number), taken only when the line is exactly the canonical JSON of the event it decodes to. That rules
-# out a key twice (the text would have a member more), an integer out of range or a NaN (canonical JSON has
-# none), an escape canonical JSON does not write, and white space; it also gives the bytes the event's hash
-# is over. Any other line is read again the strict way, which says what is wrong with it.
+# The fast way to read an event line, taken only for a line that is exactly the canonical JSON of its event,
+# as every export writes it: two regular expressions match the members before and after the payload, in
+# canonical order, the strings without any escape (so their text is their value), the hashes as 64 hex
+# digits, seq and version as canonical integers within the bounds; the payload is decoded alone and must be
+# its own canonical JSON. Such a line holds no key twice, no number out of range and no escape, and cutting
+# its "hash" and "type" members out of it gives the bytes its hash is over. Any other line is read the
+# strict way above, which says what is wrong with it. No pattern can backtrack: every match is linear.
+_TEXT = r'"([^"\\\x00-\x1f]*)"'
+_TEXT_OR_NULL = r'(?:"([^"\\\x00-\x1f]*)"|null)'
+_DIGEST = r'"([0-9a-f]{64})"'
+_COUNT = r"([1-9][0-9]{0,14})"  # at most 15 digits: within 2**53 - 1
+_BEFORE_PAYLOAD = re.compile(
+    rf'\{{"actor":\{{"id":{_TEXT},"role":{_TEXT}\}},"at":{_TEXT},"digest":{_TEXT},"hash":{_DIGEST},'
+    rf'"instance":{_TEXT},"kind":{_TEXT},"payload":'
+).match
+# In canonical JSON no string holds an unescaped quote: the last '},"prev_hash":"' of the line ends the payload.
+_PAYLOAD_END = '},"prev_hash":"'
+_AFTER_PAYLOAD = re.compile(
+    rf',"prev_hash":{_DIGEST},"protocol":{_TEXT},"seq":{_COUNT},"source":{_TEXT_OR_NULL},"target":{_TEXT},'
+    rf'"trigger":{_TEXT_OR_NULL},"type":"event","version":{_COUNT}\}}\n'
+).fullmatch
+_HASH_GROUP, _VERSION_GROUP = 5, 7  # in the patterns before and after the payload
+_HASH_MEMBER = len(',"hash":"') + 64 + len('"')
+_TYPE_MEMBER = ',"type":"event"'
 _plain_scan: Callable[[str, int], tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009 (typeshed lacks it)
 _sha256 = hashlib.sha256
 
@@ -174,7 +193,7 @@ def read_lines(file: IO[bytes], name: str, strict: bool, sink: LogSink) -> int:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
                 raise _Unreadable(f"not valid JSON: {error}") from None
-            canonical = _canonical_event(raw, text, shared) if number != 1 else None
+            canonical = _canonical_event(text, shared) if number != 1 else None
             if canonical is not None:
                 sink.event(canonical[0], number, canonical[1])
                 continue
@@ -225,35 +244,51 @@ def read_lines(file: IO[bytes], name: str, strict: bool, sink: LogSink) -> int:
     return max(number, 1)
 
 
-def _canonical_event(raw: bytes, text: str, shared: dict[Any, Any]) -> tuple[Event, bool] | None:
+def _canonical_event(text: str, shared: dict[Any, Any]) -> tuple[Event, bool] | None:
     """The event of a line that is exactly its canonical JSON, and whether its hash holds; None for other lines."""
-    try:
-        data, end = _plain_scan(text, 0)
-        if end != len(text) - 1 or type(data) is not dict or data.get("type") != "event":
+    before = _BEFORE_PAYLOAD(text)
+    end = text.rfind(_PAYLOAD_END) + 1
+    if before is None or end <= before.end():
+        return None
+    after = _AFTER_PAYLOAD(text, end)
+    if after is None:
+        return None
+    actor, role, at, digest, hash_, instance, kind = before.groups()
+    prev_hash, protocol, seq, source, target, trigger, version = after.groups()
+    payload_text = text[before.end() : end]
+    payload: Any = {}
+    if payload_text != "{}":
+        try:
+            payload, payload_end = _plain_scan(payload_text, 0)
+            if payload_end != len(payload_text) or canonical_text(payload) != payload_text:
+                return None
+        except (ValueError, TypeError, StopIteration, RecursionError):  # not JSON, or no canonical form
             return None
-        event = _event(data, shared)
-        body = encode_body(event)  # the bytes the hash is over: also what the line must be made of
-    except (_Unreadable, ValueError, TypeError, StopIteration, RecursionError):
+    try:
+        _check_timestamp(at)
+    except _Unreadable:
         return None
-    # Canonical JSON puts "hash" right before "instance" and "type" right before "version", the last key;
-    # in it a member's quotes are never escaped and a string's always are, so these are the members.
-    before_instance = body.find(b',"instance":')
-    before_version = body.rfind(b',"version":')
-    line = b"".join(
-        (
-            body[:before_instance],
-            b',"hash":"',
-            event.hash.encode(),
-            b'"',
-            body[before_instance:before_version],
-            b',"type":"event"',
-            body[before_version:],
-            b"\n",
-        )
-    )
-    if line != raw:
-        return None
-    return event, _sha256(event.prev_hash.encode() + body).hexdigest() == event.hash
+    data = {
+        "instance": instance,
+        "seq": int(seq),
+        "kind": kind,
+        "protocol": protocol,
+        "version": int(version),
+        "digest": digest,
+        "trigger": trigger,
+        "source": source,
+        "target": target,
+        "actor": {"id": actor, "role": role},
+        "payload": payload,
+        "at": at,
+        "prev_hash": prev_hash,
+        "hash": hash_,
+    }
+    hash_at = before.start(_HASH_GROUP) - len(',"hash":"')
+    type_at = after.start(_VERSION_GROUP) - len(',"type":"event","version":')
+    body = text[:hash_at] + text[hash_at + _HASH_MEMBER : type_at] + text[type_at + len(_TYPE_MEMBER) : -1]
+    holds = _sha256((prev_hash + body).encode()).hexdigest() == hash_
+    return Event.from_json(data, shared), holds
 
 
 def _strict_decode(text: str) -> dict[str, Any]:

@@ -302,6 +302,42 @@ def replay_with(
     return walk.report()
 
 
+class HistoryCheck:
+    """Replays histories one instance after another (a store's), holding only the instance at hand.
+
+    :func:`~just_workflow.audit.verify.verify` feeds it each stored instance
+    in turn: memory is bounded by the largest instance, whatever the number.
+    """
+
+    def __init__(self, tables: TableLookup) -> None:
+        self._walk = _Replay(tables, {}, heads_required=False)
+
+    @property
+    def events(self) -> int:
+        """How many events were checked so far."""
+        return self._walk.events
+
+    @property
+    def definitions(self) -> Mapping[tuple[str, int], str]:
+        """The digest of each protocol version used so far."""
+        return self._walk.used
+
+    def check(
+        self, instance_id: str, events: Iterable[Event], head: Head | None = None
+    ) -> tuple[ReplayProblem | None, Instance | None]:
+        """Replay one instance's ``events`` (against ``head``, its expected end, if given).
+
+        Its first problem (None when it verified), and its snapshot after its
+        verified events (None when none verified).
+        """
+        walk = self._walk
+        if head is not None:
+            walk.expect(head)
+        for event in events:
+            walk.event(event, None, False)
+        return walk.conclude(instance_id)
+
+
 class _Chain:
     """What replay knows of one instance while it walks the log."""
 
@@ -364,7 +400,7 @@ class _Replay:
         awaits_definitions: bool = False,
     ) -> None:
         self.tables = tables
-        self.expected = expected
+        self.expected = dict(expected)
         self.heads_required = heads_required
         self.awaits_definitions = awaits_definitions
         self.chains: dict[str, _Chain] = {}
@@ -414,6 +450,27 @@ class _Replay:
     def noted(self, problem: ReplayProblem) -> None:
         """A problem of no instance, reported as it is."""
         self.others.append(problem)
+
+    def expect(self, head: Head) -> None:
+        """An expected head, for an instance whose events are yet to come."""
+        self.expected[head.instance] = head
+        self.wanted.setdefault(head.instance, set()).add(head.seq)
+
+    def conclude(self, instance_id: str) -> tuple[ReplayProblem | None, Instance | None]:
+        """Check an instance whose events were all fed against its expected head, and forget it.
+
+        Its first problem, and its snapshot after its verified events (None: none verified).
+        """
+        head = self.expected.pop(instance_id, None)
+        if head is not None:
+            self._check_head(instance_id, head, "the expected head", exact=False)
+        problem = self.failed.pop(instance_id, None)
+        chain = self.chains.pop(instance_id, None)
+        self.awaited.pop(instance_id, None)
+        self.wanted.pop(instance_id, None)
+        if chain is None or chain.snapshot is None:
+            return problem, None
+        return problem, attrs.evolve(chain.snapshot, head=chain.head)
 
     def definition_arrived(self, key: tuple[str, int]) -> None:
         """A definition became known: the instances waiting for it are replayed."""

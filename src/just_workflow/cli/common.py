@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from just_workflow.definition import LANGUAGES, Definition
+from just_workflow.errors import UnreadableDefinitions
 
 if TYPE_CHECKING:
     from just_workflow.engine import Engine
@@ -134,7 +135,13 @@ def open_engine(db: str, folder: Path | None) -> Iterator[Engine]:
     with opened_store(db) as store:
         loaded = trusted_definitions(folder)
         keys = {definition.key for definition in loaded}
-        kept = [definition for definition in store.definitions() if definition.key not in keys]
+        try:
+            stored = store.definitions()
+        except UnreadableDefinitions as damaged:
+            stored = (
+                damaged.readable
+            )  # the other protocols stay usable; the engine names the damaged one if used
+        kept = [definition for definition in stored if definition.key not in keys]
         yield Engine([*loaded, *kept], store=store)
 
 

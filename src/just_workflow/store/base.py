@@ -97,7 +97,13 @@ class Store(Protocol):
         """
 
     def definitions(self) -> list[Definition]:
-        """Every definition version the store keeps."""
+        """Every definition version the store keeps, by protocol then version.
+
+        A stored definition that no longer reads back (its row altered) raises
+        :class:`~just_workflow.errors.UnreadableDefinitions`, which names each
+        such protocol version with what is wrong and holds every other one:
+        one damaged row must not make the other protocols unusable.
+        """
         ...
 
     def create(self, instance: Instance, event: Event) -> None:

@@ -55,14 +55,13 @@ from just_workflow.definition import Definition
 from just_workflow.errors import (
     BatchFailed,
     ConcurrencyConflict,
-    DefinitionError,
     InstanceExists,
     InstanceNotFound,
     StoreBusy,
     StoreError,
 )
 from just_workflow.events import Event
-from just_workflow.formats.document import definition_from_document, definition_to_document
+from just_workflow.formats.document import definition_to_document
 from just_workflow.instance import Instance
 from just_workflow.queries import InstanceQuery
 from just_workflow.store import rows
@@ -297,30 +296,9 @@ class PostgresStore:
         return None if row is None else str(row[0])
 
     def definitions(self) -> list[Definition]:
-        kept: list[Definition] = []
-        for protocol, version, digest, source in self._fetch_all(_SELECT_DEFINITIONS, (), "definitions"):
-            key = (protocol, version, digest)
-            definition = self._rebuilt.get(key)
-            if definition is None:
-                definition = self._stored_definition(protocol, version, source)
-                if definition.digest != digest:
-                    raise StoreError(
-                        f"The stored definition {protocol!r} version {version} in {self._shown} reads back "
-                        f"with digest {definition.digest[:12]}…, not the digest it was stored under, "
-                        f"{digest[:12]}…: the definitions table was altered."
-                    )
-                self._rebuilt[key] = definition
-            kept.append(definition)
-        return kept
-
-    def _stored_definition(self, protocol: Any, version: Any, source: Any) -> Definition:
-        """The definition a ``definitions`` row keeps; :class:`StoreError` when the row was altered past reading."""
-        try:
-            return definition_from_document(json.loads(source))
-        except (ValueError, TypeError, RecursionError, DefinitionError) as error:
-            raise StoreError(
-                f"The stored definition {protocol!r} version {version!r} in {self._shown} is unreadable: {error}"
-            ) from None
+        """Every stored definition; :class:`UnreadableDefinitions` (holding the others) if a row is altered."""
+        found = self._fetch_all(_SELECT_DEFINITIONS, (), "definitions")
+        return rows.stored_definitions(found, self._rebuilt, f"The definitions table of {self._shown}")
 
     # -- instances ---------------------------------------------------------------------------
 

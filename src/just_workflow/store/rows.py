@@ -28,8 +28,10 @@ from typing import Any
 import attrs
 
 from just_workflow.canonical import canonical_text
-from just_workflow.errors import StoreError
+from just_workflow.definition import Definition
+from just_workflow.errors import DefinitionError, StoreError, UnreadableDefinitions
 from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Actor, Event
+from just_workflow.formats.document import definition_from_document
 from just_workflow.instance import NO_ENTRIES, Instance, read_only
 from just_workflow.queries import InstanceQuery, Match
 from just_workflow.store.base import StoredInstance
@@ -445,3 +447,44 @@ def stored_instances(found: Iterable[Sequence[Any]]) -> Iterator[StoredInstance]
         except StoreError as error:
             problem = error
         yield StoredInstance(instance_id, snapshot, tuple(events), problem)
+
+
+def stored_definitions(
+    found: Iterable[Sequence[Any]], rebuilt: dict[tuple[str, int, str], Definition], where: str
+) -> list[Definition]:
+    """The definitions SELECT_DEFINITIONS rows hold, each rebuilt once (``rebuilt`` keeps them by key and digest).
+
+    :class:`UnreadableDefinitions` (holding the others) if a row is altered:
+    one damaged row must not take every protocol with it. ``where`` names
+    the table in the message.
+    """
+    kept: list[Definition] = []
+    unreadable: dict[tuple[str, int], str] = {}
+    for protocol, version, digest, source in found:
+        key = (protocol, version, digest)
+        definition = rebuilt.get(key)
+        if definition is None:
+            try:
+                definition = _stored_definition(source, digest)
+            except ValueError as error:  # one damaged row: the others stay usable
+                unreadable[(protocol, version)] = str(error)
+                continue
+            rebuilt[key] = definition
+        kept.append(definition)
+    if unreadable:
+        raise UnreadableDefinitions(where, unreadable, kept)
+    return kept
+
+
+def _stored_definition(source: Any, digest: Any) -> Definition:
+    """The definition a ``definitions`` row keeps; ValueError saying what is wrong when it was altered."""
+    try:
+        definition = definition_from_document(json.loads(source))
+    except (ValueError, TypeError, RecursionError, DefinitionError) as error:
+        raise ValueError(f"its source is unreadable: {error}") from None
+    if definition.digest != digest:
+        raise ValueError(
+            f"it reads back with digest {definition.digest[:12]}…, not the digest it was stored under, "
+            f"{str(digest)[:12]}…: the definitions table was altered"
+        )
+    return definition
