@@ -137,6 +137,12 @@ UPDATE_SNAPSHOT = (
 #: The update of a step that left the state and the parties as they were (most fires): the columns it does
 #: not name are not written, so neither the state index nor the parties trigger is touched.
 UPDATE_CONTENT = "UPDATE instances SET context = ?, signatures = ?, seq = ?, head = ?, updated_at = ? WHERE id = ? AND seq = ?"
+#: The update of a step that moved the instance to another state and left the parties as they were: the
+#: parties trigger is not run.
+UPDATE_STATE = (
+    "UPDATE instances SET state = ?, context = ?, signatures = ?, seq = ?, head = ?, updated_at = ? "
+    "WHERE id = ? AND seq = ?"
+)
 SELECT_SEQ = "SELECT seq FROM instances WHERE id = ?"
 SELECT_INSTANCE_IDS = "SELECT id FROM instances ORDER BY rowid"
 SELECT_PROTOCOL_INSTANCE_IDS = "SELECT id FROM instances WHERE protocol = ? ORDER BY rowid"
@@ -356,19 +362,28 @@ def content_update(
 def snapshot_write(
     instance: Instance, encoded: Encoded, updated_at: str, expected_seq: int, before: Instance | None
 ) -> tuple[str, tuple[Any, ...]]:
-    """The UPDATE of an instance's row after a step, and its parameters.
+    """The UPDATE of an instance's row after a step, and its parameters: the columns the step changed.
 
-    UPDATE_CONTENT when ``before`` (the snapshot the store last read or
-    wrote) is the stored one, at ``expected_seq``, and the step kept its
-    state and parties; UPDATE_SNAPSHOT otherwise.
+    ``before`` is the snapshot the store last read or wrote. When it is the
+    stored one (at ``expected_seq``) and the step kept the parties, the
+    parties column is not written (nor, when the state is the same, the
+    state column): the parties trigger is not run, and the state index not
+    touched. Otherwise every column is written (UPDATE_SNAPSHOT).
     """
-    if (
-        before is not None
-        and before.seq == expected_seq
-        and before.state == instance.state
-        and before.parties is instance.parties
-    ):
-        return UPDATE_CONTENT, content_update(instance, encoded, updated_at, expected_seq)
+    if before is not None and before.seq == expected_seq and before.parties is instance.parties:
+        context, signatures, _parties = encoded
+        if before.state == instance.state:
+            return UPDATE_CONTENT, content_update(instance, encoded, updated_at, expected_seq)
+        return UPDATE_STATE, (
+            instance.state,
+            context,
+            signatures,
+            instance.seq,
+            instance.head,
+            updated_at,
+            instance.id,
+            expected_seq,
+        )
     return UPDATE_SNAPSHOT, snapshot_update(instance, encoded, updated_at, expected_seq)
 
 
