@@ -38,14 +38,14 @@ import psycopg
 
 import just_workflow as jw
 from bench.persistence import CLERK, NOTEBOOK, Rows, fire_notes, payload, same_rows, timed
-from just_workflow.store.postgres import _APPENDS, _INSERT_EVENT, _postgres_parameters
+from just_workflow.store.postgres import _INSERT_EVENT, _appends, _postgres_parameters
 from just_workflow.store.rows import UPDATE_CONTENT
 from just_workflow.testing.postgres_server import ServerUnavailable, private_server
 
 FORK = multiprocessing.get_context("fork")
 # The rows of same_rows: a note keeps the state and the parties, so the store updates the content columns.
 _UPDATE = _postgres_parameters(UPDATE_CONTENT)
-_APPEND = _APPENDS[UPDATE_CONTENT][0]
+_APPEND = _appends(UPDATE_CONTENT)[0]
 
 
 def databases() -> Iterator[str]:

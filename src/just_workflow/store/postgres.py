@@ -42,6 +42,7 @@ migrations are :mod:`just_workflow.store.postgres_schema`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -108,6 +109,7 @@ _CREATE = (
 )
 
 
+@functools.cache
 def _appends(update: str) -> tuple[str, str]:
     """The append statements around one of the SQLite store's row updates (rows.snapshot_write chooses it).
 
@@ -129,8 +131,6 @@ def _postgres_parameters(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
-# Each row update, with its appends (without, with an idempotency key).
-_APPENDS = {update: _appends(update) for update in (rows.UPDATE_SNAPSHOT, rows.UPDATE_CONTENT)}
 _SELECT_CHANGES = (
     f"SELECT position, {_EVENT_COLUMNS} FROM events WHERE position > %s AND position < {_HORIZON} "
     "ORDER BY position LIMIT %s"
@@ -565,7 +565,7 @@ def _move(
     update, move = rows.snapshot_write(
         instance, encoded, event.at, expected_seq, None if before is None else before[0]
     )
-    plain, keyed = _APPENDS[update]
+    plain, keyed = _appends(update)
     if idempotency_key is None:
         sql, args = plain, (*move, *rows.event_row(event), rank)
     else:
