@@ -15,15 +15,20 @@ from collections.abc import Callable, Iterable, Mapping
 from time import time_ns
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from just_workflow.canonical import is_valid_text
 from just_workflow.clock import new_instance_id, utc_now, utc_text
-from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, Definition
+from just_workflow.deadlines import SYSTEM, Due, Skipped, Ticked, deadline_key, due_at, entry, moment
+from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, SYSTEM_ROLE, Definition
 from just_workflow.errors import (
     ConcurrencyConflict,
     HookError,
     IdempotencyKeyReused,
     InstanceNotFound,
     InvalidRequest,
+    NotAuthorized,
+    Refusal,
     UnknownProtocol,
 )
 from just_workflow.events import Actor, Event
@@ -74,6 +79,17 @@ def _check_text(argument: str, value: object) -> None:
         raise InvalidRequest(
             f"{argument} must be valid Unicode text, got {value!r}, which holds a lone surrogate."
         )
+
+
+def _clock_only(trigger: str) -> NotAuthorized:
+    """The refusal of an actor claiming the ``system`` role, which only the engine's clock acts as."""
+    return NotAuthorized(
+        f"Role {SYSTEM_ROLE!r} is the engine's clock's: no caller fires {trigger!r} as it; "
+        "deadlines fire on Engine.tick.",
+        trigger=trigger,
+        role=SYSTEM_ROLE,
+        allowed_roles=[],
+    )
 
 
 def _check_request(instance_id: object, trigger: object, actor: Actor, key: object = None) -> None:
@@ -209,6 +225,10 @@ class Engine:
             plain = False  # not text at all: the check below lets it through, the step refuses it
         if not plain:
             _check_request(instance_id, trigger, actor, idempotency_key)
+            if getattr(actor, "role", None) == SYSTEM_ROLE:
+                raise _clock_only(str(trigger))
+        elif actor.role == SYSTEM_ROLE:  # only tick fires as the clock, through its own path
+            raise _clock_only(trigger)
         if payload is None:
             payload = _NO_PAYLOAD
         if expected_seq is not None and type(expected_seq) is not int:
@@ -332,9 +352,102 @@ class Engine:
         return verify(self, None if instance_id is None else [instance_id])
 
     def options(self, instance_id: str, actor: Actor) -> list[Option]:
-        """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not."""
+        """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not.
+
+        The option of the state's deadline trigger gives its ``due`` time (fired by the clock, never allowed).
+        """
         instance = self.store.load(instance_id)
-        return options(self.table(instance.protocol, instance.version), instance, actor)
+        offered = options(self.table(instance.protocol, instance.version), instance, actor)
+        pending = self._pending(instance)
+        if pending is None:
+            return offered
+        due = pending[0]
+        return [
+            attrs.evolve(option, due=due.due_at.isoformat()) if option.trigger == due.trigger else option
+            for option in offered
+        ]
+
+    # -- deadlines ---------------------------------------------------------------------------
+
+    def deadline(self, instance_id: str) -> Due | None:
+        """The deadline pending on an instance in its current state (passed or not), or None."""
+        pending = self._pending(self.store.load(instance_id))
+        return None if pending is None else pending[0]
+
+    def due(self, now: datetime.datetime | None = None) -> list[Due]:
+        """The deadlines that have passed at ``now`` (default: the engine's clock), the earliest first."""
+        return [due for due, _ in self._due(self._moment(now))]
+
+    def tick(self, now: datetime.datetime | None = None) -> Ticked:
+        """Fire every deadline passed at ``now`` (default: the engine's clock) as :data:`~just_workflow.deadlines.SYSTEM`.
+
+        Each event is stamped ``now``, never before its due time. Idempotent:
+        each fire carries the key of its deadline (the instance, the event
+        that entered the state, the trigger) and the seq it was judged at, so
+        a second tick, concurrent or later, fires nothing twice. A deadline
+        the protocol refuses (a guard, an invariant) is skipped and reported
+        in ``skipped``; it stays due and is tried again at the next tick.
+        Returns the new snapshots, in the order fired.
+        """
+        at = self._moment(now)
+        result = Ticked()
+        for due, entry_seq in self._due(at):
+            try:
+                after = self._fire_deadline(due, entry_seq, at)
+            except Refusal as refusal:
+                result.skipped.append(Skipped(*due, str(refusal)))
+                continue
+            if after is not None:
+                result.append(after)
+        return result
+
+    def _moment(self, now: datetime.datetime | None) -> datetime.datetime:
+        """``now`` or the clock's reading, aware (a naive time is UTC, as events take it)."""
+        return moment((now or self.clock()).isoformat())
+
+    def _pending(self, instance: Instance) -> tuple[Due, int] | None:
+        """The deadline of ``instance``'s state and the seq of the event that entered it, or None."""
+        table = self._by_digest.get(instance.digest) or self.table(instance.protocol, instance.version)
+        deadline = table.definition.deadlines.get(instance.state)
+        if deadline is None:
+            return None
+        entered = entry(self.store.events(instance.id))
+        when = due_at(deadline, entered.at, instance.context)
+        if when is None:
+            return None
+        return Due(instance.id, deadline.fire, when), entered.seq
+
+    def _due(self, at: datetime.datetime) -> list[tuple[Due, int]]:
+        """The deadlines passed at ``at``, earliest first: a scan of the protocols that have deadlines."""
+        protocols = sorted({d.protocol for d in self.store.definitions() if d.deadlines})
+        found = []
+        for protocol in protocols:
+            for instance_id in self.store.instance_ids(protocol):
+                pending = self._pending(self.store.load(instance_id))
+                if pending is not None and pending[0].due_at <= at:
+                    found.append(pending)
+        return sorted(found, key=lambda item: (item[0].due_at, item[0].instance_id))
+
+    def _fire_deadline(self, due: Due, entry_seq: int, at: datetime.datetime) -> Instance | None:
+        """Fire one passed deadline as the clock; None when another tick fired it or the instance moved on."""
+        instance_id, trigger = due.instance_id, due.trigger
+        key = deadline_key(entry_seq, trigger)
+        request = request_digest(trigger, SYSTEM, _NO_PAYLOAD)
+        if self.store.answer_for_key(instance_id, key) is not None:
+            return None
+        instance = self.store.load(instance_id)
+        pending = self._pending(instance)
+        if pending is None or pending[1] != entry_seq or pending[0].due_at > at:  # moved on meanwhile
+            return None
+        table = self._by_digest.get(instance.digest) or self.table(instance.protocol, instance.version)
+        after, event = step_with(table, instance, trigger, SYSTEM, _NO_PAYLOAD, at.isoformat())
+        try:
+            self.store.append(after, event, instance.seq, key, request)
+        except ConcurrencyConflict:  # another writer got in first: that instance is judged again next tick
+            return None
+        if self._hooks:
+            self._run_hooks(detached(after), detached(event), instance.state)
+        return detached(after)
 
     # -- hooks -------------------------------------------------------------------------------
 
