@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from just_workflow.definition import SYSTEM_ROLE, Deadline
+from just_workflow.errors import Refusal
 from just_workflow.events import Actor, Event
 from just_workflow.instance import Instance
 
@@ -156,12 +157,12 @@ class Due(NamedTuple):
 
 
 class Skipped(NamedTuple):
-    """A passed deadline a tick did not fire: the protocol refused it (``reason``); it stays due."""
+    """A passed deadline a tick did not fire: the protocol refused it (``refusal``, a guard); it stays due."""
 
     instance_id: str
     trigger: str
     due_at: datetime.datetime
-    reason: str
+    refusal: Refusal
 
 
 class Ticked(list[Instance]):

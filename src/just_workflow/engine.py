@@ -395,7 +395,7 @@ class Engine:
             try:
                 after = self._fire_deadline(due, entry_seq, at)
             except Refusal as refusal:
-                result.skipped.append(Skipped(*due, str(refusal)))
+                result.skipped.append(Skipped(*due, refusal))
                 continue
             if after is not None:
                 result.append(after)

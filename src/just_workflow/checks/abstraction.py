@@ -20,7 +20,18 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from just_workflow.definition import INVITE, Condition, Definition, Field, FieldType, Input, Op, Transition
+from just_workflow.deadlines import SYSTEM
+from just_workflow.definition import (
+    INVITE,
+    SYSTEM_ROLE,
+    Condition,
+    Definition,
+    Field,
+    FieldType,
+    Input,
+    Op,
+    Transition,
+)
 from just_workflow.events import Actor
 from just_workflow.guards import condition_check, value_check
 from just_workflow.instance import Command
@@ -173,13 +184,19 @@ class Abstraction:
         ]
 
     def commands(self, table: Table, state: str) -> Iterator[Command]:
-        """Every command of representative values for the triggers of ``state``, by each role that may fire them."""
+        """Every command of representative values for the triggers of ``state``, by each role that may fire them.
+
+        The state's deadline is a move too: time may always pass, and the clock fires it.
+        """
         for trigger, candidates in table.moves.get(state, {}).items():
             offered = {repr(payload): payload for c in candidates for payload in self.payloads[c.index]}
             for role, actor in self.actors.items():
                 if table.authorized(state, trigger, role):
                     for payload in offered.values():
                         yield Command(trigger, actor, payload)
+        deadline = table.definition.deadlines.get(state)
+        if deadline is not None and table.authorized(state, deadline.fire, SYSTEM_ROLE):
+            yield Command(deadline.fire, SYSTEM, {})
 
     def stranger_commands(self, table: Table, state: str) -> Iterator[Command]:
         """A command of each trigger of ``state`` by each stranger whose role may fire it."""
