@@ -183,10 +183,13 @@ class Abstraction:
             for inviter in role.invited_by
         ]
 
-    def commands(self, table: Table, state: str) -> Iterator[Command]:
+    def commands(
+        self, table: Table, state: str, context: Mapping[str, Any] | None = None
+    ) -> Iterator[Command]:
         """Every command of representative values for the triggers of ``state``, by each role that may fire them.
 
-        The state's deadline is a move too: time may always pass, and the clock fires it.
+        The state's deadline is a move too: time may always pass, and the clock fires it; a deadline ``at``
+        a date field falls due only once the field is set in ``context``.
         """
         for trigger, candidates in table.moves.get(state, {}).items():
             offered = {repr(payload): payload for c in candidates for payload in self.payloads[c.index]}
@@ -195,7 +198,11 @@ class Abstraction:
                     for payload in offered.values():
                         yield Command(trigger, actor, payload)
         deadline = table.definition.deadlines.get(state)
-        if deadline is not None and table.authorized(state, deadline.fire, SYSTEM_ROLE):
+        if (
+            deadline is not None
+            and (deadline.at is None or deadline.at in (context or {}))
+            and table.authorized(state, deadline.fire, SYSTEM_ROLE)
+        ):
             yield Command(deadline.fire, SYSTEM, {})
 
     def stranger_commands(self, table: Table, state: str) -> Iterator[Command]:

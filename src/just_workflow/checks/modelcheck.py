@@ -257,7 +257,7 @@ class Exploration:
 
     def _expand(self, node: int) -> None:
         instance = self.nodes[node]
-        for command in self.abstraction.commands(self.table, instance.state):
+        for command in self.abstraction.commands(self.table, instance.state, instance.context):
             authorized = self.table.authorized(instance.state, command.trigger, command.actor.role)
             self._attempt(node, instance, command, authorized)
         if instance.state in self.table.moves:

@@ -1,7 +1,7 @@
 """The ``just-workflow`` command line: one click group, its commands grouped by what they work on.
 
 - :mod:`~just_workflow.cli.definitions`: ``validate``, ``check``, ``schema``, ``diagram``;
-- :mod:`~just_workflow.cli.instances`: ``start``, ``fire``, ``invite``, ``options``, ``history``, ``demo``;
+- :mod:`~just_workflow.cli.instances`: ``start``, ``fire``, ``invite``, ``options``, ``history``, ``tick``, ``demo``;
 - :mod:`~just_workflow.cli.audit`: ``export``, ``replay``, ``verify``;
 - :mod:`~just_workflow.cli.common`: the shared options and conventions;
 - :mod:`~just_workflow.cli.failures`: how a command fails (``Error: ...``, never a traceback);
@@ -40,6 +40,7 @@ for command in (
     instances.invite_command,
     instances.options_command,
     instances.history_command,
+    instances.tick_command,
     audit.export_command,
     audit.replay_command,
     audit.verify_command,

@@ -33,7 +33,7 @@ from typing import Any, NoReturn, TypeGuard
 from just_workflow.audit.verify import verify
 from just_workflow.checks.abstraction import Abstraction
 from just_workflow.checks.trace import Trace, TraceStep, signature_note
-from just_workflow.deadlines import SYSTEM
+from just_workflow.deadlines import SYSTEM, moment
 from just_workflow.definition import Definition
 from just_workflow.engine import Engine
 from just_workflow.errors import GuardFailed, WorkflowError
@@ -251,7 +251,7 @@ class InstanceRun:
             )
             return refusal
         event = self.engine.history(before.id)[-1]
-        if event.actor != SYSTEM or event.at < due.due_at.isoformat():
+        if event.actor != SYSTEM or moment(event.at) < due.due_at:
             self.fail(
                 f"The deadline event {event.seq} is not the clock's at or after {due.due_at.isoformat()}"
             )
@@ -318,7 +318,7 @@ class InstanceRun:
         self._check_strangers()
         movable = False
         bound = self._with_every_party_invited()
-        for command in self.abstraction.commands(self.table, state):
+        for command in self.abstraction.commands(self.table, state, self.instance.context):
             try:
                 step(self.table, bound, command, _DRY_RUN_NOW, seal=False)
             except GuardFailed as refusal:
