@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import attrs
 import pytest
@@ -145,12 +146,12 @@ def test_a_deadline_loads_and_round_trips_through_the_document() -> None:
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
-def test_a_definition_without_deadlines_has_no_deadline_in_its_digest(path: object) -> None:
+def test_a_definition_without_deadlines_has_no_deadline_in_its_digest(path: Path) -> None:
     """The digest covers non-default values: a state without a deadline digests as before deadlines existed.
 
     (The definition vector of docs/audit-vectors.json pins a digest computed before deadlines existed.)
     """
-    definition = jw.load_definition(path)  # type: ignore[arg-type]
+    definition = jw.load_definition(path)
     body = attrs.asdict(definition, filter=_digested)
     for state in body["states"]:
         if definition.state_map[state["name"]].deadline is None:
@@ -401,8 +402,8 @@ def test_options_show_the_due_time(engine: jw.Engine) -> None:
     assert not options["expire"].allowed and options["ask"].due is None
 
 
-def test_a_deadline_fires_on_the_sqlite_store_too(clock: Clock, tmp_path: object) -> None:
-    with jw.SQLiteStore(tmp_path / "w.db") as store:  # type: ignore[operator]
+def test_a_deadline_fires_on_the_sqlite_store_too(clock: Clock, tmp_path: Path) -> None:
+    with jw.SQLiteStore(tmp_path / "w.db") as store:
         engine = jw.Engine([lease()], store=store, clock=clock)
         engine.start("lease", ANNA, instance_id="l1")
         assert [i.state for i in engine.tick(START + datetime.timedelta(days=14))] == ["expired"]

@@ -194,7 +194,9 @@ def test_tick_fires_passed_deadlines_once_and_the_views_show_them(here: Path) ->
     assert result.output == f"fired    l1  expire (due {due})  -> expired\n"
     assert run("tick", "--now", "2100-01-02").output == "No deadline has passed.\n"
     history = run("history", "l1").output.splitlines()
-    assert "2100-01-01T00:00:00+00:00  deadline (clock)" in history[-1] and "contacted -> expired" in history[-1]
+    assert (
+        "2100-01-01T00:00:00+00:00  deadline (clock)" in history[-1] and "contacted -> expired" in history[-1]
+    )
     assert run("verify").exit_code == 0
 
 
