@@ -400,6 +400,22 @@ def test_options_show_the_due_time(engine: jw.Engine) -> None:
     options = {o.trigger: o for o in engine.options("l1", ANNA)}
     assert options["expire"].due == (START + datetime.timedelta(days=14)).isoformat()
     assert not options["expire"].allowed and options["ask"].due is None
+    assert options["expire"].reasons == (
+        "only the engine's clock fires it, when its deadline passes (2026-03-16T09:00:00+00:00)",
+    )
+
+
+def test_a_failing_hook_fails_the_tick_once_every_deadline_fired(engine: jw.Engine) -> None:
+    def fail(instance: jw.Instance, event: jw.Event) -> None:
+        raise RuntimeError(f"no mail for {instance.id}")
+
+    engine.on_enter("expired", fail)
+    engine.start("lease", ANNA, instance_id="a")
+    engine.start("lease", ANNA, instance_id="b")
+    with pytest.raises(jw.HookError, match="no mail for a") as raised:
+        engine.tick(START + datetime.timedelta(days=14))
+    assert raised.value.instance.id == "a"
+    assert [engine.get(i).state for i in ("a", "b")] == ["expired", "expired"]
 
 
 def test_a_deadline_fires_on_the_sqlite_store_too(clock: Clock, tmp_path: Path) -> None:

@@ -361,9 +361,11 @@ class Engine:
         pending = self._pending(instance)
         if pending is None:
             return offered
-        due = pending[0]
+        due, _ = pending
+        when = due.due_at.isoformat()
+        clock_only = (f"only the engine's clock fires it, when its deadline passes ({when})",)
         return [
-            attrs.evolve(option, due=due.due_at.isoformat()) if option.trigger == due.trigger else option
+            attrs.evolve(option, due=when, reasons=clock_only) if option.trigger == due.trigger else option
             for option in offered
         ]
 
@@ -387,18 +389,25 @@ class Engine:
         a second tick, concurrent or later, fires nothing twice. A deadline
         the protocol refuses (a guard, an invariant) is skipped and reported
         in ``skipped``; it stays due and is tried again at the next tick.
-        Returns the new snapshots, in the order fired.
+        Returns the new snapshots, in the order fired. A failing hook raises
+        :class:`HookError` once every passed deadline has fired.
         """
         at = self._moment(now)
         result = Ticked()
+        hook_failed: HookError | None = None
         for due, entry_seq in self._due(at):
             try:
                 after = self._fire_deadline(due, entry_seq, at)
             except Refusal as refusal:
                 result.skipped.append(Skipped(*due, refusal))
                 continue
+            except HookError as error:  # stored: the other deadlines still fire, then the caller hears of it
+                hook_failed = hook_failed or error
+                after = error.instance if isinstance(error.instance, Instance) else None
             if after is not None:
                 result.append(after)
+        if hook_failed is not None:
+            raise hook_failed
         return result
 
     def _moment(self, now: datetime.datetime | None) -> datetime.datetime:
