@@ -336,14 +336,47 @@ def test_tick_fires_every_passed_deadline_earliest_first_and_leaves_the_others(
 
 
 def test_a_second_tick_that_judged_the_same_deadline_fires_nothing(engine: jw.Engine, clock: Clock) -> None:
-    """Two ticks at once: the second finds the first one's idempotency key, or the instance moved on."""
+    """Two ticks at once: the second one's writes conflict (the seq moved, the key is taken), so nothing fires twice."""
     engine.start("lease", ANNA, instance_id="l1")
     passed = START + datetime.timedelta(days=15)
-    [(due, entry_seq)] = engine._due(passed)
-    assert engine.tick(passed) != []
-    assert engine.store.answer_for_key("l1", deadline_key(entry_seq, "expire")) is not None
-    assert engine._fire_deadline(due, entry_seq, passed) is None
+    judged = engine._due(passed)  # what a concurrent tick found before the first one wrote
+    assert [i.id for i in engine.tick(passed)] == ["l1"]
+    writes = [engine._deadline_write(due, entry_seq, instance, passed) for due, entry_seq, instance in judged]
+    assert writes[0].idempotency_key == deadline_key(1, "expire")
+    assert engine._write_deadlines(writes) == []
     assert len(engine.history("l1")) == 2
+
+
+def test_a_tick_writes_its_fires_in_batches_and_one_by_one_after_a_conflict(
+    engine: jw.Engine, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in "abcde":
+        engine.start("lease", ANNA, instance_id=name)
+    batches: list[int] = []
+    write_many = engine.store.write_many
+    monkeypatch.setattr(
+        engine.store, "write_many", lambda writes: (batches.append(len(writes)), write_many(writes))
+    )
+    monkeypatch.setattr(jw.engine, "TICK_BATCH", 2)
+    passed = START + datetime.timedelta(days=14)
+    judged = engine._due(passed)
+    engine.fire("c", "agree", HUGO)  # a person moves one instance after the tick judged it
+    writes = [engine._deadline_write(due, entry_seq, instance, passed) for due, entry_seq, instance in judged]
+    assert [w.instance.id for w in engine._write_deadlines(writes)] == ["a", "b", "d", "e"]
+    assert engine.get("c").state == "agreed" and len(engine.history("c")) == 2
+    batches.clear()
+    for name in "fgh":
+        engine.start("lease", ANNA, instance_id=name)
+    assert [i.id for i in engine.tick(passed)] == ["f", "g", "h"]
+    assert batches == [2, 1]
+
+
+def test_a_batch_refuses_an_actor_claiming_the_system_role(engine: jw.Engine) -> None:
+    engine.start("lease", ANNA, instance_id="l1")
+    with pytest.raises(jw.BatchFailed) as raised, engine.batch() as batch:
+        batch.fire("l1", "expire", jw.Actor("mallory", "system"))
+    assert isinstance(raised.value.error, jw.NotAuthorized)
+    assert len(engine.history("l1")) == 1
 
 
 def test_the_deadline_counts_from_entering_the_state(engine: jw.Engine, clock: Clock) -> None:

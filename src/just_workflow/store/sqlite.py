@@ -28,7 +28,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal
 
@@ -36,6 +36,7 @@ import sqlite_utils
 
 from just_workflow.definition import Definition
 from just_workflow.errors import (
+    BatchFailed,
     ConcurrencyConflict,
     DefinitionError,
     InstanceExists,
@@ -46,8 +47,9 @@ from just_workflow.errors import (
 from just_workflow.events import Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.instance import Instance
+from just_workflow.queries import InstanceQuery
 from just_workflow.store import rows
-from just_workflow.store.base import KeyAnswer
+from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer
 from just_workflow.store.migrations import is_current, migrate
 from just_workflow.store.registry import changed_definition
 
@@ -233,12 +235,19 @@ class SQLiteStore:
         session = self._session()
         encoded = rows.encode_snapshot(instance)
         with _WriteTransaction(self, session.conn, f"create instance {instance.id!r}") as conn:
-            try:
-                conn.execute(rows.INSERT_INSTANCE, rows.instance_row(instance, encoded, event.at, event.at))
-            except sqlite3.IntegrityError:
-                raise InstanceExists([instance.id]) from None
-            conn.execute(rows.INSERT_EVENT, rows.event_row(event))
+            self._insert_instance(conn, instance, encoded, event)
         session.remember(instance, encoded)
+
+    @staticmethod
+    def _insert_instance(
+        conn: sqlite3.Connection, instance: Instance, encoded: rows.Encoded, event: Event
+    ) -> None:
+        """Insert a new instance row and its first event (in the caller's transaction)."""
+        try:
+            conn.execute(rows.INSERT_INSTANCE, rows.instance_row(instance, encoded, event.at, event.at))
+        except sqlite3.IntegrityError:
+            raise InstanceExists([instance.id]) from None
+        conn.execute(rows.INSERT_EVENT, rows.event_row(event))
 
     def append(
         self,
@@ -250,27 +259,59 @@ class SQLiteStore:
     ) -> None:
         """Store ``event`` and the snapshot after it in one transaction, if the stored seq is ``expected_seq``."""
         session = self._session()
-        encoded = rows.encode_snapshot(instance, session.snapshots.get(instance.id))
+        before = session.snapshots.get(instance.id)
+        encoded = rows.encode_snapshot(instance, before)
         with _WriteTransaction(
             self, session.conn, f"append event {event.seq} to instance {instance.id!r}"
         ) as conn:
-            updated = conn.execute(
-                rows.UPDATE_SNAPSHOT,
-                rows.snapshot_update(instance, encoded, event.at, expected_seq),
+            self._update_instance(
+                conn, instance, encoded, event, expected_seq, idempotency_key, request, before
             )
-            if updated.rowcount != 1:
-                row = conn.execute(rows.SELECT_SEQ, (instance.id,)).fetchone()
-                if row is None:
-                    raise InstanceNotFound(instance.id)
-                raise ConcurrencyConflict(instance.id, expected_seq, row[0])
-            if idempotency_key is not None:
-                try:
-                    answer = rows.answer_text(instance, encoded)
-                    conn.execute(rows.INSERT_KEY, (instance.id, idempotency_key, event.seq, request, answer))
-                except sqlite3.IntegrityError:
-                    raise ConcurrencyConflict(instance.id, expected_seq, expected_seq) from None
-            conn.execute(rows.INSERT_EVENT, rows.event_row(event))
         session.remember(instance, encoded)
+
+    @staticmethod
+    def _update_instance(
+        conn: sqlite3.Connection,
+        instance: Instance,
+        encoded: rows.Encoded,
+        event: Event,
+        expected_seq: int,
+        idempotency_key: str | None,
+        request: str | None,
+        before: tuple[Instance, rows.Encoded] | None,
+    ) -> None:
+        """Write the snapshot after ``event`` if the stored seq is ``expected_seq``, the key, and the event.
+
+        ``before`` is the snapshot this session last read or wrote: when it
+        is the stored one (its seq is ``expected_seq``) and the step kept its
+        state and parties, only the columns a step changes are written.
+        """
+        kept = None if before is None else before[0]
+        if (
+            kept is not None
+            and kept.seq == expected_seq
+            and kept.state == instance.state
+            and kept.parties is instance.parties
+        ):
+            updated = conn.execute(
+                rows.UPDATE_CONTENT, rows.content_update(instance, encoded, event.at, expected_seq)
+            )
+        else:
+            updated = conn.execute(
+                rows.UPDATE_SNAPSHOT, rows.snapshot_update(instance, encoded, event.at, expected_seq)
+            )
+        if updated.rowcount != 1:
+            row = conn.execute(rows.SELECT_SEQ, (instance.id,)).fetchone()
+            if row is None:
+                raise InstanceNotFound(instance.id)
+            raise ConcurrencyConflict(instance.id, expected_seq, row[0])
+        if idempotency_key is not None:
+            try:
+                answer = rows.answer_text(instance, encoded)
+                conn.execute(rows.INSERT_KEY, (instance.id, idempotency_key, event.seq, request, answer))
+            except sqlite3.IntegrityError:
+                raise ConcurrencyConflict(instance.id, expected_seq, expected_seq) from None
+        conn.execute(rows.INSERT_EVENT, rows.event_row(event))
 
     def load(self, instance_id: str) -> Instance:
         session = self._session()
@@ -326,7 +367,53 @@ class SQLiteStore:
                 conn.execute(rows.INSERT_INSTANCE, row)
                 conn.executemany(rows.INSERT_EVENT, [rows.event_row(event) for event in history])
 
+    def write_many(self, writes: Sequence[Created | Appended]) -> None:
+        """Carry out ``writes`` in order in one transaction, each checked as ``create`` or ``append`` checks it."""
+        if not writes:
+            return
+        session = self._session()
+        written: dict[str, tuple[Instance, rows.Encoded]] = {}
+        with _WriteTransaction(self, session.conn, f"write a batch of {len(writes)}") as conn:
+            for index, write in enumerate(writes):
+                instance = write.instance
+                try:
+                    if isinstance(write, Created):
+                        encoded = rows.encode_snapshot(instance)
+                        self._insert_instance(conn, instance, encoded, write.event)
+                    else:
+                        before = written.get(instance.id) or session.snapshots.get(instance.id)
+                        encoded = rows.encode_snapshot(instance, before)
+                        self._update_instance(
+                            conn,
+                            instance,
+                            encoded,
+                            write.event,
+                            write.expected_seq,
+                            write.idempotency_key,
+                            write.request,
+                            before,
+                        )
+                except (ConcurrencyConflict, InstanceExists, InstanceNotFound) as error:
+                    raise BatchFailed(index, write.describe(), error) from error
+                written[instance.id] = (instance, encoded)
+        for instance, encoded in written.values():
+            session.remember(instance, encoded)
+
     # -- reading -----------------------------------------------------------------------------
+
+    def find(self, query: InstanceQuery) -> list[Found]:
+        statement = rows.find_statement(query)
+        if statement is None:
+            return []
+        sql, args = statement
+        return [
+            (row[0], rows.instance_from_row(row[1:])[0])
+            for row in self._fetch_all(sql, tuple(args), "instances")
+        ]
+
+    def changes(self, after: int = 0, limit: int = 100) -> list[Change]:
+        found = self._fetch_all(rows.SELECT_CHANGES, (after, limit), "events")
+        return [(row[0], rows.event_from_row(row[1:])) for row in found]
 
     def _fetch_one(self, sql: str, args: tuple[Any, ...]) -> Any:
         try:
