@@ -13,7 +13,7 @@ hashes stay empty), for dry runs and for measuring the step alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from just_workflow import parties, signoffs
@@ -118,24 +118,9 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
     payload is known: the inputs a trigger takes are assumed given, so a
     missing required field that an input sets is not a reason.
     """
-    result = list(_protocol_options(table, instance, actor))
-    if instance.state in table.moves:
-        result += parties.options(table, instance, actor)
-    return result
-
-
-def may_fire(table: Table, instance: Instance, actor: Actor) -> bool:
-    """Whether :func:`options` allows ``actor`` a transition of the protocol now (the party triggers aside).
-
-    What puts an instance in an actor's inbox.
-    """
-    return any(option.allowed for option in _protocol_options(table, instance, actor))
-
-
-def _protocol_options(table: Table, instance: Instance, actor: Actor) -> Iterator[Option]:
-    """The options of the protocol's own triggers in the current state, one by one."""
     state = instance.state
     role = actor.role
+    result: list[Option] = []
     for trigger, candidates in table.moves.get(state, {}).items():
         chosen = candidates[0]
         authorized = table.authorized(state, trigger, role)
@@ -151,16 +136,43 @@ def _protocol_options(table: Table, instance: Instance, actor: Actor) -> Iterato
                 reasons = _reasons_before_payload(table, instance, candidate, actor)
                 if not reasons:
                     break
-        yield Option(
-            trigger=trigger,
-            allowed=not reasons,
-            reasons=tuple(reasons),
-            title=chosen.source.title.get() if chosen.source.title else trigger,
-            inputs=tuple(i.field for i in chosen.source.inputs),
-            pending=signoffs.pending(chosen, instance.signatures.get(trigger, NO_ENTRIES), instance.parties)
-            if chosen.signers
-            else (),
+        result.append(
+            Option(
+                trigger=trigger,
+                allowed=not reasons,
+                reasons=tuple(reasons),
+                title=chosen.source.title.get() if chosen.source.title else trigger,
+                inputs=tuple(i.field for i in chosen.source.inputs),
+                pending=signoffs.pending(
+                    chosen, instance.signatures.get(trigger, NO_ENTRIES), instance.parties
+                )
+                if chosen.signers
+                else (),
+            )
         )
+    if state in table.moves:
+        result += parties.options(table, instance, actor)
+    return result
+
+
+def may_fire(table: Table, instance: Instance, actor: Actor) -> bool:
+    """Whether ``actor`` may fire one of the protocol's own triggers now, whatever the payload (parties aside).
+
+    The checks of :func:`step` that do not depend on the payload, as
+    :func:`options` judges them: a transition of the current state the
+    role may fire, the actor admitted to it (an open role, a bound party,
+    or one who joins), its guards and the target's invariants on the
+    context with the inputs assumed given, and the sign-off. What puts an
+    instance in an actor's inbox.
+    """
+    state = instance.state
+    for trigger in table.moves.get(state, ()):
+        for candidate in table.authorized(state, trigger, actor.role):
+            if parties.admitted(table, instance, candidate, actor) and not _reasons_before_payload(
+                table, instance, candidate, actor
+            ):
+                return True
+    return False
 
 
 def _reasons_before_payload(

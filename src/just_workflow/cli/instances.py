@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from just_workflow.instance import Instance
 
 
-def _instance_json(instance: Instance) -> dict[str, Any]:
+def instance_json(instance: Instance) -> dict[str, Any]:
     return {
         "id": instance.id,
         "protocol": instance.protocol,
@@ -47,7 +47,7 @@ def _instance_json(instance: Instance) -> dict[str, Any]:
 def _print_instance(engine: Engine, instance: Instance, as_json: bool, lang: str = "en") -> None:
     due = engine.deadline(instance.id)
     if as_json:
-        shown = _instance_json(instance)
+        shown = instance_json(instance)
         if due is not None:
             shown["deadline"] = {"trigger": due.trigger, "due_at": due.due_at.isoformat()}
         click.echo(json.dumps(shown, indent=2, ensure_ascii=False))

@@ -368,10 +368,30 @@ class SQLiteStore:
                 conn.executemany(rows.INSERT_EVENT, [rows.event_row(event) for event in history])
 
     def write_many(self, writes: Sequence[Created | Appended]) -> None:
-        """Carry out ``writes`` in order in one transaction, each checked as ``create`` or ``append`` checks it."""
+        """Carry out ``writes`` in order in one transaction, each checked as ``create`` or ``append`` checks it.
+
+        The writes are grouped: each instance's row is written once, with the
+        snapshot of its last write (and the seq before its first as the
+        check), every event in one ``executemany``. When anything fails, the
+        transaction is rolled back and the writes are carried out again one
+        by one, to name the one that fails.
+        """
         if not writes:
             return
         session = self._session()
+        plan = _GroupedWrites.plan(writes, session.snapshots)
+        try:
+            with _WriteTransaction(self, session.conn, f"write a batch of {len(writes)}") as conn:
+                if plan is None or not plan.write(conn):
+                    raise _OneByOne
+        except _OneByOne:
+            self._write_one_by_one(session, writes)
+            return
+        for instance, encoded in plan.snapshots.values():
+            session.remember(instance, encoded)
+
+    def _write_one_by_one(self, session: _Session, writes: Sequence[Created | Appended]) -> None:
+        """``write_many`` without grouping: BatchFailed names the first write that fails."""
         written: dict[str, tuple[Instance, rows.Encoded]] = {}
         with _WriteTransaction(self, session.conn, f"write a batch of {len(writes)}") as conn:
             for index, write in enumerate(writes):
@@ -479,6 +499,94 @@ class _Session:
         if len(self.snapshots) >= self.LIMIT:
             self.snapshots.clear()
         self.snapshots[instance.id] = (instance, encoded)
+
+
+class _OneByOne(Exception):
+    """Raised inside a grouped batch write to roll it back and write one by one (see ``write_many``)."""
+
+
+class _GroupedWrites:
+    """The rows of a batch, grouped: one insert or update per instance, then every key and event."""
+
+    def __init__(self, kept: dict[str, tuple[Instance, rows.Encoded]]) -> None:
+        self.kept = kept  # the snapshots the session last read or wrote
+        self.snapshots: dict[str, tuple[Instance, rows.Encoded]] = {}  # each instance's last snapshot
+        self.created: dict[str, str] = {}  # instance -> the time of its first event
+        self.expected: dict[str, int] = {}  # instance appended to -> the seq stored before the batch
+        self.updated_at: dict[str, str] = {}
+        self.keys: list[tuple[str, str, int, str | None, str]] = []
+        self.events: list[list[Any]] = []
+
+    @classmethod
+    def plan(
+        cls, writes: Sequence[Created | Appended], kept: dict[str, tuple[Instance, rows.Encoded]]
+    ) -> _GroupedWrites | None:
+        """The grouped rows of ``writes``; None when they do not chain (the one-by-one path names the fault)."""
+        grouped = cls(kept)
+        snapshots = grouped.snapshots
+        used_keys: set[tuple[str, str]] = set()
+        for write in writes:
+            instance, event = write.instance, write.event
+            instance_id = instance.id
+            last = snapshots.get(instance_id)
+            if isinstance(write, Created):
+                if last is not None:
+                    return None
+                grouped.created[instance_id] = event.at
+                encoded = rows.encode_snapshot(instance)
+            else:
+                if last is None:
+                    grouped.expected[instance_id] = write.expected_seq
+                    encoded = rows.encode_snapshot(instance, kept.get(instance_id))
+                elif last[0].seq != write.expected_seq:
+                    return None
+                else:
+                    encoded = rows.encode_snapshot(instance, last)
+                key = write.idempotency_key
+                if key is not None:
+                    if (instance_id, key) in used_keys:
+                        return None
+                    used_keys.add((instance_id, key))
+                    grouped.keys.append(
+                        (instance_id, key, event.seq, write.request, rows.answer_text(instance, encoded))
+                    )
+            snapshots[instance_id] = (instance, encoded)
+            grouped.updated_at[instance_id] = event.at
+            grouped.events.append(rows.event_row(event))
+        return grouped
+
+    def write(self, conn: sqlite3.Connection) -> bool:
+        """Write the rows in the caller's transaction; False (some written) when a check fails."""
+        snapshots, updated_at = self.snapshots, self.updated_at
+        inserts = [
+            rows.instance_row(*snapshots[instance_id], created_at, updated_at[instance_id])
+            for instance_id, created_at in self.created.items()
+        ]
+        content: list[tuple[Any, ...]] = []
+        full: list[tuple[Any, ...]] = []
+        for instance_id, expected in self.expected.items():
+            instance, encoded = snapshots[instance_id]
+            before = self.kept.get(instance_id)
+            kept = None if before is None else before[0]
+            if (
+                kept is not None
+                and kept.seq == expected
+                and kept.state == instance.state
+                and kept.parties is instance.parties
+            ):
+                content.append(rows.content_update(instance, encoded, updated_at[instance_id], expected))
+            else:
+                full.append(rows.snapshot_update(instance, encoded, updated_at[instance_id], expected))
+        try:
+            conn.executemany(rows.INSERT_INSTANCE, inserts)
+            for statement, parameters in ((rows.UPDATE_CONTENT, content), (rows.UPDATE_SNAPSHOT, full)):
+                if parameters and conn.executemany(statement, parameters).rowcount != len(parameters):
+                    return False
+            conn.executemany(rows.INSERT_KEY, self.keys)
+        except sqlite3.IntegrityError:
+            return False
+        conn.executemany(rows.INSERT_EVENT, self.events)
+        return True
 
 
 class _WriteTransaction:
