@@ -7,6 +7,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import just_workflow as jw
 from fixtures import BUNDLED
@@ -558,3 +560,19 @@ def test_diagrams_draw_the_deadline_with_its_duration() -> None:
     dot = jw.diagram(lease(), format="dot")
     assert '"contacted" -> "expired" [label="⏱ expire (after 14 days)", style="dashed"];' in dot
     assert '"contacted" -> "agreed" [label="agree [hei]"];' in dot
+
+
+@given(data=st.data())
+@settings(max_examples=30, deadline=None)
+def test_the_strategies_draw_no_command_of_the_clock(data: st.DataObject) -> None:
+    """Commands and walks are the parties': Engine.fire takes them, and only tick fires as `system`."""
+    definition = lease()
+    command = data.draw(jw.testing.commands(definition))
+    assert command.actor.role != "system"
+    walk = data.draw(jw.testing.walks(definition))
+    assert all(c.actor.role != "system" for c in walk.commands)
+    engine = jw.Engine([definition])
+    instance = engine.start("lease", walk.starter)
+    for step in walk.commands:
+        instance = engine.fire(instance.id, step.trigger, step.actor, step.payload)
+    assert instance.state == walk.state
