@@ -21,6 +21,7 @@ from just_workflow.formats.document import definition_from_document, definition_
 from just_workflow.formats.json_schema import definition_schema
 from just_workflow.formats.loading import parse_definition
 from just_workflow.step import step_with
+from just_workflow.store.base import Appended
 from just_workflow.testing.stateful import run_protocol_test
 
 UTC = datetime.UTC
@@ -356,9 +357,12 @@ def test_a_tick_writes_its_fires_in_batches_and_one_by_one_after_a_conflict(
         engine.start("lease", ANNA, instance_id=name)
     batches: list[int] = []
     write_many = engine.store.write_many
-    monkeypatch.setattr(
-        engine.store, "write_many", lambda writes: (batches.append(len(writes)), write_many(writes))
-    )
+
+    def counted(writes: list[Appended]) -> None:
+        batches.append(len(writes))
+        write_many(writes)
+
+    monkeypatch.setattr(engine.store, "write_many", counted)
     monkeypatch.setattr(jw.engine, "TICK_BATCH", 2)
     passed = START + datetime.timedelta(days=14)
     judged = engine._due(passed)
@@ -449,7 +453,7 @@ def test_a_failing_hook_fails_the_tick_once_every_deadline_fired(engine: jw.Engi
     engine.start("lease", ANNA, instance_id="b")
     with pytest.raises(jw.HookError, match="no mail for a") as raised:
         engine.tick(START + datetime.timedelta(days=14))
-    assert raised.value.instance.id == "a"
+    assert isinstance(raised.value.instance, jw.Instance) and raised.value.instance.id == "a"
     assert [engine.get(i).state for i in ("a", "b")] == ["expired", "expired"]
 
 
