@@ -19,6 +19,7 @@
     ├── StoreError                 the store could not do what was asked
     │   ├── StoreBusy              the database stayed locked past the busy timeout
     │   └── UnreadableDefinitions  stored definitions that no longer read back; the others are given
+    ├── BatchFailed                an item of a batch failed; nothing of the batch was written
     ├── HookError                  an app hook raised after the event was stored
     └── AuditError                 a log or a stored history fails verification
 
@@ -233,6 +234,21 @@ class UnreadableDefinitions(StoreError):
         )
         noun = "definition" if len(self.unreadable) == 1 else "definitions"
         super().__init__(f"{where}: {len(self.unreadable)} stored {noun} cannot be read back: {problems}")
+
+
+class BatchFailed(WorkflowError):
+    """An item of a batch was refused or could not be written, so nothing of the batch was written.
+
+    ``index`` is the item's place in the batch (from 0), ``item`` says what
+    it asked, ``error`` is what it raised (also the ``__cause__``): a
+    refusal, a conflict, an unknown or existing instance.
+    """
+
+    def __init__(self, index: int, item: str, error: WorkflowError) -> None:
+        self.index = index
+        self.item = item
+        self.error = error
+        super().__init__(f"Batch item {index} ({item}) failed, so nothing of the batch was written: {error}")
 
 
 class HookError(WorkflowError):
