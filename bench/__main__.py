@@ -23,8 +23,8 @@ MODULES = (
     "bench.persistence",
     "bench.postgres",
     "bench.replay",
-    "bench.verify",
     "bench.lists",
+    "bench.verify",
 )
 
 

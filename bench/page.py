@@ -8,8 +8,7 @@ A results section is the text between ``<!-- results: NAME -->`` and
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
@@ -22,17 +21,18 @@ _SECTION = re.compile(
 def rewrite(text: str, sections: Mapping[str, Sequence[str]], *, partial: bool = False) -> str:
     """``text`` with the body of each results section replaced by the lines given for it.
 
-    A section of the page without lines (unless ``partial``: it stays as it
-    is), or lines without a section, is an error: the page and the
-    benchmarks must name the same sections.
+    A section of the page without lines (unless ``partial``: a run of some
+    benchmarks leaves the others' sections as they are), or lines without a
+    section, is an error: the page and the benchmarks must name the same
+    sections.
     """
     written: list[str] = []
 
     def body(match: re.Match[str]) -> str:
         name = match["name"]
-        if name not in sections and partial:
-            return match[0]
         if name not in sections:
+            if partial:
+                return match[0]
             raise ValueError(f"{PAGE.name} has a results section {name!r} that no benchmark wrote")
         written.append(name)
         return f"{match['start']}\n" + "\n".join(sections[name]) + f"\n\n{match['end']}"
@@ -45,20 +45,5 @@ def rewrite(text: str, sections: Mapping[str, Sequence[str]], *, partial: bool =
 
 
 def write(sections: Mapping[str, Sequence[str]], *, partial: bool = False) -> None:
-    """Rewrite the results sections of docs/performance.md (with ``partial``, only those given)."""
+    """Rewrite the results sections of docs/performance.md (only those given, when ``partial``)."""
     PAGE.write_text(rewrite(PAGE.read_text(encoding="utf-8"), sections, partial=partial), encoding="utf-8")
-
-
-def run(
-    name: str, title: str, results: Callable[[Sequence[str]], list[str]], argv: Sequence[str] | None
-) -> None:
-    """A benchmark module's ``main``: print its results; with ``--write-docs``, also put them in its section."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    write_docs = "--write-docs" in args
-    lines = results([arg for arg in args if arg != "--write-docs"])
-    print(title)
-    print()
-    print("\n".join(lines))
-    if write_docs:
-        write({name: lines}, partial=True)
-        print(f"Rewrote the {name} section of {PAGE}.")

@@ -1,7 +1,7 @@
 """Replay speed and memory: reading and replaying a long log, against the floor of reading its lines and hashing them.
 
 Run from the repository root: ``python -m bench.replay [--events N] [--instances K] [--runs R]``
-(``--quick`` for a short run; ``--write-docs`` also puts the results in docs/performance.md).
+(``--quick`` for a short run; ``python -m bench bench.replay --write-docs`` also puts the results in docs/performance.md).
 It writes a log of N events (default 1,000,000) of a small protocol with a
 self-loop, spread over K instances, then times
 
@@ -32,7 +32,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import page
 from bench.memory import peak_memory
 from just_workflow import definition as d
 from just_workflow.audit.logfile import HEADER, event_line, read_log
@@ -209,13 +208,11 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the benchmark and print its results (``--write-docs``: also into docs/performance.md)."""
-    page.run(
-        "bench.replay",
-        "replay: replay of a log file against reading, parsing and hashing the same log; its peak memory",
-        results,
-        argv,
-    )
+    """Run the benchmark and print its results."""
+    lines = results(argv)
+    print("replay: replay of a log file against reading, parsing and hashing the same log; its peak memory")
+    print()
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

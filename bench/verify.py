@@ -1,6 +1,6 @@
 """Verify at scale: the peak memory and the speed of verifying every instance of a large SQLite store.
 
-Run from the repository root: ``python -m bench.verify [--instances N]`` (``--quick`` for a short run; ``--write-docs`` also puts the results in docs/performance.md).
+Run from the repository root: ``python -m bench.verify [--instances N]`` (``--quick`` for a short run; ``python -m bench bench.verify --write-docs`` also puts the results in docs/performance.md).
 It builds a SQLite store of N instances (default 1,000,000) of the replay
 benchmark's ledger protocol, each with three events (a start and two
 entries), by writing the store's own rows in one transaction; the store is
@@ -22,7 +22,6 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 
-from bench import page
 from bench.memory import peak_memory
 from bench.replay import CATEGORIES, LEDGER
 from just_workflow.events import Actor
@@ -153,13 +152,11 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the benchmark and print its results (``--write-docs``: also into docs/performance.md)."""
-    page.run(
-        "bench.verify",
-        "verify: every instance of a large SQLite store, its time and its peak memory",
-        results,
-        argv,
-    )
+    """Run the benchmark and print its results."""
+    lines = results(argv)
+    print("verify: every instance of a large SQLite store, its time and its peak memory")
+    print()
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

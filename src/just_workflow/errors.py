@@ -214,21 +214,6 @@ class StoreBusy(StoreError):
     """The database stayed locked by other writers past the busy timeout."""
 
 
-class BatchFailed(WorkflowError):
-    """An item of a batch was refused or could not be written, so nothing of the batch was written.
-
-    ``index`` is the item's place in the batch (from 0), ``item`` says what
-    it asked, ``error`` is what it raised (also the ``__cause__``): a
-    refusal, a conflict, an unknown or existing instance.
-    """
-
-    def __init__(self, index: int, item: str, error: WorkflowError) -> None:
-        self.index = index
-        self.item = item
-        self.error = error
-        super().__init__(f"Batch item {index} ({item}) failed, so nothing of the batch was written: {error}")
-
-
 class UnreadableDefinitions(StoreError):
     """Some stored definitions cannot be read back: one damaged row must not take every protocol with it.
 
@@ -249,6 +234,21 @@ class UnreadableDefinitions(StoreError):
         )
         noun = "definition" if len(self.unreadable) == 1 else "definitions"
         super().__init__(f"{where}: {len(self.unreadable)} stored {noun} cannot be read back: {problems}")
+
+
+class BatchFailed(WorkflowError):
+    """An item of a batch was refused or could not be written, so nothing of the batch was written.
+
+    ``index`` is the item's place in the batch (from 0), ``item`` says what
+    it asked, ``error`` is what it raised (also the ``__cause__``): a
+    refusal, a conflict, an unknown or existing instance.
+    """
+
+    def __init__(self, index: int, item: str, error: WorkflowError) -> None:
+        self.index = index
+        self.item = item
+        self.error = error
+        super().__init__(f"Batch item {index} ({item}) failed, so nothing of the batch was written: {error}")
 
 
 class HookError(WorkflowError):
