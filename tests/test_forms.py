@@ -197,6 +197,11 @@ def test_an_integer_past_the_audit_logs_range_is_a_field_error() -> None:
         assert "outside ±(2**53 - 1)" in caught.value.fields["staff"]
 
 
+def test_leading_zeros_and_a_sign_are_an_integers() -> None:
+    """Zeros before the digits and a plus sign read as the integer they write."""
+    assert jw.forms.parse(MOA, "define", {"fields": "ai", "staff": "+" + "0" * 30 + "7"})["staff"] == 7
+
+
 def test_a_value_given_twice_for_a_single_field_is_a_field_error() -> None:
     """Two values for a text input are refused, naming both."""
     with pytest.raises(jw.InvalidPayload) as caught:

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from just_workflow.canonical import MAX_SAFE_INTEGER
 from just_workflow.definition import PARTY_TRIGGERS, Definition, Field, FieldType, Text, Transition
 from just_workflow.errors import InvalidPayload, TransitionNotAllowed
 from just_workflow.guards import value_check
@@ -33,8 +34,6 @@ from just_workflow.parties import PARTY_INPUTS
 TRUE_TEXTS = frozenset({"on", "true", "1", "yes"})
 FALSE_TEXTS = frozenset({"off", "false", "0", "no", ""})
 
-#: The limits of an integer: the range the audit log holds exactly (canonical JSON's safe integers).
-_SAFE = 2**53 - 1
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _PARTY_TITLES = {"role": "Role", "party": "Party", "new_party": "New party"}
 
@@ -247,7 +246,7 @@ def _read_int(name: str, texts: list[str]) -> tuple[Any, str | None]:
         return value, problem
     if not _INTEGER.fullmatch(value):
         return None, f"field '{name}' expects an integer, got {value!r}"
-    if len(value.lstrip("+-")) > 16:  # past 2**53 anyway, and int() refuses past 4300 digits
+    if len(value.lstrip("+-").lstrip("0")) > 16:  # past 2**53 anyway, and int() refuses past 4300 digits
         return None, f"field '{name}': the integer is outside ±(2**53 - 1), the range the audit log holds"
     return int(value), None
 
@@ -302,8 +301,8 @@ def _field_schema(
         "description": field.description.get(lang) if field.description else None,
         "choices": None if field.choices is None else list(_choices(definition, given, lang)),
         "min_items": field.min_items,
-        "minimum": -_SAFE if field.type is FieldType.INT else None,
-        "maximum": _SAFE if field.type is FieldType.INT else None,
+        "minimum": -MAX_SAFE_INTEGER if field.type is FieldType.INT else None,
+        "maximum": MAX_SAFE_INTEGER if field.type is FieldType.INT else None,
         "value": list(value) if isinstance(value, tuple) else value,
     }
 
