@@ -197,7 +197,7 @@ def test_an_integer_past_the_audit_logs_range_is_a_field_error() -> None:
         assert "outside ±(2**53 - 1)" in caught.value.fields["staff"]
 
 
-def test_leading_zeros_and_a_sign_are_an_integers() -> None:
+def test_leading_zeros_and_a_sign_read_as_the_integer() -> None:
     """Zeros before the digits and a plus sign read as the integer they write."""
     assert jw.forms.parse(MOA, "define", {"fields": "ai", "staff": "+" + "0" * 30 + "7"})["staff"] == 7
 
