@@ -154,3 +154,16 @@ def test_a_subclass_is_found_before_its_base() -> None:
         jw.error_body(jw.DefinitionError([errors.Problem("bad", path="$.states")]))["problems"][0]["path"]
         == "$.states"
     )
+
+
+def test_a_failed_batch_answers_as_its_failing_item(engine: jw.Engine) -> None:
+    """A BatchFailed has the status of the error its item raised; the body nests that error's body."""
+    instance = engine.start("moa", ANNA)
+    with pytest.raises(jw.BatchFailed) as caught, engine.batch() as batch:
+        batch.fire(instance.id, "contact", ANNA)
+        batch.fire(instance.id, "contact", ANNA)
+    error = caught.value
+    assert jw.http_status(error) == 409 == jw.http_status(error.error)
+    body = jw.error_body(error)
+    assert (body["code"], body["index"]) == ("batch_failed", 1)
+    assert body["error"] == jw.error_body(error.error) and body["error"]["code"] == "transition_not_allowed"

@@ -98,3 +98,20 @@ def test_plain_writes_times_as_utc_text_and_names_what_it_cannot_write() -> None
     }
     with pytest.raises(TypeError, match="of type set has no JSON view"):
         jw.views.plain({"bad": {1, 2}})
+
+
+def test_the_page_view_holds_each_items_view_and_the_cursor() -> None:
+    """A page of instances holds their views; a page of the change feed the events' log data; next is the cursor."""
+    engine = _engine()
+    first = engine.start("moa", ANNA)
+    second = _defined(engine)
+    found = engine.find(party="anna", limit=1)
+    view = jw.views.page(found)
+    assert view == {"items": [jw.views.instance(first)], "next": found.next}
+    assert isinstance(view["next"], str) and json.loads(json.dumps(view)) == view
+    rest = jw.views.page(engine.find(party="anna", limit=1, after=view["next"]))
+    assert rest["items"] == [jw.views.instance(second)] and rest["next"] is None
+    feed = jw.views.page(engine.changes(limit=2))
+    assert feed["items"] == [jw.views.event(event) for event in engine.history(first.id)] + [
+        jw.views.event(engine.history(second.id)[0])
+    ]

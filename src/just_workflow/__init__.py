@@ -17,6 +17,7 @@ if _typing.TYPE_CHECKING:
     from just_workflow.audit.replay import replay
     from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem, ReplayReport
     from just_workflow.audit.verify import import_log
+    from just_workflow.batch import Batch
     from just_workflow.checks.findings import Finding, FindingCode, Severity
     from just_workflow.checks.modelcheck import ModelCheckReport, ModelFinding, model_check
     from just_workflow.checks.validation import check
@@ -25,6 +26,7 @@ if _typing.TYPE_CHECKING:
     from just_workflow.engine import Engine
     from just_workflow.errors import (
         AuditError,
+        BatchFailed,
         ConcurrencyConflict,
         DefinitionError,
         GuardFailed,
@@ -47,6 +49,7 @@ if _typing.TYPE_CHECKING:
     from just_workflow.formats.loading import load_all_versions, load_definition, load_definitions
     from just_workflow.http import HTTP_ERRORS, HttpError, error_body, http_status
     from just_workflow.instance import Instance, Option
+    from just_workflow.queries import Page
     from just_workflow.store.base import Store
     from just_workflow.store.memory import MemoryStore
     from just_workflow.store.sqlite import SQLiteStore
@@ -57,6 +60,7 @@ _EXPORTS = {
     "just_workflow.audit.replay": ("replay",),
     "just_workflow.audit.report": ("Head", "Log", "ProblemKind", "ReplayProblem", "ReplayReport"),
     "just_workflow.audit.verify": ("import_log",),
+    "just_workflow.batch": ("Batch",),
     "just_workflow.checks.findings": ("Finding", "FindingCode", "Severity"),
     "just_workflow.checks.modelcheck": ("ModelCheckReport", "ModelFinding", "model_check"),
     "just_workflow.checks.validation": ("check",),
@@ -65,6 +69,7 @@ _EXPORTS = {
     "just_workflow.engine": ("Engine",),
     "just_workflow.errors": (
         "AuditError",
+        "BatchFailed",
         "ConcurrencyConflict",
         "DefinitionError",
         "GuardFailed",
@@ -87,6 +92,7 @@ _EXPORTS = {
     "just_workflow.formats.loading": ("load_all_versions", "load_definition", "load_definitions"),
     "just_workflow.http": ("HTTP_ERRORS", "HttpError", "error_body", "http_status"),
     "just_workflow.instance": ("Instance", "Option"),
+    "just_workflow.queries": ("Page",),
     "just_workflow.store.base": ("Store",),
     "just_workflow.store.memory": ("MemoryStore",),
     "just_workflow.store.sqlite": ("SQLiteStore",),
@@ -120,6 +126,8 @@ def __dir__() -> list[str]:
 __all__ = [  # noqa: RUF022 (in sorted() order, as a test holds it)
     "Actor",
     "AuditError",
+    "Batch",
+    "BatchFailed",
     "ConcurrencyConflict",
     "Definition",
     "DefinitionError",
@@ -145,6 +153,7 @@ __all__ = [  # noqa: RUF022 (in sorted() order, as a test holds it)
     "NotAParty",
     "NotAuthorized",
     "Option",
+    "Page",
     "ProblemKind",
     "Refusal",
     "ReplayProblem",

@@ -21,6 +21,7 @@ import attrs
 
 from just_workflow.errors import (
     AuditError,
+    BatchFailed,
     ConcurrencyConflict,
     DefinitionError,
     GuardFailed,
@@ -69,6 +70,7 @@ HTTP_ERRORS: Mapping[type[WorkflowError], HttpError] = MappingProxyType(
         InstanceExists: HttpError(409, "instance_exists"),
         StoreError: HttpError(500, "store_error"),
         StoreBusy: HttpError(503, "store_busy"),
+        BatchFailed: HttpError(422, "batch_failed"),  # the failing item's own status, when it has one
         # The event is stored; only a side effect failed: telling the user it failed would make them retry.
         HookError: HttpError(200, "hook_failed"),
         AuditError: HttpError(500, "audit_failed"),
@@ -82,9 +84,15 @@ def http_error(error: WorkflowError) -> HttpError:
 
 
 def http_status(error: WorkflowError) -> int:
-    """The HTTP status of ``error``; a :class:`HookError` after a start is 201 Created, as the start is stored."""
+    """The HTTP status of ``error``, from :data:`HTTP_ERRORS`, but for two errors that say more.
+
+    A :class:`HookError` after a start is 201 Created, as the start is
+    stored; a :class:`BatchFailed` answers as the error of its failing item.
+    """
     if isinstance(error, HookError) and getattr(error.event, "kind", None) == START:
         return 201
+    if isinstance(error, BatchFailed) and isinstance(error.error, WorkflowError):
+        return http_status(error.error)
     return http_error(error).status
 
 
@@ -93,7 +101,9 @@ def error_body(error: WorkflowError) -> dict[str, Any]:
 
     A refusal adds its ``trigger`` and ``reasons``, an invalid payload its
     ``fields`` (each bad input and why), a conflict the ``instance`` and the
-    ``expected`` and ``actual`` seq, and so on (see ``docs/embedding.md``).
+    ``expected`` and ``actual`` seq, a failed batch the ``index`` and ``item``
+    that failed and the ``error`` body of what it raised, and so on (see
+    ``docs/portal-kit.md``).
     The message of a ``NotAParty`` leaves out the instance's parties, which
     the engine's message names: the stranger asking must not learn who they are.
     """
@@ -137,4 +147,5 @@ _DETAILS: tuple[tuple[type[WorkflowError], Callable[[Any], dict[str, Any]]], ...
     (UnknownProtocol, lambda e: {"protocol": e.protocol, "version": e.version, "known": list(e.known)}),
     (DefinitionError, lambda e: {"problems": [problem.to_json() for problem in e.problems]}),
     (HookError, _hook),
+    (BatchFailed, lambda e: {"index": e.index, "item": e.item, "error": error_body(e.error)}),
 )

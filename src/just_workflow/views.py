@@ -1,4 +1,4 @@
-"""JSON-ready views of the runtime records: what a web handler returns for an instance, an option, an event.
+"""JSON-ready views of the runtime records: what a web handler returns for an instance, an option, an event, a page.
 
 Each view is a plain dict of JSON types (str, int, bool, None, lists and
 dicts), ready for ``json.dumps``, Flask's ``jsonify`` or a FastAPI response:
@@ -21,6 +21,7 @@ import attrs
 
 from just_workflow.events import Event
 from just_workflow.instance import Instance, Option
+from just_workflow.queries import Page
 
 
 def instance(snapshot: Instance) -> dict[str, Any]:
@@ -43,6 +44,18 @@ def event(record: Event) -> dict[str, Any]:
     """An event as the audit log carries it (:meth:`Event.to_json`), lists for tuples; ``Event.from_json`` reads it back."""
     data: dict[str, Any] = plain(record.to_json())
     return data
+
+
+def page(found: Page[Any]) -> dict[str, Any]:
+    """A page of a list (``engine.find``, ``inbox``, ``changes``) as JSON data: ``items``, each in its view, and ``next``.
+
+    ``next`` is the cursor of the following page (None on the last), for the
+    page's "next" link: pass it back as ``after=``.
+    """
+    return {
+        "items": [event(item) if isinstance(item, Event) else plain(item) for item in found.items],
+        "next": found.next,
+    }
 
 
 def plain(value: Any) -> Any:

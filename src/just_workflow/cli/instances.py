@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from just_workflow.instance import Instance
 
 
-def _instance_json(instance: Instance) -> dict[str, Any]:
+def instance_json(instance: Instance) -> dict[str, Any]:
     return {
         "id": instance.id,
         "protocol": instance.protocol,
@@ -44,7 +44,7 @@ def _instance_json(instance: Instance) -> dict[str, Any]:
 
 def _print_instance(engine: Engine, instance: Instance, as_json: bool, lang: str = "en") -> None:
     if as_json:
-        click.echo(json.dumps(_instance_json(instance), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(instance_json(instance), indent=2, ensure_ascii=False))
         return
     state = engine.definition(instance.protocol, instance.version).state_map[instance.state]
     title = state.title.get(lang) if state.title else instance.state
