@@ -316,3 +316,42 @@ def test_check_shows_a_progress_bar_for_a_long_model_check(
     monkeypatch.setattr(modelcheck, "PROGRESS_EVERY", 2)
     result = CliRunner().invoke(main, ["check", str(write(tmp_path, moa()))])
     assert "Model checking moa" in result.stderr
+
+
+def test_max_states_bounds_the_commands_of_many_optional_inputs() -> None:
+    """24 optional inputs make 3**24 payloads for one move: made one at a time, the bound stops them.
+
+    Where the moves succeed, the states bound the exploration; where every one is refused (here by an
+    invariant), the steps made do: at most STEPS_PER_STATE per state allowed.
+    """
+    fields = tuple(d.Field(f"note_{number}", d.FieldType.BOOL) for number in range(24))
+    inputs = tuple(d.Input(field.name, required=False) for field in fields)
+    for target, states in (("declined", None), ("signed", 1)):  # no invariant in declined; one in signed
+        annotate = d.Transition("annotate", ("draft",), ("sme",), target, inputs=inputs)
+        wide = moa(context=(*moa().context, *fields), transitions=(annotate,))
+        for bound in (1, 5):
+            exploration = explore(wide, max_states=bound)
+            assert exploration.bounded
+            assert len(exploration.nodes) == (states or bound)
+            assert exploration.steps <= bound * modelcheck.STEPS_PER_STATE + 1
+        assert "stopped at --max-states 5" in model_check(wide, max_states=5).summary()
+
+
+def test_max_states_bounds_the_steps_of_thousands_of_candidates() -> None:
+    """500 variants of one move, told apart by an input, all refused (an invariant of `signed`): each payload is
+    tried on every candidate (250,000 steps), and the bound stops the exploration at STEPS_PER_STATE per state."""
+    variant = d.Field("variant", d.FieldType.INT)
+    variants = tuple(
+        d.Transition(
+            "go",
+            ("draft",),
+            ("sme",),
+            "signed",
+            inputs=(d.Input("variant"),),
+            conditions=(d.Condition("variant", d.Op.EQ, number),),
+        )
+        for number in range(500)
+    )
+    exploration = explore(moa(context=(variant,), transitions=variants), max_states=2)
+    assert (exploration.bounded, len(exploration.nodes)) == (True, 1)
+    assert exploration.steps == 2 * modelcheck.STEPS_PER_STATE + 1

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import just_workflow as jw
 from just_workflow import definition as d
+from just_workflow.checks.analysis import guards_exclusive
 from just_workflow.checks.validation import structural_findings
 
 
@@ -1071,3 +1075,91 @@ def test_a_closed_role_nobody_binds_is_a_warning() -> None:
         start_by=("author",),
     )
     assert found(invited, "unbindable-role") == []
+
+
+def test_copies_of_one_transition_give_one_finding_with_a_count() -> None:
+    """3,000 copies of one move (one trigger, state and role) are one finding that counts the others."""
+    copies = (with_transition(2, conditions=()).transitions[2],) * 3_000
+    definition = attrs.evolve(make(), transitions=make().transitions[:2] + copies)
+    (finding,) = found(definition, "nondeterministic")
+    assert finding.path == "$.transitions[2]"
+    assert finding.message.startswith("Transitions $.transitions[1] and $.transitions[2] both fire 'decide'")
+    assert finding.message.endswith("with disjoint values (2,999 more like it)")
+
+
+def test_thousands_of_exclusive_variants_are_deterministic() -> None:
+    """Variants told apart by `eq` on one field, thousands of them, are proven exclusive (without comparing all pairs)."""
+    fields = (*make().context, d.Field("variant", d.FieldType.INT))
+    base = with_transition(2, make(context=fields))
+    variants = tuple(
+        attrs.evolve(base.transitions[2], conditions=(d.Condition("variant", d.Op.EQ, number),))
+        for number in range(3_000)
+    )
+    definition = attrs.evolve(base, transitions=base.transitions[:1] + variants)
+    assert found(definition, "nondeterministic") == []
+    overlapping = attrs.evolve(definition, transitions=(*definition.transitions, variants[1234]))
+    (finding,) = found(overlapping, "nondeterministic")
+    assert finding.message.startswith("Transitions $.transitions[1235] and $.transitions[3001] both fire")
+
+
+_CONDITIONS = st.sampled_from(
+    [
+        d.Condition("decision", d.Op.EQ, "accept"),
+        d.Condition("decision", d.Op.EQ, "reject"),
+        d.Condition("decision", d.Op.NE, "accept"),
+        d.Condition("decision", d.Op.IN, ("accept", "reject")),
+        d.Condition("decision", d.Op.NOT_IN, ("reject",)),
+        d.Condition("pages", d.Op.EQ, 3),
+        d.Condition("pages", d.Op.IN, (3, 4)),
+        d.Condition("pages", d.Op.GE, 4),
+        d.Condition("pages", d.Op.LT, 4),
+    ]
+)
+
+
+@st.composite
+def _variants(draw: st.DrawFn) -> d.Definition:
+    """The fixture's protocol with many `decide` transitions from `review`, by random roles and conditions."""
+    base = make()
+    template = base.transitions[2]
+    count = draw(st.integers(2, 12))
+    variants = tuple(
+        attrs.evolve(
+            template,
+            sources=tuple(draw(st.sets(st.sampled_from(["draft", "review"]), min_size=1))),
+            by=tuple(draw(st.sets(st.sampled_from(["author", "editor"]), min_size=1))),
+            inputs=tuple(d.Input(name) for name in draw(st.sets(st.sampled_from(["decision", "pages"])))),
+            conditions=tuple(draw(st.lists(_CONDITIONS, max_size=3, unique=True))),
+        )
+        for _ in range(count)
+    )
+    return attrs.evolve(base, transitions=base.transitions[:2] + variants)
+
+
+@given(_variants())
+def test_grouped_nondeterminism_agrees_with_comparing_every_pair(definition: d.Definition) -> None:
+    """Per trigger and state: the first overlapping pair, and as many more as later transitions overlapping an
+    earlier one, exactly as comparing every pair finds them."""
+    transitions = definition.transitions
+    finals = set(definition.final_states())
+    expected: dict[tuple[int, int, int], list[str]] = {}
+    for state in (s.name for s in definition.states if s.name not in finals):
+        for trigger in dict.fromkeys(t.trigger for t in transitions):
+            indices = [i for i, t in enumerate(transitions) if t.trigger == trigger and state in t.sources]
+            pairs = [
+                (earlier, later)
+                for position, later in enumerate(indices)
+                for earlier in indices[:position]
+                if set(transitions[earlier].firing_roles) & set(transitions[later].firing_roles)
+                and not guards_exclusive(definition, transitions[earlier], transitions[later])
+            ]
+            firsts = {later: earlier for earlier, later in reversed(pairs)}  # each later's first overlap
+            if firsts:
+                later = min(firsts)
+                expected.setdefault((firsts[later], later, len(firsts) - 1), []).append(state)
+    got = []
+    for finding in found(definition, "nondeterministic"):
+        earlier, later = map(int, re.findall(r"\$\.transitions\[(\d+)\]", finding.message)[:2])
+        more = re.search(r"\(([\d,]+) more like it\)$", finding.message)
+        got.append((earlier, later, int(more[1].replace(",", "")) if more else 0))
+    assert sorted(got) == sorted(expected)

@@ -61,4 +61,4 @@ def test_dot_has_the_states_edges_and_highlights(
 def test_the_parties_are_a_note_node(picture: Picture) -> None:
     """Party lines become one note-shaped node, its lines joined by newlines."""
     text = dot(attrs.evolve(picture, parties=("sme: starts", "department: open")))
-    assert '  "parties" [label="Parties\\nsme: starts\\ndepartment: open", shape="note"];\n}\n' in text
+    assert '  "[parties]" [label="Parties\\nsme: starts\\ndepartment: open", shape="note"];\n}\n' in text

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -108,10 +110,47 @@ def test_unknown_extensions_are_refused(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_file_is_a_definition_error(tmp_path: Path) -> None:
-    """A missing file, or a folder, gives DefinitionError, not OSError."""
+    """A missing file gives DefinitionError, not OSError."""
     assert problems_loading(tmp_path / "missing.yaml").problems[0].message.startswith("Cannot read the file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    """A FIFO (nobody writing to it) is refused before it is opened: reading it would wait forever."""
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+    (problem,) = problems_loading(path).problems
+    assert (problem.file, problem.message) == (
+        str(path),
+        f"Not a regular file: {str(path)!r} is a named pipe (FIFO); a definition file is a regular file",
+    )
+
+
+def test_a_folder_is_refused(tmp_path: Path) -> None:
+    """A folder named like a definition file is refused as one."""
     (tmp_path / "folder.yaml").mkdir()
-    assert problems_loading(tmp_path / "folder.yaml").problems[0].message.startswith("Cannot read the file")
+    (problem,) = problems_loading(tmp_path / "folder.yaml").problems
+    assert problem.message.endswith("is a folder; a definition file is a regular file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_fifo_swapped_in_after_the_check_is_caught_on_the_open_descriptor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check is repeated on what was opened (non-blocking), so a file replaced by a FIFO is still refused."""
+    path = tmp_path / "swapped.yaml"
+    path.write_text("protocol: x\n")
+    real_open = os.open
+
+    def swap_then_open(file: str, flags: int, *args: Any) -> int:
+        if file == str(path):
+            path.unlink()
+            os.mkfifo(path)
+        return real_open(file, flags, *args)
+
+    monkeypatch.setattr(os, "open", swap_then_open)
+    (problem,) = problems_loading(path).problems
+    assert "is a named pipe (FIFO)" in problem.message
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
@@ -138,10 +177,10 @@ def test_read_document_gives_data_and_positions() -> None:
 
 
 def test_the_format_page_examples_load() -> None:
-    """The YAML, JSON and TOML examples of docs/definition-format.md are valid definitions."""
+    """The YAML, JSON and TOML examples of docs/definition-format.md are valid definitions (the second: deadlines)."""
     page = (ROOT / "docs" / "definition-format.md").read_text(encoding="utf-8")
     examples = re.findall(r"^```(yaml|json|toml)\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
-    assert [syntax for syntax, _ in examples] == ["yaml", "json", "toml"]
+    assert [syntax for syntax, _ in examples] == ["yaml", "yaml", "json", "toml"]
     for syntax, text in examples:
         assert parse_definition(text, syntax=syntax).transitions
 
@@ -283,6 +322,48 @@ def test_toml_problems_are_located_at_their_table_or_key() -> None:
     with pytest.raises(DefinitionError) as caught:
         parse_definition(text.replace("fnal = 1\n", ""), syntax="toml", origin="c.toml")
     assert [(p.path, p.line, p.column) for p in caught.value.problems] == [("$.transitions[0].to", 33, 6)]
+
+
+# Values whose text holds what looks like a string delimiter or a key line, each as a TOML file writes it.
+TRICKY_TOML_VALUES = {
+    "single quotes in a multi-line basic string": '"""a \'\'\' b\nc = 1\n"""',
+    "double quotes in a multi-line literal string": "'''a \"\"\" b\nc = 1\n'''",
+    "escaped quotes in a basic string": '"x \\"\\"\\" y"',
+    "an escaped quote before a multi-line string's end": '"""x\\""" y\nc = 1\n"""',
+    "a delimiter in a literal string": '\'x """ y\'',
+    "quotes right before the delimiter": '"""a ""\nc = 1\n"""""',
+    "a delimiter in a comment": '"a" # """ opens nothing',
+    "a line separator in a string": '"a\u2028b"',
+    "an empty multi-line string": "'''\n'''",
+}
+
+
+@pytest.mark.parametrize("value", TRICKY_TOML_VALUES.values(), ids=list(TRICKY_TOML_VALUES))
+def test_toml_problems_after_any_string_are_located(value: str) -> None:
+    """A problem after a string holding delimiters, comments or line separators is still located at its key."""
+    text = TOML_FORM.replace("[roles.hei]", f"[description]\nen = {value}\n\n[roles.hei]").replace(
+        'to = "agreed"', 'to = "agred"'
+    )
+    assert "en" in tomllib.loads(text)["description"]  # the value is valid TOML
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(text, syntax="toml", origin="c.toml")
+    line = text.split("\n").index('to = "agred"') + 1
+    assert [(p.path, p.line, p.column) for p in caught.value.problems] == [("$.transitions[0].to", line, 6)]
+
+
+@pytest.mark.parametrize("value", TRICKY_TOML_VALUES.values(), ids=list(TRICKY_TOML_VALUES))
+@pytest.mark.parametrize(
+    ("bad", "column"), [("oops = ?", 8), ("[states.]", 9), ("x = 1 2", 7), ('y = "open', 10)]
+)
+def test_toml_syntax_errors_after_any_string_are_located(value: str, bad: str, column: int) -> None:
+    """tomllib's line and column become the problem's, wherever the error is."""
+    text = TOML_FORM.replace("[roles.hei]", f"[description]\nen = {value}\n{bad}\n[roles.hei]")
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(text, syntax="toml", origin="c.toml")
+    (problem,) = caught.value.problems
+    line = text.split("\n").index(bad) + 1
+    assert (problem.line, problem.column) == (line, column), problem.message
+    assert problem.message.startswith("Invalid TOML: ") and "(at line" not in problem.message
 
 
 # Folders

@@ -20,11 +20,22 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from just_workflow.definition import INVITE, Condition, Definition, Field, FieldType, Input, Op, Transition
+from just_workflow.deadlines import SYSTEM
+from just_workflow.definition import (
+    INVITE,
+    SYSTEM_ROLE,
+    Condition,
+    Definition,
+    Field,
+    FieldType,
+    Input,
+    Op,
+    Transition,
+)
 from just_workflow.events import Actor
 from just_workflow.guards import condition_check, value_check
 from just_workflow.instance import Command
-from just_workflow.table import Table
+from just_workflow.table import CompiledTransition, Table
 
 #: Names given to the representative actor of each role, in role declaration order.
 ACTOR_NAMES = ("anna", "ben", "carla", "dora", "emil", "fiona", "gabor", "hana", "ivan", "jana")
@@ -164,7 +175,7 @@ class Abstraction:
         self.values = representatives(definition)
         self.actors = actors(definition)
         self.strangers = strangers(definition)
-        self.payloads = [payloads(transition, self.values) for transition in definition.transitions]
+        self.transitions = definition.transitions
         self.invitations = [
             Command(INVITE, self.actors[inviter], {"role": role.name, "party": self.actors[role.name].id})
             for role in definition.roles
@@ -172,31 +183,64 @@ class Abstraction:
             for inviter in role.invited_by
         ]
 
-    def commands(self, table: Table, state: str) -> Iterator[Command]:
-        """Every command of representative values for the triggers of ``state``, by each role that may fire them."""
+    def commands(
+        self, table: Table, state: str, context: Mapping[str, Any] | None = None
+    ) -> Iterator[Command]:
+        """Every command of representative values for the triggers of ``state``, by each role that may fire them.
+
+        Made one at a time: the payloads of a transition with many optional
+        inputs number in the millions, and an exploration stops at its bound.
+        The state's deadline is a move too: time may always pass, and the clock fires it; a deadline ``at``
+        a date field falls due only once the field is set in ``context``.
+        """
         for trigger, candidates in table.moves.get(state, {}).items():
-            offered = {repr(payload): payload for c in candidates for payload in self.payloads[c.index]}
             for role, actor in self.actors.items():
                 if table.authorized(state, trigger, role):
-                    for payload in offered.values():
+                    for payload in self._offered(candidates):
                         yield Command(trigger, actor, payload)
+        deadline = table.definition.deadlines.get(state)
+        if (
+            deadline is not None
+            and (deadline.at is None or deadline.at in (context or {}))
+            and table.authorized(state, deadline.fire, SYSTEM_ROLE)
+        ):
+            yield Command(deadline.fire, SYSTEM, {})
+
+    def _offered(self, candidates: Sequence[CompiledTransition]) -> Iterator[dict[str, Any]]:
+        """The payloads of the candidates of one trigger, each once.
+
+        A transition's payloads depend on its inputs alone: candidates taking
+        the same inputs (most often all of them) are enumerated once.
+        """
+        inputs = {self.transitions[c.index].inputs: self.transitions[c.index] for c in candidates}
+        if len(inputs) == 1:
+            yield from payloads(next(iter(inputs.values())), self.values)
+            return
+        seen: set[str] = set()
+        for transition in inputs.values():
+            for payload in payloads(transition, self.values):
+                key = repr(payload)
+                if key not in seen:
+                    seen.add(key)
+                    yield payload
 
     def stranger_commands(self, table: Table, state: str) -> Iterator[Command]:
         """A command of each trigger of ``state`` by each stranger whose role may fire it."""
         for trigger, candidates in table.moves.get(state, {}).items():
-            payload = next(iter(self.payloads[candidates[0].index]), {})
+            payload = next(payloads(self.transitions[candidates[0].index], self.values), {})
             for role, stranger in self.strangers.items():
                 if table.authorized(state, trigger, role):
                     yield Command(trigger, stranger, payload)
 
 
-def payloads(transition: Transition, values: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-    """Every payload of representative values for ``transition``'s inputs (an optional input may be left out)."""
+def payloads(transition: Transition, values: Mapping[str, Sequence[Any]]) -> Iterator[dict[str, Any]]:
+    """Every payload of representative values for ``transition``'s inputs (an optional input may be left out).
+
+    One at a time (``itertools.product`` keeps only the choices, never the combinations).
+    """
     choices = [_input_choices(item, values) for item in transition.inputs]
-    return [
-        {name: value for name, value in combination if name is not None}
-        for combination in itertools.product(*choices)
-    ]
+    for combination in itertools.product(*choices):
+        yield {name: value for name, value in combination if name is not None}
 
 
 _LEFT_OUT: tuple[None, None] = (None, None)

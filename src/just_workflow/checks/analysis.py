@@ -12,6 +12,7 @@ imply each other needs the value sets below.
 from __future__ import annotations
 
 import datetime
+import heapq
 from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 
 import attrs
@@ -105,22 +106,114 @@ def _graph_findings(definition: Definition) -> Iterator[Finding]:
 
 
 def _nondeterminism_findings(definition: Definition) -> Iterator[Finding]:
+    """One finding per conflict: the first two transitions of a trigger that overlap in a state, with a count.
+
+    Transitions are compared only with those of the same trigger and source
+    state, and each only until it overlaps an earlier one: thousands of
+    copies of one transition cost as many comparisons, not their square,
+    and give one finding that counts the others.
+    """
     transitions = definition.transitions
     finals = set(definition.final_states())
-    for later, second in enumerate(transitions):
-        for earlier, first in enumerate(transitions[:later]):
-            if first.trigger != second.trigger:
-                continue
-            states = [s for s in second.sources if s in first.sources and s not in finals]
-            roles = [r for r in second.firing_roles if r in first.firing_roles]
-            if states and roles and not guards_exclusive(definition, first, second):
-                message = (
-                    f"Transitions $.transitions[{earlier}] and $.transitions[{later}] both fire "
-                    f"{second.trigger!r} in {plural('state', states)} {quoted(states)} for "
-                    f"{plural('role', roles)} {quoted(roles)}, and their guards are not mutually exclusive; "
-                    "give both a condition on the same field with disjoint values"
-                )
-                yield error(FindingCode.NONDETERMINISTIC, f"$.transitions[{later}]", message)
+    moves: dict[tuple[str, str], list[int]] = {}  # (trigger, state) -> the transitions firing it, in order
+    for index, transition in enumerate(transitions):
+        for state in transition.sources:
+            if state not in finals:
+                moves.setdefault((transition.trigger, state), []).append(index)
+    # (earlier, later, how many more) -> the states where this is the first overlap of that trigger
+    conflicts: dict[tuple[int, int, int], list[str]] = {}
+    for (_, state), indices in moves.items():
+        compared = _OverlapIndex(definition)
+        overlaps = [(earlier, later) for later in indices if (earlier := compared.add(later)) is not None]
+        if overlaps:
+            earlier, later = overlaps[0]
+            conflicts.setdefault((earlier, later, len(overlaps) - 1), []).append(state)
+    for (earlier, later, more), states in conflicts.items():
+        first, second = transitions[earlier], transitions[later]
+        roles = [r for r in second.firing_roles if r in first.firing_roles]
+        message = (
+            f"Transitions $.transitions[{earlier}] and $.transitions[{later}] both fire "
+            f"{second.trigger!r} in {plural('state', states)} {quoted(states)} for "
+            f"{plural('role', roles)} {quoted(roles)}, and their guards are not mutually exclusive; "
+            "give both a condition on the same field with disjoint values"
+        )
+        if more:
+            message += f" ({more:,} more like it)"
+        yield error(FindingCode.NONDETERMINISTIC, f"$.transitions[{later}]", message)
+
+
+#: A field as a guard reads it: its name, and whether the transition takes it as input (the payload's value).
+_Reading = tuple[str, bool]
+
+
+class _OverlapIndex:
+    """The transitions of one trigger and state, added in order; each added is compared with those before.
+
+    Comparing each with all before is quadratic: thousands of variants told
+    apart by ``kind eq v1``, ``kind eq v2``... would take millions of
+    comparisons. So the earlier transitions are indexed by the values their
+    conditions admit, when finite: only those admitting one of the new
+    transition's values on that field, or with no such condition, can overlap it.
+    """
+
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+        self.added: list[int] = []
+        # reading -> value -> the transitions with a condition on it admitting the value
+        self.admitting: dict[_Reading, dict[Hashable, list[int]]] = {}
+        # reading -> the transitions without a condition on it admitting finitely many values
+        self.unconstrained: dict[_Reading, list[int]] = {}
+
+    def add(self, later: int) -> int | None:
+        """Add transition ``later``; the first one added before it that shares a role and may fire with it."""
+        second = self.definition.transitions[later]
+        finite = self._finite_sets(second)
+        roles = set(second.firing_roles)
+        overlap = None
+        for earlier in self._candidates(finite):
+            first = self.definition.transitions[earlier]
+            shared = not roles.isdisjoint(first.firing_roles)
+            if shared and not guards_exclusive(self.definition, first, second):
+                overlap = earlier
+                break
+        for reading in finite.keys() - self.unconstrained.keys():
+            self.unconstrained[reading] = list(self.added)
+        for reading, listed in self.unconstrained.items():
+            if reading not in finite:
+                listed.append(later)
+        for reading, sets in finite.items():
+            for value in frozenset().union(*sets):
+                self.admitting.setdefault(reading, {}).setdefault(value, []).append(later)
+        self.added.append(later)
+        return overlap
+
+    def _candidates(self, finite: dict[_Reading, list[frozenset[Hashable]]]) -> Iterator[int]:
+        """The transitions added so far that may overlap one with these finite sets, in order, each once.
+
+        One condition narrows enough: a transition left out has a condition on its field admitting none of
+        its values, which :func:`guards_exclusive` counts as exclusive.
+        """
+        if not finite:
+            yield from self.added
+            return
+        reading, (values, *_) = next(iter(finite.items()))
+        admitting = self.admitting.get(reading, {})
+        lists = [self.unconstrained.get(reading, self.added), *(admitting.get(v, []) for v in values)]
+        previous = None
+        for index in heapq.merge(*lists):
+            if index != previous:
+                yield index
+            previous = index
+
+    def _finite_sets(self, transition: Transition) -> dict[_Reading, list[frozenset[Hashable]]]:
+        """For each field read, the value sets of its conditions that admit finitely many values."""
+        sets: dict[_Reading, list[frozenset[Hashable]]] = {}
+        for condition in transition.conditions:
+            admitted = admitted_values(condition, self.definition.field_map[condition.field])
+            if isinstance(admitted, Finite):
+                reading = (condition.field, _takes(transition, condition.field))
+                sets.setdefault(reading, []).append(admitted.values)
+        return sets
 
 
 def _signoff_input_findings(definition: Definition) -> Iterator[Finding]:

@@ -18,8 +18,9 @@ engine's. It reports:
 - ``unreachable-state``: a state no run reaches.
 
 Named Python guards are unknown to the checker: it assumes they may pass.
-When the exploration hits ``max_states`` it stops; the report says so and
-keeps only the violations found, which are real.
+When the exploration hits ``max_states``, or has made
+:data:`STEPS_PER_STATE` steps per state it may keep, it stops; the report
+says so and keeps only the violations found, which are real.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ Progress = Callable[[int, int], None]
 
 #: How many states the exploration explores between two calls of its progress callback (about a second's work).
 PROGRESS_EVERY = 10_000
+
+#: The most steps (a command tried on one candidate transition, refused or not) the exploration makes per state it
+#: may keep: ``max_states`` bounds its time as well as its memory, even where nearly every step is refused (the
+#: payloads of a move with many optional inputs number in the millions, a trigger may have thousands of
+#: candidates). The bundled protocols make 2 to 6 per state.
+STEPS_PER_STATE = 1_000
 
 _INSTANCE = "model-check"
 _NOW = "2026-01-01T00:00:00+00:00"
@@ -209,6 +216,7 @@ class Exploration:
         self.parents: list[tuple[int, TraceStep] | None] = []
         self.successors: list[list[int]] = []
         self.moves = 0
+        self.steps = 0  # steps made, refused ones included
         self.bounded = False
         self.completed: set[tuple[int, str]] = set()
         self.signed: set[tuple[int, str]] = set()
@@ -257,7 +265,9 @@ class Exploration:
 
     def _expand(self, node: int) -> None:
         instance = self.nodes[node]
-        for command in self.abstraction.commands(self.table, instance.state):
+        for command in self.abstraction.commands(self.table, instance.state, instance.context):
+            if self.bounded:
+                return  # the commands come one at a time: past the bound, the rest are never made
             authorized = self.table.authorized(instance.state, command.trigger, command.actor.role)
             self._attempt(node, instance, command, authorized)
         if instance.state in self.table.moves:
@@ -298,6 +308,10 @@ class Exploration:
         """
         state = instance.state
         for candidate in authorized:
+            self.steps += 1
+            if self.steps > self.max_states * STEPS_PER_STATE:
+                self.bounded = True
+                return
             try:
                 after, event = step(
                     self._only(state, command.trigger, candidate), instance, command, _NOW, seal=False

@@ -7,6 +7,8 @@ is stable: a test regenerates it and compares it with the file
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable
 
 from just_workflow.definition import Definition
@@ -49,23 +51,44 @@ or with `--instance ID --db workflows.db` for a stored instance.
 """
 
 
+# What Markdown reads as formatting, links or code in a line of text; each is written after a backslash.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]{}#|~!]")
+# How a line can start a block (a list item, a thematic break, a setext underline): its mark is escaped too.
+_BLOCK_START = re.compile(r"^(?:[-+=]|\d+[.)])")
+
+
+def _markdown_text(text: str) -> str:
+    """``text`` as one line of Markdown that shows it as it is: no formatting, no HTML, no block of its own.
+
+    Line breaks become spaces, Markdown's punctuation is escaped with a
+    backslash and ``&``, ``<`` and ``>`` become HTML entities, so that a title
+    from a definition file can inject neither Markdown nor HTML (``<script>``).
+    """
+    line = _MARKDOWN_SPECIAL.sub(r"\\\g<0>", " ".join(text.split()))
+    line = _BLOCK_START.sub(lambda match: match.group()[:-1] + "\\" + match.group()[-1], line)
+    return html.escape(line, quote=False)
+
+
 def protocols_markdown(definitions: Iterable[Definition], lang: str = "en") -> str:
-    """The Markdown page of ``docs/protocols.md``: each definition's summary and Mermaid diagram."""
+    """The Markdown page of ``docs/protocols.md``: each definition's summary and Mermaid diagram.
+
+    Every text from a definition is written with :func:`_markdown_text`.
+    """
     sections = [_DOC_HEAD]
     for definition in sorted(definitions, key=lambda d: d.key):
         roles = ", ".join(
-            f"`{role.name}` ({role.title.get(lang)})" if role.title else f"`{role.name}`"
+            f"`{role.name}` ({_markdown_text(role.title.get(lang))})" if role.title else f"`{role.name}`"
             for role in definition.roles
         )
         lines = [
-            f"## {definition.title.get(lang)}",
+            f"## {_markdown_text(definition.title.get(lang))}",
             "",
             f"`{definition.protocol}`, version {definition.version}. Roles: {roles}.",
         ]
         if definition.source:
-            lines += ["", f"Source: {definition.source}"]
+            lines += ["", f"Source: {_markdown_text(definition.source)}"]
         if definition.description:
-            lines += ["", definition.description.get(lang)]
+            lines += ["", _markdown_text(definition.description.get(lang))]
         diagram = mermaid(picture_of(definition, lang=lang))
         lines += ["", "```mermaid", diagram.rstrip("\n"), "```", ""]
         sections.append("\n".join(lines))

@@ -5,11 +5,13 @@ The text is written here, in the colours of transitions' diagram palette
 classes come from): transitions' own dot backends need the ``graphviz`` or
 ``pygraphviz`` packages, which this library does not depend on. A final
 state has a double border; an arrow the instance took is drawn in the
-palette's ``previous`` colour, thicker. Every transition has its own arrow.
+palette's ``previous`` colour, thicker; a deadline's arrow is dashed. Every
+transition has its own arrow.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import cast
 
@@ -21,9 +23,24 @@ from just_workflow.diagrams.model import DIRECTION, Picture, Style
 _PALETTE = cast(Mapping[str, Mapping[str, Mapping[str, str]]], GraphMachine.style_attributes)
 
 
+# Within quotes dot reads a backslash as an escape and a quote as the end; a line break is written as its
+# escape, and other control characters (which Graphviz may take for the end of its input) as visible codes.
+_SPECIAL = re.compile(r'[\\"\x00-\x08\x0a-\x1f\x7f]')  # a tab is kept: dot takes it as text
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n"}
+
+#: The id of the parties' note: in brackets, as no state can be named (a state ``parties`` would be drawn over).
+_PARTIES = '"[parties]"'
+
+
 def _dot_text(text: str) -> str:
-    """``text`` as a quoted dot identifier: backslashes, quotes and newlines escaped."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """``text`` as a quoted dot identifier: backslashes, quotes, newlines and control characters escaped."""
+    return '"' + _SPECIAL.sub(_escape, text) + '"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    """The escape of one special character: dot's own, or ``\\xNN`` shown as such."""
+    character = match.group()
+    return _ESCAPES.get(character) or f"\\\\x{ord(character):02x}"
 
 
 def _dot_attributes(attributes: Mapping[str, str]) -> str:
@@ -50,6 +67,8 @@ def dot(picture: Picture) -> str:
         lines.append(f"  {_dot_text(node.name)} {_dot_attributes(attributes)};")
     for arrow in picture.arrows:
         attributes = {"label": arrow.label}
+        if arrow.deadline:
+            attributes["style"] = "dashed"
         if arrow.taken:
             attributes.update(edge_styles[Style.PREVIOUS], penwidth="2")
         lines.append(
@@ -57,6 +76,6 @@ def dot(picture: Picture) -> str:
         )
     if picture.parties:
         note = {"label": "\n".join(("Parties", *picture.parties)), "shape": "note"}
-        lines.append(f'  "parties" {_dot_attributes(note)};')
+        lines.append(f"  {_PARTIES} {_dot_attributes(note)};")
     lines.append("}")
     return "\n".join(lines) + "\n"

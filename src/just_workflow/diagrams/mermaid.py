@@ -27,10 +27,24 @@ from transitions.extensions import GraphMachine
 
 from just_workflow.diagrams.model import DIRECTION, Picture
 
-# Mermaid ends a transition label at ':' or ';', and reads '"', '<', '>' and '#' as markup:
-# write them as Mermaid's entity codes.
+# Mermaid ends a transition label at ':' or ';', reads '"', '<', '>' and '#' as markup, '%%{' as a directive
+# anywhere and a backtick as a Markdown string: write them as Mermaid's entity codes, and so every control
+# character and line separator, which would end the statement (the next line would be read as one).
 _ESCAPES = {"#": "#35;", '"': "#quot;", ":": "#58;", ";": "#59;", "<": "#lt;", ">": "#gt;"}
-_SPECIAL = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
+_SPECIAL = re.compile(
+    "[" + re.escape("".join(_ESCAPES)) + "%`\x00-\x1f\x7f-\x9f\u2028\u2029]"
+    # Mermaid's lexer reads `direction tb` anywhere in a line as the layout statement (the line is lost, and the
+    # next one too when a text ends with `direction`), ends a note at `end note`, and makes a box a fork with
+    # `[[fork]]`: the space, the last letter or the bracket is written as a code.
+    r"|(?i:(?<=direction)|(?<=end))\s|(?i:(?<=directio)n\Z)|\[(?=\[)"
+)
+
+# Words Mermaid's state diagram lexer (case-insensitive) reads as a statement, not a state, where an arrow
+# names one; `default` even as the start of a longer word. Such a state is drawn with the id `_` + its name,
+# which no declared name can be (names start with a letter).
+_KEYWORD = re.compile(
+    r"default.*|state|note|class|classdef|style|scale|direction|statediagram|acctitle|accdescr|hide|end|click"
+)
 
 # The indentation transitions gives the statements inside ``stateDiagram-v2``, kept for the lines added to them.
 _INDENT = "  "
@@ -38,21 +52,33 @@ _INDENT = "  "
 
 def _mermaid_text(text: str) -> str:
     """``text`` with the characters Mermaid would read as syntax written as entity codes."""
-    return _SPECIAL.sub(lambda match: _ESCAPES[match.group()], text)
+    return _SPECIAL.sub(lambda match: _ESCAPES.get(match.group()) or f"#{ord(match.group())};", text)
+
+
+def _mermaid_id(name: str) -> str:
+    """The id of state ``name`` in the Mermaid text: the name, unless Mermaid would read it as a keyword."""
+    return "_" + name if _KEYWORD.fullmatch(name) else name
+
+
+def _front_matter_title(title: str) -> str:
+    """The title as a YAML string in the front matter: JSON's escapes, and those YAML or HTML would read."""
+    text = json.dumps(title, ensure_ascii=False)
+    return re.sub("[%<>`\x7f-\x9f\u2028\u2029]", lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def mermaid(picture: Picture) -> str:
     """The Mermaid ``stateDiagram-v2`` of ``picture``, each line without trailing spaces."""
     lines = _titled_boxes(picture)
-    lines.extend(f"{_INDENT}{node.name} --> [*]" for node in picture.nodes if node.final)
+    lines.extend(f"{_INDENT}{_mermaid_id(node.name)} --> [*]" for node in picture.nodes if node.final)
     lines.append("")
     lines.extend(
-        f"{_INDENT}{source} --> {target}: {'<br>'.join(labels)}"
+        f"{_INDENT}{_mermaid_id(source)} --> {_mermaid_id(target)}: {'<br>'.join(labels)}"
         for (source, target), labels in _labels_by_pair(picture).items()
     )
-    lines.append(f"{_INDENT}[*] --> {picture.initial}")
+    initial = _mermaid_id(picture.initial)
+    lines.append(f"{_INDENT}[*] --> {initial}")
     if picture.parties:
-        lines.append(f"{_INDENT}note left of {picture.initial}")
+        lines.append(f"{_INDENT}note left of {initial}")
         lines.extend(f"{_INDENT}{_INDENT}{_mermaid_text(line)}" for line in ("Parties", *picture.parties))
         lines.append(f"{_INDENT}end note")
     return "\n".join(lines) + "\n"
@@ -82,22 +108,22 @@ def _titled_boxes(picture: Picture) -> list[str]:
     """transitions' lines for the title, the style classes and the boxes, up to the last box."""
     machine = GraphMachine(
         model=None,
-        states=[_TitledState(node.name, _mermaid_text(node.title)) for node in picture.nodes],
+        states=[_TitledState(_mermaid_id(node.name), _mermaid_text(node.title)) for node in picture.nodes],
         initial=None,
         auto_transitions=False,
         graph_engine="mermaid",
         # transitions writes the title as the Mermaid front matter: make it a YAML `title:` entry.
-        title="title: " + json.dumps(picture.title, ensure_ascii=False),
+        title="title: " + _front_matter_title(picture.title),
     )
     machine.machine_attributes = {**machine.machine_attributes, "rankdir": DIRECTION}
     model = _Drawn()
     # Given to the model, not to the machine, the initial state gets no start arrow from transitions: it would
     # come before the arrows written here.
-    machine.add_model(model, initial=picture.initial)
+    machine.add_model(model, initial=_mermaid_id(picture.initial))
     graph = machine.model_graphs[id(model)]
     # Every box gets its style, the initial one too: transitions styled it active when the model entered it.
     for node in picture.nodes:
-        graph.set_node_style(node.name, node.style)
+        graph.set_node_style(_mermaid_id(node.name), node.style)
     source = machine.get_combined_graph().draw(None)  # the Mermaid graph draws to its text
     assert source is not None
     return [line.rstrip() for line in source.rstrip().splitlines()]

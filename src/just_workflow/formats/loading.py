@@ -19,8 +19,9 @@ import datetime
 import json
 import os
 import re
+import stat
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -155,16 +156,39 @@ def index_versions(definitions: Iterable[Definition]) -> dict[tuple[str, int], D
 
 def _read(file: str) -> bytes:
     try:
-        size = os.stat(file).st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise too_large(size, file)
-        with open(file, "rb") as stream:
-            # One byte more than allowed: a file that grew since stat() is still caught.
+        _refuse_unless_regular(os.stat(file), file)
+        # O_NONBLOCK: a FIFO swapped in after the stat must not block the open; fstat then sees what was opened.
+        descriptor = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(descriptor, "rb") as stream:
+            status = os.fstat(descriptor)
+            _refuse_unless_regular(status, file)
+            if status.st_size > MAX_DOCUMENT_BYTES:
+                raise too_large(status.st_size, file)
+            # One byte more than allowed: a file that grew since fstat() is still caught.
             return stream.read(MAX_DOCUMENT_BYTES + 1)
     except OSError as error:
         raise DefinitionError(
             [Problem(f"Cannot read the file: {error.strerror or error}", file=file)]
         ) from None
+
+
+#: What a file that is not a regular file is, by the test of its mode.
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _refuse_unless_regular(status: os.stat_result, file: str) -> None:
+    """A DefinitionError for anything but a regular file: reading a FIFO or a device could block or never end."""
+    if stat.S_ISREG(status.st_mode):
+        return
+    kind = next((name for test, name in _NOT_REGULAR if test(status.st_mode)), "another kind of file")
+    message = f"Not a regular file: {file!r} is {kind}; a definition file is a regular file"
+    raise DefinitionError([Problem(message, file=file)])
 
 
 def _decode(raw: bytes, file: str | None) -> str:
@@ -273,13 +297,7 @@ def _toml_positions(text: str) -> dict[str, Position]:
     positions: dict[str, Position] = {"$": (1, 1)}
     table = "$"
     last_item: dict[str, int] = {}  # an array of tables -> the index of its latest [[item]]
-    in_multiline_string = False
-    for number, line in enumerate(text.splitlines(), 1):
-        delimiters = line.count('"""') + line.count("'''")
-        if in_multiline_string:
-            in_multiline_string = delimiters % 2 == 0
-            continue
-        in_multiline_string = delimiters % 2 == 1
+    for number, line in _toml_lines(text):
         if header := _TOML_HEADER.match(line):
             *parents, name = _toml_keys(header["keys"])
             table = "$"
@@ -298,6 +316,52 @@ def _toml_positions(text: str) -> dict[str, Position]:
                 path = key_path(path, key)
             positions[path] = (number, assignment.end() + 1)
     return positions
+
+
+def _toml_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Each line (numbered as tomllib numbers them: by ``\\n``) that starts outside a multi-line string."""
+    quote: str | None = None
+    for number, line in enumerate(text.split("\n"), 1):
+        if quote is None:
+            yield number, line
+        quote = _open_quote_after(line, quote)
+
+
+def _open_quote_after(line: str, quote: str | None) -> str | None:
+    """The multi-line string delimiter still open at the end of ``line``, given the one open at its start.
+
+    Strings are read as TOML reads them, so that a delimiter inside another
+    string (three single quotes inside a multi-line basic string) or in a comment opens nothing.
+    """
+    index = 0
+    while index < len(line):
+        if quote is not None:  # inside a multi-line string: find its end
+            if quote == '"""' and line[index] == "\\":
+                index += 2  # an escape: the next character is content, a quote too
+            elif line.startswith(quote, index):
+                index += 3
+                while index < len(line) and line[index] == quote[0]:
+                    index += 1  # up to two quotes right before the delimiter belong to the string
+                quote = None
+            else:
+                index += 1
+        elif line[index] == "#":
+            return None  # a comment runs to the end of the line
+        elif line.startswith(('"""', "'''"), index):
+            quote, index = line[index : index + 3], index + 3
+        elif line[index] in "\"'":
+            index = _string_end(line, index)
+        else:
+            index += 1
+    return quote
+
+
+def _string_end(line: str, start: int) -> int:
+    """The index after the one-line string opening at ``start`` (basic strings have escapes, literal ones not)."""
+    delimiter, index = line[start], start + 1
+    while index < len(line) and line[index] != delimiter:
+        index += 2 if delimiter == '"' and line[index] == "\\" else 1
+    return index + 1
 
 
 def _toml_keys(dotted: str) -> list[str]:
