@@ -68,8 +68,8 @@ _Choice = TypeVar("_Choice", bound=enum.StrEnum)
 #: A state, a role or a list of them: ``from: draft`` is ``from: [draft]``.
 Names = NewType("Names", tuple[str, ...])
 
-#: A field's choices: a list of values, or a mapping of values to their titles (None: no title).
-Choices = NewType("Choices", tuple[str, ...] | dict[str, Text | None])
+#: A field's choices, each with its title (None: none); the file gives a list, or a mapping to titles.
+Choices = NewType("Choices", tuple[tuple[str, Text | None], ...])
 
 
 class InputMode(enum.StrEnum):
@@ -266,18 +266,18 @@ def _definition(document: DefinitionDocument, origin: str | None) -> Definition:
 
 
 def _field(name: str, entry: FieldEntry) -> Field:
-    choices, titles = entry.choices, None
-    if isinstance(choices, dict):
-        titles = {value: title for value, title in choices.items() if title is not None} or None
-        choices = tuple(choices)
+    if entry.choices is None:
+        return Field(name, entry.type, entry.title, entry.description, None, entry.min_items)
+    choices = tuple(value for value, _ in entry.choices)
+    titles = {value: title for value, title in entry.choices if title is not None} or None
     return Field(name, entry.type, entry.title, entry.description, choices, entry.min_items, titles)
 
 
 def _choices(field: Field) -> Choices | None:
-    """The file's ``choices``: a list, or a mapping to titles when a choice has one."""
-    if field.choices is None or not field.choice_titles:
-        return None if field.choices is None else Choices(field.choices)
-    return Choices({value: field.choice_titles.get(value) for value in field.choices})
+    if field.choices is None:
+        return None
+    titles = field.choice_titles or {}
+    return Choices(tuple((value, titles.get(value)) for value in field.choices))
 
 
 def _entries(entries: Mapping[str, _Entry | None] | None, empty: _Entry) -> list[tuple[str, _Entry]]:
@@ -429,21 +429,19 @@ def _names(value: Any, _: Any) -> Names:
 
 def _choice_list(value: Any, _: Any) -> Choices:
     if isinstance(value, Mapping):
-        return Choices(_CONVERTER.structure(value, dict[str, Text | None]))
+        return Choices(tuple(_CONVERTER.structure(value, dict[str, Text | None]).items()))
     if not isinstance(value, list | tuple):
         raise _ShapeError(
             f"Expected a list of choices, or a mapping of choices to their titles; got {_describe(value)}"
         )
-    return Choices(_CONVERTER.structure(value, tuple[str, ...]))
+    return Choices(tuple((choice, None) for choice in _CONVERTER.structure(value, tuple[str, ...])))
 
 
 def _unstructure_choices(value: Choices) -> list[str] | dict[str, Any]:
-    if isinstance(value, dict):
-        return {
-            choice: None if title is None else _CONVERTER.unstructure(title, Text)
-            for choice, title in value.items()
-        }
-    return list(value)
+    """A list, or a mapping to titles when a choice has one."""
+    if all(title is None for _, title in value):
+        return [choice for choice, _ in value]
+    return {choice: None if title is None else _CONVERTER.unstructure(title, Text) for choice, title in value}
 
 
 def _condition_value(value: Any, _: Any) -> Value:
