@@ -69,6 +69,7 @@ class Named(enum.StrEnum):
     TRIGGER = "trigger"
     FIELD = "field"
     CHOICE = "choice"  # a value of a field's ``choices``: named with its field
+    INVARIANT = "invariant"  # titled by its description
 
 
 class FieldType(enum.StrEnum):
@@ -350,6 +351,8 @@ class Definition:
             return None if role is None else role.title
         if kind is Named.TRIGGER:
             return self._trigger_titles.get(name)
+        if kind is Named.INVARIANT:
+            return next((inv.description for inv in self.invariants if inv.name == name), None)
         owner = self.field_map.get(name if kind is Named.FIELD else field or "")
         if owner is None:
             return None
