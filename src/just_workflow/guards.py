@@ -36,7 +36,7 @@ _INVALID_TEXT = "is not valid Unicode (it holds a lone surrogate)"
 
 def _expects(code: str, default: str, field: str, value: Any) -> Reason:
     """The reason a value of the wrong type is refused."""
-    return Reason(f"{default}, got {_describe(value)}", code, field=field, value=_describe(value))
+    return Reason(f"{default}, got {_describe(value)}", code, field=field)
 
 
 def _not_a_choice(field: str, value: Any, listed: str, choices: Any) -> Reason:
