@@ -53,7 +53,7 @@ def test_the_schema_describes_each_input_in_the_language_asked() -> None:
     (offer,) = [field for field in form["fields"] if field["name"] == "offer"]
     assert offer["type"] == "list[str]" and offer["required"] is True and offer["min_items"] == 1
     assert offer["title"] == "Prínos MSP pre vysokú školu"
-    assert offer["choices"][1] == {"value": "joint_teaching", "title": "Joint teaching"}
+    assert offer["choices"][1] == {"value": "joint_teaching", "title": "Spoločná výučba"}
     assert offer["value"] == ["joint_teaching"]
     assert json.loads(json.dumps(form)) == form
 

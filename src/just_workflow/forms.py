@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from just_workflow.canonical import MAX_SAFE_INTEGER
-from just_workflow.definition import PARTY_TRIGGERS, Definition, Field, FieldType, Text, Transition
+from just_workflow.definition import PARTY_TRIGGERS, Definition, Field, FieldType, Named, Text, Transition
 from just_workflow.errors import InvalidPayload, TransitionNotAllowed
 from just_workflow.guards import value_check
 from just_workflow.instance import Option
@@ -308,17 +308,18 @@ def _field_schema(
 
 
 def _choices(definition: Definition, given: FormField, lang: str) -> Iterable[dict[str, str]]:
-    """The choices of a field with their titles: a role's title for a role.
+    """The choices of a field with their titles: a role's title for a role, else the choice's own title.
 
-    The definition format gives other choices no titles yet: a choice's title
-    is its value, spaced and capitalized (``joint_teaching``: ``Joint teaching``).
+    A choice the definition gives no title is shown as its value, spaced and
+    capitalized (``joint_teaching``: ``Joint teaching``).
     """
-    for choice in given.field.choices or ():
-        role = definition.role_map.get(choice) if given.roles else None
-        if role is not None and role.title is not None:
-            title = role.title.get(lang)
+    field = given.field
+    for choice in field.choices or ():
+        if given.roles:
+            text = definition.text_of(Named.ROLE, choice)
         else:
-            title = choice.replace("_", " ").capitalize()
+            text = definition.text_of(Named.CHOICE, choice, field=field.name)
+        title = text.get(lang) if text is not None else choice.replace("_", " ").capitalize()
         yield {"value": choice, "title": title}
 
 
