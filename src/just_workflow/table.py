@@ -55,6 +55,22 @@ class CompiledTransition:
                 reasons.append(f"required input '{key}' is missing")
         return values, reasons
 
+    def guards_hold(self, context: Mapping[str, Any], actor: Any) -> bool:
+        """Whether every guard holds on ``context``: :meth:`guard_reasons` is empty, found without its list.
+
+        The fire that passes, the common one, asks this; the one that fails asks for the reasons.
+        """
+        for name in self.requires:
+            if name not in context:
+                return False
+        for _field, check in self.conditions:
+            if check(context) is not None:
+                return False
+        for _name, guard in self.named_guards:  # noqa: SIM110 (a plain loop: see guard_reasons)
+            if not guard(context, actor):
+                return False
+        return True
+
     def guard_reasons(
         self, context: Mapping[str, Any], actor: Any, assumed: frozenset[str] = frozenset()
     ) -> list[str]:
