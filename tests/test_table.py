@@ -46,7 +46,7 @@ def test_options_judge_as_step_does() -> None:
 
 
 def _gates_table() -> Table:
-    """Required fields, conditions and a named guard on one transition, each able to fail alone."""
+    """Required fields, conditions and a named guard on one transition, an invariant on its target: each can fail alone."""
     definition = d.Definition(
         protocol="gates",
         version=1,
@@ -66,6 +66,11 @@ def _gates_table() -> Table:
                 guards=("owner_is_ada",),
             ),
         ),
+        invariants=(
+            d.Invariant(
+                "funded", ("open",), requires=("note",), conditions=(d.Condition("budget", d.Op.GT, 0),)
+            ),
+        ),
     )
     return compile_definition(definition, {"owner_is_ada": lambda context, actor: actor.id == "ada"})
 
@@ -82,3 +87,15 @@ def test_guards_hold_exactly_when_there_is_no_reason_against(context: dict[str, 
     (move,) = _gates_table().authorized("shut", "go", "owner")
     actor = Actor(actor_id, "owner")
     assert move.guards_hold(context, actor) == (not move.guard_reasons(context, actor))
+
+
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={"budget": st.integers(-2, 2), "note": st.sampled_from(["go", "stop"])},
+    )
+)
+def test_an_invariant_holds_exactly_when_nothing_violates_it(context: dict[str, Any]) -> None:
+    """The passing fire's quick verdict on an invariant agrees with the violations a refusal lists."""
+    (invariant,) = _gates_table().invariants["open"]
+    assert invariant.holds(context) == (not invariant.violations(context))

@@ -225,9 +225,9 @@ def _apply(
             target = source
     if target != source:
         signatures = NO_ENTRIES
-    if target in table.invariants:
-        broken = _broken_invariants(table, target, context)
-        if broken:
+    for invariant in table.invariants.get(target, ()):
+        if not invariant.holds(context):  # the reasons are worked out for a refusal only
+            broken = _broken_invariants(table, target, context)
             raise GuardFailed(
                 f"Cannot fire {trigger!r}: {'; '.join(broken)}.", trigger=trigger, reasons=broken
             )

@@ -104,6 +104,16 @@ class CompiledInvariant:
     source: Invariant
     conditions: tuple[tuple[str, ConditionCheck], ...]  # (the field it reads, the check)
 
+    def holds(self, context: Mapping[str, Any]) -> bool:
+        """Whether ``context`` keeps this invariant: :meth:`violations` is empty, found without its list."""
+        for field in self.source.requires:
+            if field not in context:
+                return False
+        for _field, check in self.conditions:  # noqa: SIM110 (a plain loop: see guard_reasons)
+            if check(context) is not None:
+                return False
+        return True
+
     def violations(self, context: Mapping[str, Any], assumed: frozenset[str] = frozenset()) -> list[str]:
         """What the context breaks of this invariant (empty when it holds); ``assumed`` fields are not judged."""
         name = self.source.name
