@@ -53,11 +53,10 @@ class MemoryStore:
         request: str | None = None,
     ) -> None:
         instance_id = instance.id
-        snapshots = self._snapshots
         lock = self._lock
         lock.acquire()
         try:
-            current = snapshots.get(instance_id)
+            current = self._snapshots.get(instance_id)
             if current is None:
                 raise InstanceNotFound(instance_id)
             if current.seq != expected_seq:
@@ -68,7 +67,7 @@ class MemoryStore:
                     raise ConcurrencyConflict(instance_id, expected_seq, current.seq)
                 self._keys[key] = KeyAnswer(event.seq, request, instance)
             self._events[instance_id].append(event)
-            snapshots[instance_id] = instance
+            self._snapshots[instance_id] = instance
         finally:
             lock.release()
 
