@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -123,3 +126,28 @@ def test_a_refused_value_leaves_nothing_behind() -> None:
         canonical_json({"a": shared})
     del shared["zone"]
     assert canonical_json({"a": shared}) == b'{"a":{"fields":["ai"]}}'
+
+
+class _Fields(Mapping[str, Any]):
+    """A read-only mapping without ``copy``, as an app might wrap in a view."""
+
+    def __init__(self, entries: dict[str, Any]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, key: str) -> Any:
+        return self._entries[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@pytest.mark.parametrize("wrap", [dict, collections.OrderedDict, _Fields])
+def test_a_read_only_view_is_encoded_as_the_mapping_it_shows(wrap: Callable[[dict[str, Any]], Any]) -> None:
+    """A view of a dict, of a dict subclass or of another mapping, at the top or nested, gives the dict's bytes."""
+    entries = {"b": [1, "two"], "a": {"z": True, "é": None}}
+    expected = rfc8785.dumps(entries)
+    assert canonical_json(MappingProxyType(wrap(entries))) == expected
+    assert canonical_json({"view": MappingProxyType(wrap(entries))}) == rfc8785.dumps({"view": entries})

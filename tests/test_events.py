@@ -29,7 +29,7 @@ from just_workflow.events import (
     new_event,
     seal,
 )
-from just_workflow.instance import Instance
+from just_workflow.instance import Command, Instance
 
 # Any text, escapes and non-ASCII included: quotes, backslashes, control characters, U+2028, emoji, and
 # keys that sort differently by UTF-16 code units than by code points (U+FFFF against U+10000 and up).
@@ -261,15 +261,44 @@ def test_events_read_with_a_shared_dict_share_their_repeated_strings_and_actors(
     assert first.actor is second.actor
 
 
-@pytest.mark.parametrize("record", [Event, Instance])
+def written_default(default: Any) -> Any:
+    """The default a written-out __init__ gives for an attrs default: a factory's is attrs' NOTHING."""
+    if default is attrs.NOTHING:
+        return inspect.Parameter.empty
+    return attrs.NOTHING if isinstance(default, attrs.Factory) else default  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("record", [Event, Instance, Command])
 def test_a_written_out_init_takes_and_sets_exactly_the_attrs_fields(record: type[Any]) -> None:
-    """Event's and Instance's __init__, written out for speed, take the attrs fields in order and set each."""
+    """Event's, Instance's and Command's __init__, written out for speed, take the attrs fields in order and set each."""
     fields = attrs.fields(record)
     parameters = list(inspect.signature(record.__init__).parameters.values())[1:]
-    assert [(p.name, p.default) for p in parameters] == [
-        (f.name, inspect.Parameter.empty if f.default is attrs.NOTHING else f.default) for f in fields
-    ]
+    assert [(p.name, p.default) for p in parameters] == [(f.name, written_default(f.default)) for f in fields]
     values = {f.name: object() for f in fields}
     built = record(**values)
     assert all(getattr(built, name) is value for name, value in values.items())
     assert attrs.evolve(built) == built
+
+
+def test_a_command_without_a_payload_gets_a_new_empty_dict() -> None:
+    """Command's payload defaults to a new empty dict, as its attrs factory makes one: never one shared."""
+    actor = Actor("ada", "sme")
+    first, second = Command("go", actor), Command("go", actor)
+    assert first.payload == {} and second.payload == {}
+    assert first.payload is not second.payload
+    assert attrs.evolve(first, trigger="back") == Command("back", actor, {})
+
+
+@given(events, texts)
+def test_any_prev_hash_text_is_encoded_and_chained_as_an_auditor_does(event: Event, prev_hash: str) -> None:
+    """The prev_hash goes before the body as its ASCII bytes (the body holds it escaped); non-ASCII is refused."""
+    linked = attrs.evolve(event, prev_hash=prev_hash)
+    assert encode_body(linked) == canonical_json(linked.body())
+    if prev_hash.isascii():
+        assert compute_hash(linked) == reference_hash(linked)
+        assert new_event(**fields(linked)).hash == reference_hash(linked)
+    else:
+        with pytest.raises(UnicodeEncodeError):
+            compute_hash(linked)
+        with pytest.raises(UnicodeEncodeError):
+            new_event(**fields(linked))

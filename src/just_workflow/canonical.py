@@ -174,6 +174,15 @@ def _integral(value: Any) -> bool:
 def canonical_text(obj: Any) -> str:
     """The canonical JSON text of ``obj`` (JSON types, tuples as arrays, read-only mappings as objects)."""
     if _C_ENCODE is not None:
+        if type(obj) is MappingProxyType:
+            # A snapshot's context or an event's payload (a stored row's JSON): the C encoder would call back
+            # for the view; a copy of the dict it shows (every view the library makes shows one) costs less.
+            try:
+                viewed = obj.copy()
+            except AttributeError:  # a view of a mapping without copy(): the callback takes it
+                viewed = None
+            if type(viewed) is dict:
+                obj = viewed
         try:
             text = "".join(_C_ENCODE(obj, 0))
         except (TypeError, ValueError):

@@ -244,10 +244,11 @@ def genesis_hash(instance_id: str, protocol: str, version: int) -> str:
 
 def encode_body(event: Event) -> bytes:
     """Canonical JSON bytes of :meth:`Event.body`, written field by field (keys in sorted order)."""
-    return _encode_fields(*_unsealed_values(event))
+    return _encode_fields(False, *_unsealed_values(event))
 
 
 def _encode_fields(
+    chained: bool,
     instance: str,
     seq: int,
     kind: str,
@@ -262,6 +263,12 @@ def _encode_fields(
     at: str,
     prev_hash: str,
 ) -> bytes:
+    """The canonical JSON bytes of the body; ``chained``: after the ASCII bytes of ``prev_hash``, as hashed."""
+    # The prefix goes in the one text encoded to UTF-8, whose ASCII part is its ASCII bytes: a non-ASCII
+    # prev_hash has no ASCII bytes, and is refused as encoding it to ASCII refuses it.
+    prefix = prev_hash if chained else ""
+    if chained and not prev_hash.isascii():
+        prev_hash.encode("ascii")  # raises UnicodeEncodeError
     if (
         type(seq) is not int
         or type(version) is not int
@@ -269,17 +276,17 @@ def _encode_fields(
         or not -MAX_SAFE_INTEGER <= version <= MAX_SAFE_INTEGER
     ):  # a malformed record: the general encoder judges
         fields = (instance, seq, kind, protocol, version, digest, trigger, source, target, actor, payload, at)
-        return canonical_json(Event(*fields, prev_hash).body())
+        return prefix.encode() + canonical_json(Event(*fields, prev_hash).body())
     # One f-string builds the text in a single allocation; the general encoder serves the payload only.
-    # The time stamp and the previous hash change with every event, and there is an instance id per
-    # instance: they are encoded, not remembered.
+    # The time stamp and the previous hash change with every event: they are encoded, not remembered.
+    # An instance id is remembered, as the names are: its instance's every event repeats it.
     encoded = _encoded
     digest_to_instance, kind_to_payload, protocol_to_seq, source_to_end = _frames[
         (digest, protocol, version, kind, source, target, trigger)
     ]
     return (
-        f'{{"actor":{{"id":{encoded[actor.id]},"role":{encoded[actor.role]}}},"at":{_encode_str(at)}'
-        f"{digest_to_instance}{_encode_str(instance)}{kind_to_payload}"
+        f'{prefix}{{"actor":{{"id":{encoded[actor.id]},"role":{encoded[actor.role]}}},"at":{_encode_str(at)}'
+        f"{digest_to_instance}{encoded[instance]}{kind_to_payload}"
         f'{_encode_payload(payload) if payload else "{}"},"prev_hash":{_encode_str(prev_hash)}'
         f"{protocol_to_seq}{seq}{source_to_end}"
     ).encode()
@@ -319,7 +326,7 @@ def _all_strings(items: tuple[Any, ...] | list[Any]) -> bool:
 
 def compute_hash(event: Event) -> str:
     """The hash an event must carry, given its ``prev_hash`` and body."""
-    return _sha256(event.prev_hash.encode("ascii") + encode_body(event)).hexdigest()
+    return _sha256(_encode_fields(True, *_unsealed_values(event))).hexdigest()
 
 
 def new_event(
@@ -346,7 +353,8 @@ def new_event(
     """
     hash = ""
     if seal:
-        body = _encode_fields(
+        hashed = _encode_fields(
+            True,
             instance,
             seq,
             kind,
@@ -361,7 +369,7 @@ def new_event(
             at,
             prev_hash,
         )
-        hash = _sha256(prev_hash.encode("ascii") + body).hexdigest()
+        hash = _sha256(hashed).hexdigest()
     return Event(
         instance,
         seq,

@@ -93,7 +93,7 @@ def value_check(field: Field) -> ValueCheck:
         if not strings:
             return None, _expects("expects-list", f"field '{name}' expects a list of strings", name, value)
         for item in value:
-            if not is_valid_text(item):
+            if not item.isascii() and not is_valid_text(item):  # ASCII is valid: no call for the common item
                 return None, Reason(f"field '{name}': {item!r} {_INVALID_TEXT}", "invalid-text", field=name)
         if choices is not None and not choices.issuperset(value):
             unknown = next(item for item in value if item not in choices)

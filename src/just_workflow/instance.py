@@ -30,7 +30,9 @@ def detached(record: _Record) -> _Record:
     object a store keeps must never reach the next fire.
     """
     copy: _Record = object.__new__(type(record))
-    copy.__dict__.update(record.__dict__)
+    # A new dict as the copy's own, set past the frozen class's __setattr__: cheaper than filling in the
+    # dict a new object starts with, once per fire.
+    object.__setattr__(copy, "__dict__", record.__dict__.copy())
     return copy
 
 
@@ -89,14 +91,23 @@ class Instance:
 
 
 # Not slotted either: a caller of step builds one per fire, and a slotted frozen class sets each field
-# through object.__setattr__.
-@attrs.frozen(slots=False)
+# through object.__setattr__. Its __init__ is written out, as Event's.
+@attrs.frozen(slots=False, init=False)
 class Command:
-    """A request to fire ``trigger`` as ``actor`` with ``payload``."""
+    """A request to fire ``trigger`` as ``actor`` with ``payload`` (a new empty dict when not given)."""
 
     trigger: str
     actor: Actor
     payload: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def __init__(
+        self, trigger: str, actor: Actor, payload: Mapping[str, Any] | attrs.NothingType = attrs.NOTHING
+    ) -> None:
+        """Write the fields to the instance dict, as attrs does."""
+        fields = self.__dict__
+        fields["trigger"] = trigger
+        fields["actor"] = actor
+        fields["payload"] = {} if payload is attrs.NOTHING else payload
 
 
 @attrs.frozen

@@ -62,6 +62,22 @@ class CompiledTransition:
                 )
         return values, reasons
 
+    def guards_hold(self, context: Mapping[str, Any], actor: Any) -> bool:
+        """Whether every guard holds on ``context``: :meth:`guard_reasons` is empty, found without its list.
+
+        The fire that passes, the common one, asks this; the one that fails asks for the reasons.
+        """
+        for name in self.requires:
+            if name not in context:
+                return False
+        for _field, check in self.conditions:
+            if check(context) is not None:
+                return False
+        for _name, guard in self.named_guards:  # noqa: SIM110 (a plain loop: see guard_reasons)
+            if not guard(context, actor):
+                return False
+        return True
+
     def guard_reasons(
         self, context: Mapping[str, Any], actor: Any, assumed: frozenset[str] = frozenset()
     ) -> list[str]:
@@ -96,6 +112,16 @@ class CompiledInvariant:
 
     source: Invariant
     conditions: tuple[tuple[str, ConditionCheck], ...]  # (the field it reads, the check)
+
+    def holds(self, context: Mapping[str, Any]) -> bool:
+        """Whether ``context`` keeps this invariant: :meth:`violations` is empty, found without its list."""
+        for field in self.source.requires:
+            if field not in context:
+                return False
+        for _field, check in self.conditions:  # noqa: SIM110 (a plain loop: see guard_reasons)
+            if check(context) is not None:
+                return False
+        return True
 
     def violations(self, context: Mapping[str, Any], assumed: frozenset[str] = frozenset()) -> list[str]:
         """What the context breaks of this invariant (empty when it holds); ``assumed`` fields are not judged."""
