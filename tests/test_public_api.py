@@ -14,7 +14,7 @@ CONTRACT = {
     "load_definition", "load_definitions", "check", "Engine", "SQLiteStore", "Actor", "Instance", "Event",
     "Option", "WorkflowError", "DefinitionError", "TransitionNotAllowed", "GuardFailed", "NotAuthorized",
     "InvalidPayload", "ConcurrencyConflict", "InstanceNotFound", "AuditError", "replay", "read_log",
-    "ReplayReport", "diagram", "model_check", "testing",
+    "ReplayReport", "diagram", "model_check", "testing", "Page",
 }  # fmt: skip
 
 

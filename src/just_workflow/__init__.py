@@ -17,14 +17,17 @@ if _typing.TYPE_CHECKING:
     from just_workflow.audit.replay import replay
     from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem, ReplayReport
     from just_workflow.audit.verify import import_log
+    from just_workflow.batch import Batch
     from just_workflow.checks.findings import Finding, FindingCode, Severity
     from just_workflow.checks.modelcheck import ModelCheckReport, ModelFinding, model_check
     from just_workflow.checks.validation import check
+    from just_workflow.deadlines import SYSTEM
     from just_workflow.definition import Definition
     from just_workflow.diagrams import diagram
     from just_workflow.engine import Engine
     from just_workflow.errors import (
         AuditError,
+        BatchFailed,
         ConcurrencyConflict,
         DefinitionError,
         GuardFailed,
@@ -46,6 +49,7 @@ if _typing.TYPE_CHECKING:
     from just_workflow.events import Actor, Event
     from just_workflow.formats.loading import load_all_versions, load_definition, load_definitions
     from just_workflow.instance import Instance, Option
+    from just_workflow.queries import Page
     from just_workflow.store.base import Store
     from just_workflow.store.memory import MemoryStore
     from just_workflow.store.sqlite import SQLiteStore
@@ -56,14 +60,17 @@ _EXPORTS = {
     "just_workflow.audit.replay": ("replay",),
     "just_workflow.audit.report": ("Head", "Log", "ProblemKind", "ReplayProblem", "ReplayReport"),
     "just_workflow.audit.verify": ("import_log",),
+    "just_workflow.batch": ("Batch",),
     "just_workflow.checks.findings": ("Finding", "FindingCode", "Severity"),
     "just_workflow.checks.modelcheck": ("ModelCheckReport", "ModelFinding", "model_check"),
     "just_workflow.checks.validation": ("check",),
+    "just_workflow.deadlines": ("SYSTEM",),
     "just_workflow.definition": ("Definition",),
     "just_workflow.diagrams": ("diagram",),
     "just_workflow.engine": ("Engine",),
     "just_workflow.errors": (
         "AuditError",
+        "BatchFailed",
         "ConcurrencyConflict",
         "DefinitionError",
         "GuardFailed",
@@ -85,6 +92,7 @@ _EXPORTS = {
     "just_workflow.events": ("Actor", "Event"),
     "just_workflow.formats.loading": ("load_all_versions", "load_definition", "load_definitions"),
     "just_workflow.instance": ("Instance", "Option"),
+    "just_workflow.queries": ("Page",),
     "just_workflow.store.base": ("Store",),
     "just_workflow.store.memory": ("MemoryStore",),
     "just_workflow.store.sqlite": ("SQLiteStore",),
@@ -111,9 +119,12 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-__all__ = [
+# Sorted as sorted() sorts (a test holds it), which puts SYSTEM among the capitalized names, not first.
+__all__ = [  # noqa: RUF022
     "Actor",
     "AuditError",
+    "Batch",
+    "BatchFailed",
     "ConcurrencyConflict",
     "Definition",
     "DefinitionError",
@@ -137,11 +148,13 @@ __all__ = [
     "NotAParty",
     "NotAuthorized",
     "Option",
+    "Page",
     "ProblemKind",
     "Refusal",
     "ReplayProblem",
     "ReplayReport",
     "SQLiteStore",
+    "SYSTEM",
     "Severity",
     "Store",
     "StoreBusy",

@@ -18,6 +18,7 @@
     ├── InstanceExists             an instance with that id is already stored
     ├── StoreError                 the store could not do what was asked
     │   └── StoreBusy              the database stayed locked past the busy timeout
+    ├── BatchFailed                an item of a batch failed; nothing of the batch was written
     ├── HookError                  an app hook raised after the event was stored
     └── AuditError                 a log or a stored history fails verification
 
@@ -209,6 +210,21 @@ class StoreError(WorkflowError):
 
 class StoreBusy(StoreError):
     """The database stayed locked by other writers past the busy timeout."""
+
+
+class BatchFailed(WorkflowError):
+    """An item of a batch was refused or could not be written, so nothing of the batch was written.
+
+    ``index`` is the item's place in the batch (from 0), ``item`` says what
+    it asked, ``error`` is what it raised (also the ``__cause__``): a
+    refusal, a conflict, an unknown or existing instance.
+    """
+
+    def __init__(self, index: int, item: str, error: WorkflowError) -> None:
+        self.index = index
+        self.item = item
+        self.error = error
+        super().__init__(f"Batch item {index} ({item}) failed, so nothing of the batch was written: {error}")
 
 
 class HookError(WorkflowError):

@@ -155,6 +155,26 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
     return result
 
 
+def may_fire(table: Table, instance: Instance, actor: Actor) -> bool:
+    """Whether ``actor`` may fire one of the protocol's own triggers now, whatever the payload (parties aside).
+
+    The checks of :func:`step` that do not depend on the payload, as
+    :func:`options` judges them: a transition of the current state the
+    role may fire, the actor admitted to it (an open role, a bound party,
+    or one who joins), its guards and the target's invariants on the
+    context with the inputs assumed given, and the sign-off. What puts an
+    instance in an actor's inbox.
+    """
+    state = instance.state
+    for trigger in table.moves.get(state, ()):
+        for candidate in table.authorized(state, trigger, actor.role):
+            if parties.admitted(table, instance, candidate, actor) and not _reasons_before_payload(
+                table, instance, candidate, actor
+            ):
+                return True
+    return False
+
+
 def _reasons_before_payload(
     table: Table, instance: Instance, move: CompiledTransition, actor: Actor
 ) -> list[str]:

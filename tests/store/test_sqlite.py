@@ -78,10 +78,10 @@ def traced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_the_schema_has_definitions_instances_events_and_keys(store: jw.SQLiteStore, path: Path) -> None:
-    """A new database gets the four tables, UNIQUE(instance, seq) on events and the current schema version."""
+    """A new database gets the five tables, UNIQUE(instance, seq) on events and the current schema version."""
     conn = raw(path)
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"definitions", "instances", "events", "idempotency_keys"}
+    assert tables == {"definitions", "instances", "events", "idempotency_keys", "parties"}
     (unique,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events_by_instance_seq'").fetchone()
     assert unique.startswith("CREATE UNIQUE INDEX") and '("instance", "seq")' in unique
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
@@ -172,6 +172,9 @@ def test_every_write_begins_immediate_and_a_fire_reads_no_history(
         "COMMIT",
     ]
     assert not [s for s in statements if "FROM events" in s]
+    # A fire that keeps the state and the parties writes neither: no index entry moves, no trigger runs.
+    (update,) = [s for s in statements if s.startswith("UPDATE")]
+    assert "state =" not in update and "parties =" not in update
 
 
 def test_a_writer_waits_for_the_lock_within_the_busy_timeout(store: jw.SQLiteStore, path: Path) -> None:
@@ -270,7 +273,7 @@ def test_a_database_from_a_newer_release_is_refused(path: Path) -> None:
     jw.SQLiteStore(path).close()
     raw(path).execute("PRAGMA user_version = 99")
     with pytest.raises(
-        jw.StoreError, match=r"schema version 99, newer than the versions this release knows \(up to 2\)"
+        jw.StoreError, match=r"schema version 99, newer than the versions this release knows \(up to 3\)"
     ):
         jw.SQLiteStore(path)
 
@@ -291,7 +294,7 @@ def test_a_later_release_migrates_todays_database_once(path: Path, monkeypatch: 
             assert store.load("t1").seq == 1
     assert runs == [1]
     conn = raw(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     assert "label" in [row[1] for row in conn.execute("PRAGMA table_info(instances)")]
 
 
@@ -309,8 +312,51 @@ def test_a_failing_migration_leaves_the_database_as_it_was(
     with pytest.raises(jw.StoreError, match="could not create or migrate the schema: disk full, say"):
         jw.SQLiteStore(path)
     conn = raw(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
+
+
+def back_to_version_2(conn: sqlite3.Connection) -> None:
+    """Take a database back to schema version 2: without the parties table, its triggers and the new indexes."""
+    for kind, name in (
+        ("TRIGGER", "parties_of_new_instances"),
+        ("TRIGGER", "parties_of_changed_instances"),
+        ("TABLE", "parties"),
+        ("INDEX", "instances_by_state"),
+    ):
+        conn.execute(f"DROP {kind} {name}")
+    conn.execute("PRAGMA user_version = 2")
+
+
+def test_a_version_2_database_gains_the_parties_table_and_indexes(path: Path) -> None:
+    """Migration 3 indexes every existing instance's parties and states; find and inbox work at once."""
+    from fixtures import ANNA, moa_definition
+
+    engine = jw.Engine([moa_definition()], store=jw.SQLiteStore(path))
+    for number in range(3):
+        engine.start("moa", jw.Actor(f"sme-{number}", "sme"), instance_id=f"m{number}")
+    engine.fire("m1", "contact", jw.Actor("sme-1", "sme"))
+    engine.start("moa", ANNA, instance_id="anna's")
+    engine.store.close()  # type: ignore[attr-defined]
+    conn = raw(path)
+    back_to_version_2(conn)
+    assert {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}.isdisjoint(
+        {"parties", "instances_by_state"}
+    )
+    conn.close()
+    with jw.SQLiteStore(path) as store:
+        migrated = jw.Engine([moa_definition()], store=store)
+        assert [i.id for i in migrated.find(party="sme-1").items] == ["m1"]
+        assert [i.id for i in migrated.find(state="draft").items] == ["m0", "m2", "anna's"]
+        assert [i.id for i in migrated.find(party="anna").items] == ["anna's"]
+        plan = " ".join(
+            str(row)
+            for row in raw(path).execute("EXPLAIN QUERY PLAN SELECT instance FROM parties WHERE actor = 'x'")
+        )
+        assert "parties_by_actor" in plan
+        migrated.start("moa", jw.Actor("sme-9", "sme"), instance_id="new")
+        assert [i.id for i in migrated.find(party="sme-9").items] == ["new"]
+    assert raw(path).execute("PRAGMA user_version").fetchone()[0] == 3
 
 
 # -- definitions -----------------------------------------------------------------------------
@@ -351,6 +397,7 @@ def test_a_version_1_database_gains_parties_and_signers(path: Path) -> None:
     engine.fire("m1", "sign", DORA)
     engine.store.close()  # type: ignore[attr-defined]
     conn = raw(path)  # back to how release 1 kept it: no parties, signatures as the roles that signed
+    back_to_version_2(conn)
     conn.execute('UPDATE instances SET signatures = \'{"sign":["department"]}\'')
     for table, column in (
         ("instances", "parties"),

@@ -1,7 +1,8 @@
 """The ``just-workflow`` command line: one click group, its commands grouped by what they work on.
 
 - :mod:`~just_workflow.cli.definitions`: ``validate``, ``check``, ``schema``, ``diagram``;
-- :mod:`~just_workflow.cli.instances`: ``start``, ``fire``, ``invite``, ``options``, ``history``, ``demo``;
+- :mod:`~just_workflow.cli.instances`: ``start``, ``fire``, ``invite``, ``options``, ``history``, ``tick``, ``demo``;
+- :mod:`~just_workflow.cli.lists`: ``list``, ``inbox``;
 - :mod:`~just_workflow.cli.audit`: ``export``, ``replay``, ``verify``;
 - :mod:`~just_workflow.cli.common`: the shared options and conventions;
 - :mod:`~just_workflow.cli.failures`: how a command fails (``Error: ...``, never a traceback);
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import click
 
-from just_workflow.cli import audit, definitions, instances
+from just_workflow.cli import audit, definitions, instances, lists
 from just_workflow.cli.failures import ReportingGroup
 
 
@@ -40,6 +41,9 @@ for command in (
     instances.invite_command,
     instances.options_command,
     instances.history_command,
+    instances.tick_command,
+    lists.list_command,
+    lists.inbox_command,
     audit.export_command,
     audit.replay_command,
     audit.verify_command,

@@ -2,12 +2,18 @@
 
 The interface speaks of instances, events and definitions only: no SQL, no
 connections, no transactions. Each method is atomic on its own; ``append``
-checks the expected seq and writes the event and the new snapshot together.
+checks the expected seq and writes the event and the new snapshot together;
+``write_many`` does the same for many creates and appends at once.
+
+Positions: a store numbers its instances in creation order and its events
+in commit order, with integers from 1 that never change and are never
+reused (:mod:`just_workflow.queries`). ``find`` and ``changes`` answer by
+position, so that the engine can cut pages by keyset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 import attrs
@@ -15,6 +21,12 @@ import attrs
 from just_workflow.definition import Definition
 from just_workflow.events import Event
 from just_workflow.instance import Instance
+from just_workflow.queries import InstanceQuery
+
+#: An instance a store found: its position (creation number) and its current snapshot.
+Found = tuple[int, Instance]
+#: An event in the change feed: its position (commit order) and the event.
+Change = tuple[int, Event]
 
 
 @attrs.frozen
@@ -28,6 +40,33 @@ class KeyAnswer:
     seq: int
     request: str | None = None
     instance: Instance | None = None
+
+
+@attrs.frozen
+class Created:
+    """A write of :meth:`Store.write_many`: store a new ``instance`` with its first ``event``, as ``create`` does."""
+
+    instance: Instance
+    event: Event
+
+    def describe(self) -> str:
+        """What the write asks, for the message of its failure."""
+        return f"create instance {self.instance.id!r}"
+
+
+@attrs.frozen
+class Appended:
+    """A write of :meth:`Store.write_many`: append ``event`` and the snapshot after it, as ``append`` does."""
+
+    instance: Instance
+    event: Event
+    expected_seq: int
+    idempotency_key: str | None = None
+    request: str | None = None
+
+    def describe(self) -> str:
+        """What the write asks, for the message of its failure."""
+        return f"append event {self.event.seq} to instance {self.instance.id!r}"
 
 
 class Store(Protocol):
@@ -83,3 +122,35 @@ class Store(Protocol):
 
     def import_events(self, events: Iterable[Event], snapshots: Iterable[Instance]) -> None:
         """Store verified histories and their snapshots as they are (used by log import)."""
+
+    def find(self, query: InstanceQuery) -> list[Found]:
+        """A page of the instances that fit any of ``query.matches``, with their positions.
+
+        Only instances whose position is after ``query.after`` (before it
+        with ``newest_first``), whose last event is later than
+        ``query.updated_after`` when given; at most ``query.limit``, in
+        ascending position (descending with ``newest_first``). Always read
+        from the stored data as it is now, never from a per-process cache.
+        """
+        ...
+
+    def changes(self, after: int = 0, limit: int = 100) -> list[Change]:
+        """At most ``limit`` stored events whose position is after ``after``, in commit order, with their positions.
+
+        Every event a store keeps (starts and imports included) appears
+        once, in the order its transaction committed: a reader that passes
+        the last position it saw misses nothing and sees nothing twice.
+        """
+        ...
+
+    def write_many(self, writes: Sequence[Created | Appended]) -> None:
+        """Carry out every write in order, in one transaction: all of them, or none.
+
+        Each write is checked as ``create`` or ``append`` checks it, against
+        the store as the writes before it in the sequence left it (several
+        appends to one instance chain, each expecting the seq the one before
+        it reached; an instance created earlier in the sequence may be
+        appended to). When one fails, nothing is written and
+        :class:`~just_workflow.errors.BatchFailed` is raised with its index
+        and the error ``create`` or ``append`` would have raised.
+        """

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from just_workflow.definition import Definition
-from just_workflow.errors import ConcurrencyConflict, InstanceExists, InstanceNotFound
+from just_workflow.errors import (
+    BatchFailed,
+    ConcurrencyConflict,
+    InstanceExists,
+    InstanceNotFound,
+    WorkflowError,
+)
 from just_workflow.events import Event
 from just_workflow.instance import Instance
-from just_workflow.store.base import KeyAnswer
+from just_workflow.queries import InstanceQuery, Match, StateKey
+from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer
 from just_workflow.store.registry import DefinitionRegistry
 
 
 class MemoryStore:
-    """Keeps everything in dicts, guarded by one lock; nothing survives the process."""
+    """Keeps everything in dicts, guarded by one lock; nothing survives the process.
+
+    Its indexes: the positions of the instances in each state and of those
+    each actor is a party to, kept up to date by the writes that change a
+    state or the parties (a fire that changes neither costs nothing more);
+    and the change feed, every event in the order it was stored.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -22,6 +35,11 @@ class MemoryStore:
         self._events: dict[str, list[Event]] = {}
         self._keys: dict[tuple[str, str], KeyAnswer] = {}
         self._definitions = DefinitionRegistry()
+        self._ids: list[str] = []  # by position - 1
+        self._positions: dict[str, int] = {}
+        self._by_state: dict[StateKey, set[int]] = {}
+        self._by_party: dict[str, set[int]] = {}
+        self._log: list[Event] = []  # the change feed: position - 1
 
     def register_definition(self, definition: Definition) -> None:
         with self._lock:
@@ -39,10 +57,21 @@ class MemoryStore:
         try:
             if instance.id in self._snapshots:
                 raise InstanceExists([instance.id])
-            self._snapshots[instance.id] = instance
-            self._events[instance.id] = [event]
+            self._create(instance, [event])
         finally:
             lock.release()
+
+    def _create(self, instance: Instance, history: list[Event]) -> None:
+        """Keep a new instance and its history (the lock held, the id checked)."""
+        self._snapshots[instance.id] = instance
+        self._events[instance.id] = history
+        self._log += history
+        self._ids.append(instance.id)
+        position = self._positions[instance.id] = len(self._ids)
+        self._by_state.setdefault((instance.protocol, instance.version, instance.state), set()).add(position)
+        for bound in instance.parties.values():
+            for actor_id in bound:
+                self._by_party.setdefault(actor_id, set()).add(position)
 
     def append(
         self,
@@ -67,9 +96,24 @@ class MemoryStore:
                     raise ConcurrencyConflict(instance_id, expected_seq, current.seq)
                 self._keys[key] = KeyAnswer(event.seq, request, instance)
             self._events[instance_id].append(event)
+            self._log.append(event)
             self._snapshots[instance_id] = instance
+            if instance.state != current.state or instance.parties is not current.parties:
+                self._reindex(current, instance)
         finally:
             lock.release()
+
+    def _reindex(self, before: Instance, after: Instance) -> None:
+        """Move an instance's position between the state and party indexes (the lock held)."""
+        position = self._positions[after.id]
+        self._by_state[(before.protocol, before.version, before.state)].discard(position)
+        self._by_state.setdefault((after.protocol, after.version, after.state), set()).add(position)
+        was = {actor_id for bound in before.parties.values() for actor_id in bound}
+        now = {actor_id for bound in after.parties.values() for actor_id in bound}
+        for actor_id in was - now:
+            self._by_party[actor_id].discard(position)
+        for actor_id in now - was:
+            self._by_party.setdefault(actor_id, set()).add(position)
 
     def load(self, instance_id: str) -> Instance:
         try:
@@ -103,5 +147,100 @@ class MemoryStore:
             if clash:
                 raise InstanceExists(clash)
             for instance_id, snap in new.items():
-                self._events[instance_id] = sorted(staged.get(instance_id, []), key=lambda e: e.seq)
-                self._snapshots[instance_id] = snap
+                self._create(snap, sorted(staged.get(instance_id, []), key=lambda e: e.seq))
+
+    # -- many writes at once -----------------------------------------------------------------
+
+    def write_many(self, writes: Sequence[Created | Appended]) -> None:
+        with self._lock:
+            self._check_writes(writes)
+            for write in writes:
+                if isinstance(write, Created):
+                    self._create(write.instance, [write.event])
+                    continue
+                instance = write.instance
+                current = self._snapshots[instance.id]
+                if write.idempotency_key is not None:
+                    answer = KeyAnswer(write.event.seq, write.request, instance)
+                    self._keys[(instance.id, write.idempotency_key)] = answer
+                self._events[instance.id].append(write.event)
+                self._log.append(write.event)
+                self._snapshots[instance.id] = instance
+                if instance.state != current.state or instance.parties is not current.parties:
+                    self._reindex(current, instance)
+
+    def _check_writes(self, writes: Sequence[Created | Appended]) -> None:
+        """Raise BatchFailed for the first write that ``create`` or ``append`` would refuse (the lock held)."""
+        seqs: dict[str, int] = {}  # the seq each instance reaches within the batch
+        keys: set[tuple[str, str]] = set()
+        for index, write in enumerate(writes):
+            instance_id = write.instance.id
+            error: WorkflowError | None = None
+            if isinstance(write, Created):
+                if instance_id in seqs or instance_id in self._snapshots:
+                    error = InstanceExists([instance_id])
+                seqs[instance_id] = write.instance.seq
+            else:
+                stored = self._snapshots.get(instance_id)
+                seq = seqs.get(instance_id, None if stored is None else stored.seq)
+                key = (instance_id, write.idempotency_key or "")
+                if seq is None:
+                    error = InstanceNotFound(instance_id)
+                elif seq != write.expected_seq or (
+                    write.idempotency_key is not None and (key in keys or key in self._keys)
+                ):
+                    error = ConcurrencyConflict(instance_id, write.expected_seq, seq)
+                keys.add(key)
+                seqs[instance_id] = write.instance.seq
+            if error is not None:
+                raise BatchFailed(index, write.describe(), error) from error
+
+    # -- finding -----------------------------------------------------------------------------
+
+    def find(self, query: InstanceQuery) -> list[Found]:
+        with self._lock:
+            positions: set[int] = set()
+            for match in query.matches:
+                positions |= self._matching(match)
+            after = query.after
+            if after is not None:
+                positions = {p for p in positions if (p < after if query.newest_first else p > after)}
+            ordered = sorted(positions, reverse=True) if query.newest_first else sorted(positions)
+            found: list[Found] = []
+            for position in ordered:
+                instance_id = self._ids[position - 1]
+                if query.updated_after is None or self._events[instance_id][-1].at > query.updated_after:
+                    found.append((position, self._snapshots[instance_id]))
+                    if len(found) == query.limit:
+                        break
+            return found
+
+    def _matching(self, match: Match) -> set[int]:
+        """The positions of the instances that fit ``match`` (the lock held)."""
+        if match.party is not None:
+            candidates = self._by_party.get(match.party, set())
+        elif match.states is not None:
+            candidates = set()
+            for key in match.states:
+                candidates |= self._by_state.get(key, set())
+        else:
+            candidates = set(range(1, len(self._ids) + 1))
+        return {p for p in candidates if fits(match, self._snapshots[self._ids[p - 1]])}
+
+    def changes(self, after: int = 0, limit: int = 100) -> list[Change]:
+        with self._lock:
+            start = max(after, 0)
+            return list(enumerate(self._log[start : start + limit], start + 1))
+
+
+def fits(match: Match, instance: Instance) -> bool:
+    """Whether ``instance`` fits ``match``: the reference a store's indexed query must agree with."""
+    if match.states is not None and (instance.protocol, instance.version, instance.state) not in match.states:
+        return False
+    if match.party is not None:
+        if match.role is not None:
+            if match.party not in instance.parties.get(match.role, ()):
+                return False
+        elif not any(match.party in bound for bound in instance.parties.values()):
+            return False
+    return match.unbound is None or not instance.parties.get(match.unbound)

@@ -27,6 +27,29 @@ Version 2 (parties and exact idempotency):
   canonical JSON, so that a retry is answered without reading the history.
   Keys stored before have neither and are answered by replay.
 
+Version 3 (work lists and the change feed):
+
+- ``parties``: one row per bound party, ``(instance, role, actor)``, where
+  ``instance`` is the instance's rowid, its position; indexed by actor, so
+  that an actor's instances are found without reading the others. Two
+  triggers keep it equal to ``instances.parties`` on every insert, and on
+  every update that changes that column (a fire that binds nobody costs a
+  comparison of two texts); existing instances get their rows here.
+- ``instances_by_state``: ``instances(protocol, version, state)``, each
+  entry ending with the rowid, so that a page of one state is read in
+  creation order straight from the index.
+
+``instances.updated_at`` has no index of its own: every fire changes it, and
+keeping an index of it made a persisted fire about 10% slower. A find by
+update time reads the instances its other filters find (or all of them, in
+position order); the change feed answers "what changed since" instead.
+
+Positions are the rowids of ``instances`` (creation order) and of ``events``
+(commit order: one writer at a time). Rows are never deleted, so a new
+rowid is always one more than the largest, and VACUUM, which may renumber
+the rowids of a table without an ``INTEGER PRIMARY KEY``, finds them dense
+and in order already: a position never changes.
+
 The columns are written out here, not derived from the Instance and Event
 classes as :mod:`just_workflow.store.rows` derives its rows: a released
 version's tables must stay as they were whatever the classes become, and a
@@ -150,10 +173,41 @@ def _add_parties_and_requests(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE instances SET signatures = ? WHERE id = ?", (canonical_text(signers), instance))
 
 
+# The rows of the parties table for one instance row (``NEW``), from its parties as JSON. A row altered by
+# hand past reading binds nobody here (verify reports it), rather than failing the write that altered it.
+_PARTY_ROWS = (
+    "INSERT INTO parties (instance, role, actor) SELECT NEW.rowid, role.key, actor.value "
+    "FROM json_each(CASE WHEN json_valid(NEW.parties) THEN NEW.parties ELSE '{}' END) AS role, "
+    "json_each(role.value) AS actor"
+)
+
+
+def _add_parties_table_and_indexes(db: sqlite_utils.Database) -> None:
+    db.execute(
+        "CREATE TABLE parties (instance INTEGER NOT NULL, role TEXT NOT NULL, actor TEXT NOT NULL, "
+        "PRIMARY KEY (instance, role, actor)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX parties_by_actor ON parties (actor, instance)")
+    db.execute(f"CREATE TRIGGER parties_of_new_instances AFTER INSERT ON instances BEGIN {_PARTY_ROWS}; END")
+    db.execute(
+        "CREATE TRIGGER parties_of_changed_instances AFTER UPDATE OF parties ON instances "
+        "WHEN OLD.parties IS NOT NEW.parties BEGIN "
+        "DELETE FROM parties WHERE instance = OLD.rowid; "
+        f"{_PARTY_ROWS}; END"
+    )
+    db.execute(
+        "INSERT INTO parties (instance, role, actor) SELECT instances.rowid, role.key, actor.value "
+        "FROM instances, json_each(CASE WHEN json_valid(parties) THEN parties ELSE '{}' END) AS role, "
+        "json_each(role.value) AS actor"
+    )
+    db.execute("CREATE INDEX instances_by_state ON instances (protocol, version, state)")
+
+
 #: ``MIGRATIONS[n]`` takes a database from schema version ``n`` to ``n + 1``.
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_version_1,
     _add_parties_and_requests,
+    _add_parties_table_and_indexes,
 )
 
 

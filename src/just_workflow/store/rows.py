@@ -20,7 +20,7 @@ import itertools
 import json
 import operator
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -29,6 +29,7 @@ from just_workflow.canonical import canonical_text
 from just_workflow.errors import StoreError
 from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Actor, Event
 from just_workflow.instance import NO_ENTRIES, Instance, read_only
+from just_workflow.queries import InstanceQuery, Match
 
 _INSTANCE_FIELDS = tuple(field.name for field in attrs.fields(Instance))
 
@@ -127,6 +128,9 @@ UPDATE_SNAPSHOT = (
     "UPDATE instances SET state = ?, context = ?, signatures = ?, parties = ?, seq = ?, head = ?, "
     "updated_at = ? WHERE id = ? AND seq = ?"
 )
+#: The update of a step that left the state and the parties as they were (most fires): the columns it does
+#: not name are not written, so neither the state index nor the parties trigger is touched.
+UPDATE_CONTENT = "UPDATE instances SET context = ?, signatures = ?, seq = ?, head = ?, updated_at = ? WHERE id = ? AND seq = ?"
 SELECT_SEQ = "SELECT seq FROM instances WHERE id = ?"
 SELECT_INSTANCE_IDS = "SELECT id FROM instances ORDER BY rowid"
 SELECT_PROTOCOL_INSTANCE_IDS = "SELECT id FROM instances WHERE protocol = ? ORDER BY rowid"
@@ -140,6 +144,86 @@ SELECT_DEFINITIONS = "SELECT protocol, version, digest, source FROM definitions 
 
 #: A seq above any stored one: the ``upto`` of SELECT_EVENTS for the whole history (SQLite's largest integer).
 LAST_SEQ = 2**63 - 1
+#: The change feed: events after a position (the events' rowid), in commit order.
+SELECT_CHANGES = (
+    f"SELECT rowid, {', '.join(EVENT_COLUMNS)} FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?"
+)
+
+# -- find ------------------------------------------------------------------------------------------------
+#
+# A query is a compound SELECT, one arm per way of matching, each reading an index in position order:
+# a state through instances_by_state (protocol, version, state, rowid), a party through parties_by_actor
+# (actor, instance). SQLite merges arms ordered by their first column lazily ("MERGE (UNION)"), so a page
+# reads about `limit` index entries per arm, however deep it is. UNION, not UNION ALL: an instance that
+# fits two matches is found once.
+
+#: Up to this many states, a match of states alone is one arm per state; beyond it, one arm with IN.
+_ARMS_PER_MATCH = 64
+_FOUND_COLUMNS = ", ".join(f"i.{name}" for name in _INSTANCE_FIELDS)
+
+
+def find_statement(query: InstanceQuery) -> tuple[str, list[Any]] | None:
+    """The SELECT of a find and its parameters; None when no instance can match.
+
+    Each row is the instance's position, then the columns of SELECT_INSTANCE.
+    """
+    arms: list[str] = []
+    args: list[Any] = []
+    below = query.newest_first
+    after = query.after if query.after is not None else (LAST_SEQ if below else 0)
+    for match in query.matches:
+        for arm, arm_args in _arms(match):
+            clauses = [f"{_position_of(match)} {'<' if below else '>'} ?"]
+            arm_args.append(after)
+            if query.updated_after is not None:
+                clauses.append("i.updated_at > ?")
+                arm_args.append(query.updated_after)
+            if match.unbound is not None:
+                clauses.append(
+                    "NOT EXISTS (SELECT 1 FROM parties AS u WHERE u.instance = i.rowid AND u.role = ?)"
+                )
+                arm_args.append(match.unbound)
+            arms.append(f"{arm} AND {' AND '.join(clauses)}")
+            args += arm_args
+    if not arms:
+        return None
+    args.append(query.limit)
+    return f"{' UNION '.join(arms)} ORDER BY 1 {'DESC' if below else 'ASC'} LIMIT ?", args
+
+
+def _position_of(match: Match) -> str:
+    """The column an arm is ordered by: the one its index holds in position order."""
+    return "i.rowid" if match.party is None else "p.instance"
+
+
+def _arms(match: Match) -> list[tuple[str, list[Any]]]:
+    """The arms of one match, each an unfinished SELECT ending in a WHERE clause, with their parameters."""
+    states = None if match.states is None else sorted(match.states)
+    if match.party is not None:
+        sql = (
+            f"SELECT p.instance, {_FOUND_COLUMNS} FROM parties AS p JOIN instances AS i ON i.rowid = p.instance "
+            "WHERE p.actor = ?"
+        )
+        args: list[Any] = [match.party]
+        if match.role is not None:
+            sql += " AND p.role = ?"
+            args.append(match.role)
+        if states is not None:
+            if not states:
+                return []
+            sql += f" AND {_among_states(len(states))}"
+            args += [value for key in states for value in key]
+        return [(sql, args)]
+    select = f"SELECT i.rowid, {_FOUND_COLUMNS} FROM instances AS i WHERE"
+    if states is None:
+        return [(f"{select} 1", [])]
+    if len(states) > _ARMS_PER_MATCH:
+        return [(f"{select} {_among_states(len(states))}", [value for key in states for value in key])]
+    return [(f"{select} i.protocol = ? AND i.version = ? AND i.state = ?", list(key)) for key in states]
+
+
+def _among_states(count: int) -> str:
+    return f"(i.protocol, i.version, i.state) IN (VALUES {', '.join(['(?, ?, ?)'] * count)})"
 
 
 def encode_values(values: Mapping[str, Any]) -> str:
@@ -147,11 +231,22 @@ def encode_values(values: Mapping[str, Any]) -> str:
     return canonical_text(values) if values else "{}"
 
 
+# The C scanner behind json.loads, called directly: canonical text has no whitespace for json.loads to skip
+# first, and skipping that (and its argument checks) makes reading a snapshot's three mappings a third faster.
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
 def decode_values(text: str) -> Mapping[str, Any]:
     """The read-only mapping :func:`encode_values` wrote, with its arrays back as tuples."""
     if text == "{}":
         return NO_ENTRIES
-    return read_only({key: _decoded(value) for key, value in json.loads(text).items()})
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        value, end = None, -1
+    if end != len(text):  # not canonical text (a row written by hand): read it as json.loads reads anything
+        value = json.loads(text)
+    return read_only({key: _decoded(inner) for key, inner in value.items()})
 
 
 def _decoded(value: Any) -> Any:
@@ -193,19 +288,40 @@ def snapshot_update(
     return (instance.state, *encoded, instance.seq, instance.head, updated_at, instance.id, expected_seq)
 
 
+def content_update(
+    instance: Instance, encoded: Encoded, updated_at: str, expected_seq: int
+) -> tuple[Any, ...]:
+    """The parameters of UPDATE_CONTENT: ``instance`` after a step that changed neither its state nor its parties."""
+    context, signatures, _parties = encoded
+    return (context, signatures, instance.seq, instance.head, updated_at, instance.id, expected_seq)
+
+
 def instance_from_row(row: Sequence[Any]) -> tuple[Instance, Encoded]:
     """The snapshot a SELECT_INSTANCE row holds, with its mappings as stored.
 
     The stored text comes with it so that a store can write it again
-    unchanged when a step changes neither.
+    unchanged when a step changes neither. A row altered past reading is a
+    :class:`StoreError` naming its column.
     """
-    what = f"instance {row[0]!r}"
-    _INSTANCE_SHAPE.check(row, what)
     values = list(row)
     context, signatures, parties = (row[at] for at in _JSON_AT)
-    for name, at in zip(JSON_FIELDS, _JSON_AT, strict=True):
-        values[at] = _decoded_row_values(row[at], name, what)
+    try:  # the message of a failure is worked out only for a row that fails: lists read thousands of rows
+        if tuple(map(type, row)) not in _INSTANCE_SHAPE.rows:
+            raise TypeError
+        for at in _JSON_AT:
+            values[at] = decode_values(row[at])
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        _refuse_instance_row(row)
     return Instance(*values), (context, signatures, parties)
+
+
+def _refuse_instance_row(row: Sequence[Any]) -> None:
+    """Raise the StoreError that names what makes an instance row unreadable."""
+    what = f"instance {row[0]!r}"
+    _INSTANCE_SHAPE.check(row, what)
+    for name, at in zip(JSON_FIELDS, _JSON_AT, strict=True):
+        _decoded_row_values(row[at], name, what)
+    raise StoreError(f"The stored {what} is unreadable.")  # not reached: one of the checks above raises
 
 
 def answer_text(instance: Instance, encoded: Encoded) -> str:

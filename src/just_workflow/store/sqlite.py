@@ -28,7 +28,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal
 
@@ -36,6 +36,7 @@ import sqlite_utils
 
 from just_workflow.definition import Definition
 from just_workflow.errors import (
+    BatchFailed,
     ConcurrencyConflict,
     DefinitionError,
     InstanceExists,
@@ -46,8 +47,9 @@ from just_workflow.errors import (
 from just_workflow.events import Event
 from just_workflow.formats.document import definition_from_document, definition_to_document
 from just_workflow.instance import Instance
+from just_workflow.queries import InstanceQuery
 from just_workflow.store import rows
-from just_workflow.store.base import KeyAnswer
+from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer
 from just_workflow.store.migrations import is_current, migrate
 from just_workflow.store.registry import changed_definition
 
@@ -233,12 +235,19 @@ class SQLiteStore:
         session = self._session()
         encoded = rows.encode_snapshot(instance)
         with _WriteTransaction(self, session.conn, f"create instance {instance.id!r}") as conn:
-            try:
-                conn.execute(rows.INSERT_INSTANCE, rows.instance_row(instance, encoded, event.at, event.at))
-            except sqlite3.IntegrityError:
-                raise InstanceExists([instance.id]) from None
-            conn.execute(rows.INSERT_EVENT, rows.event_row(event))
+            self._insert_instance(conn, instance, encoded, event)
         session.remember(instance, encoded)
+
+    @staticmethod
+    def _insert_instance(
+        conn: sqlite3.Connection, instance: Instance, encoded: rows.Encoded, event: Event
+    ) -> None:
+        """Insert a new instance row and its first event (in the caller's transaction)."""
+        try:
+            conn.execute(rows.INSERT_INSTANCE, rows.instance_row(instance, encoded, event.at, event.at))
+        except sqlite3.IntegrityError:
+            raise InstanceExists([instance.id]) from None
+        conn.execute(rows.INSERT_EVENT, rows.event_row(event))
 
     def append(
         self,
@@ -250,27 +259,59 @@ class SQLiteStore:
     ) -> None:
         """Store ``event`` and the snapshot after it in one transaction, if the stored seq is ``expected_seq``."""
         session = self._session()
-        encoded = rows.encode_snapshot(instance, session.snapshots.get(instance.id))
+        before = session.snapshots.get(instance.id)
+        encoded = rows.encode_snapshot(instance, before)
         with _WriteTransaction(
             self, session.conn, f"append event {event.seq} to instance {instance.id!r}"
         ) as conn:
-            updated = conn.execute(
-                rows.UPDATE_SNAPSHOT,
-                rows.snapshot_update(instance, encoded, event.at, expected_seq),
+            self._update_instance(
+                conn, instance, encoded, event, expected_seq, idempotency_key, request, before
             )
-            if updated.rowcount != 1:
-                row = conn.execute(rows.SELECT_SEQ, (instance.id,)).fetchone()
-                if row is None:
-                    raise InstanceNotFound(instance.id)
-                raise ConcurrencyConflict(instance.id, expected_seq, row[0])
-            if idempotency_key is not None:
-                try:
-                    answer = rows.answer_text(instance, encoded)
-                    conn.execute(rows.INSERT_KEY, (instance.id, idempotency_key, event.seq, request, answer))
-                except sqlite3.IntegrityError:
-                    raise ConcurrencyConflict(instance.id, expected_seq, expected_seq) from None
-            conn.execute(rows.INSERT_EVENT, rows.event_row(event))
         session.remember(instance, encoded)
+
+    @staticmethod
+    def _update_instance(
+        conn: sqlite3.Connection,
+        instance: Instance,
+        encoded: rows.Encoded,
+        event: Event,
+        expected_seq: int,
+        idempotency_key: str | None,
+        request: str | None,
+        before: tuple[Instance, rows.Encoded] | None,
+    ) -> None:
+        """Write the snapshot after ``event`` if the stored seq is ``expected_seq``, the key, and the event.
+
+        ``before`` is the snapshot this session last read or wrote: when it
+        is the stored one (its seq is ``expected_seq``) and the step kept its
+        state and parties, only the columns a step changes are written.
+        """
+        kept = None if before is None else before[0]
+        if (
+            kept is not None
+            and kept.seq == expected_seq
+            and kept.state == instance.state
+            and kept.parties is instance.parties
+        ):
+            updated = conn.execute(
+                rows.UPDATE_CONTENT, rows.content_update(instance, encoded, event.at, expected_seq)
+            )
+        else:
+            updated = conn.execute(
+                rows.UPDATE_SNAPSHOT, rows.snapshot_update(instance, encoded, event.at, expected_seq)
+            )
+        if updated.rowcount != 1:
+            row = conn.execute(rows.SELECT_SEQ, (instance.id,)).fetchone()
+            if row is None:
+                raise InstanceNotFound(instance.id)
+            raise ConcurrencyConflict(instance.id, expected_seq, row[0])
+        if idempotency_key is not None:
+            try:
+                answer = rows.answer_text(instance, encoded)
+                conn.execute(rows.INSERT_KEY, (instance.id, idempotency_key, event.seq, request, answer))
+            except sqlite3.IntegrityError:
+                raise ConcurrencyConflict(instance.id, expected_seq, expected_seq) from None
+        conn.execute(rows.INSERT_EVENT, rows.event_row(event))
 
     def load(self, instance_id: str) -> Instance:
         session = self._session()
@@ -326,7 +367,73 @@ class SQLiteStore:
                 conn.execute(rows.INSERT_INSTANCE, row)
                 conn.executemany(rows.INSERT_EVENT, [rows.event_row(event) for event in history])
 
+    def write_many(self, writes: Sequence[Created | Appended]) -> None:
+        """Carry out ``writes`` in order in one transaction, each checked as ``create`` or ``append`` checks it.
+
+        The writes are grouped: each instance's row is written once, with the
+        snapshot of its last write (and the seq before its first as the
+        check), every event in one ``executemany``. When anything fails, the
+        transaction is rolled back and the writes are carried out again one
+        by one, to name the one that fails.
+        """
+        if not writes:
+            return
+        session = self._session()
+        plan = _GroupedWrites.plan(writes, session.snapshots)
+        try:
+            with _WriteTransaction(self, session.conn, f"write a batch of {len(writes)}") as conn:
+                if plan is None or not plan.write(conn):
+                    raise _OneByOne
+        except _OneByOne:
+            self._write_one_by_one(session, writes)
+            return
+        for instance, encoded in plan.snapshots.values():
+            session.remember(instance, encoded)
+
+    def _write_one_by_one(self, session: _Session, writes: Sequence[Created | Appended]) -> None:
+        """``write_many`` without grouping: BatchFailed names the first write that fails."""
+        written: dict[str, tuple[Instance, rows.Encoded]] = {}
+        with _WriteTransaction(self, session.conn, f"write a batch of {len(writes)}") as conn:
+            for index, write in enumerate(writes):
+                instance = write.instance
+                try:
+                    if isinstance(write, Created):
+                        encoded = rows.encode_snapshot(instance)
+                        self._insert_instance(conn, instance, encoded, write.event)
+                    else:
+                        before = written.get(instance.id) or session.snapshots.get(instance.id)
+                        encoded = rows.encode_snapshot(instance, before)
+                        self._update_instance(
+                            conn,
+                            instance,
+                            encoded,
+                            write.event,
+                            write.expected_seq,
+                            write.idempotency_key,
+                            write.request,
+                            before,
+                        )
+                except (ConcurrencyConflict, InstanceExists, InstanceNotFound) as error:
+                    raise BatchFailed(index, write.describe(), error) from error
+                written[instance.id] = (instance, encoded)
+        for instance, encoded in written.values():
+            session.remember(instance, encoded)
+
     # -- reading -----------------------------------------------------------------------------
+
+    def find(self, query: InstanceQuery) -> list[Found]:
+        statement = rows.find_statement(query)
+        if statement is None:
+            return []
+        sql, args = statement
+        return [
+            (row[0], rows.instance_from_row(row[1:])[0])
+            for row in self._fetch_all(sql, tuple(args), "instances")
+        ]
+
+    def changes(self, after: int = 0, limit: int = 100) -> list[Change]:
+        found = self._fetch_all(rows.SELECT_CHANGES, (after, limit), "events")
+        return [(row[0], rows.event_from_row(row[1:])) for row in found]
 
     def _fetch_one(self, sql: str, args: tuple[Any, ...]) -> Any:
         try:
@@ -392,6 +499,94 @@ class _Session:
         if len(self.snapshots) >= self.LIMIT:
             self.snapshots.clear()
         self.snapshots[instance.id] = (instance, encoded)
+
+
+class _OneByOne(Exception):
+    """Raised inside a grouped batch write to roll it back and write one by one (see ``write_many``)."""
+
+
+class _GroupedWrites:
+    """The rows of a batch, grouped: one insert or update per instance, then every key and event."""
+
+    def __init__(self, kept: dict[str, tuple[Instance, rows.Encoded]]) -> None:
+        self.kept = kept  # the snapshots the session last read or wrote
+        self.snapshots: dict[str, tuple[Instance, rows.Encoded]] = {}  # each instance's last snapshot
+        self.created: dict[str, str] = {}  # instance -> the time of its first event
+        self.expected: dict[str, int] = {}  # instance appended to -> the seq stored before the batch
+        self.updated_at: dict[str, str] = {}
+        self.keys: list[tuple[str, str, int, str | None, str]] = []
+        self.events: list[list[Any]] = []
+
+    @classmethod
+    def plan(
+        cls, writes: Sequence[Created | Appended], kept: dict[str, tuple[Instance, rows.Encoded]]
+    ) -> _GroupedWrites | None:
+        """The grouped rows of ``writes``; None when they do not chain (the one-by-one path names the fault)."""
+        grouped = cls(kept)
+        snapshots = grouped.snapshots
+        used_keys: set[tuple[str, str]] = set()
+        for write in writes:
+            instance, event = write.instance, write.event
+            instance_id = instance.id
+            last = snapshots.get(instance_id)
+            if isinstance(write, Created):
+                if last is not None:
+                    return None
+                grouped.created[instance_id] = event.at
+                encoded = rows.encode_snapshot(instance)
+            else:
+                if last is None:
+                    grouped.expected[instance_id] = write.expected_seq
+                    encoded = rows.encode_snapshot(instance, kept.get(instance_id))
+                elif last[0].seq != write.expected_seq:
+                    return None
+                else:
+                    encoded = rows.encode_snapshot(instance, last)
+                key = write.idempotency_key
+                if key is not None:
+                    if (instance_id, key) in used_keys:
+                        return None
+                    used_keys.add((instance_id, key))
+                    grouped.keys.append(
+                        (instance_id, key, event.seq, write.request, rows.answer_text(instance, encoded))
+                    )
+            snapshots[instance_id] = (instance, encoded)
+            grouped.updated_at[instance_id] = event.at
+            grouped.events.append(rows.event_row(event))
+        return grouped
+
+    def write(self, conn: sqlite3.Connection) -> bool:
+        """Write the rows in the caller's transaction; False (some written) when a check fails."""
+        snapshots, updated_at = self.snapshots, self.updated_at
+        inserts = [
+            rows.instance_row(*snapshots[instance_id], created_at, updated_at[instance_id])
+            for instance_id, created_at in self.created.items()
+        ]
+        content: list[tuple[Any, ...]] = []
+        full: list[tuple[Any, ...]] = []
+        for instance_id, expected in self.expected.items():
+            instance, encoded = snapshots[instance_id]
+            before = self.kept.get(instance_id)
+            kept = None if before is None else before[0]
+            if (
+                kept is not None
+                and kept.seq == expected
+                and kept.state == instance.state
+                and kept.parties is instance.parties
+            ):
+                content.append(rows.content_update(instance, encoded, updated_at[instance_id], expected))
+            else:
+                full.append(rows.snapshot_update(instance, encoded, updated_at[instance_id], expected))
+        try:
+            conn.executemany(rows.INSERT_INSTANCE, inserts)
+            for statement, parameters in ((rows.UPDATE_CONTENT, content), (rows.UPDATE_SNAPSHOT, full)):
+                if parameters and conn.executemany(statement, parameters).rowcount != len(parameters):
+                    return False
+            conn.executemany(rows.INSERT_KEY, self.keys)
+        except sqlite3.IntegrityError:
+            return False
+        conn.executemany(rows.INSERT_EVENT, self.events)
+        return True
 
 
 class _WriteTransaction:

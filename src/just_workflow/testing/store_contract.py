@@ -19,6 +19,7 @@ compare it with ``MemoryStore`` on random runs. This module imports pytest
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,7 @@ from just_workflow.definition import (
 )
 from just_workflow.engine import Engine
 from just_workflow.errors import (
+    BatchFailed,
     ConcurrencyConflict,
     DefinitionError,
     InstanceExists,
@@ -53,9 +55,10 @@ from just_workflow.errors import (
 )
 from just_workflow.events import Actor, Event, compute_hash, genesis_hash
 from just_workflow.instance import Command, Instance
-from just_workflow.step import step
-from just_workflow.store.base import KeyAnswer, Store
-from just_workflow.store.memory import MemoryStore
+from just_workflow.queries import InstanceQuery, Match, StateKey
+from just_workflow.step import begin, step
+from just_workflow.store.base import Appended, Created, KeyAnswer, Store
+from just_workflow.store.memory import MemoryStore, fits
 from just_workflow.testing.harness import TickingClock
 
 #: A memorandum of agreement that any role may start: contact, define its fields (with a free-text note,
@@ -98,6 +101,14 @@ OTHER = attrs.evolve(MOA, protocol="other")
 
 ANNA = Actor("anna", "sme")
 DORA = Actor("dora", "department")
+BRUNO = Actor("bruno", "sme")
+CARLA = Actor("carla", "career_services")
+
+
+def states(*names: str, protocol: str = "moa", version: int = 1) -> frozenset[StateKey]:
+    """The state keys of ``names`` in one protocol version, for a :class:`Match`."""
+    return frozenset((protocol, version, name) for name in names)
+
 
 #: A run of fires: (trigger, actor, payload) each.
 Fires = list[tuple[str, Actor, dict[str, object]]]
@@ -117,6 +128,19 @@ COMMANDS: st.SearchStrategy[Fires] = st.lists(
     ),
     max_size=12,
 )
+# The matches the find property test draws: states of either protocol, a party (in a role or any), an unbound role.
+MATCHES: st.SearchStrategy[Match] = st.builds(
+    Match,
+    states=st.none()
+    | st.frozensets(
+        st.tuples(
+            st.sampled_from(["moa", "other"]), st.just(1), st.sampled_from(["draft", "defining", "declined"])
+        )
+    ),
+    party=st.sampled_from([None, "anna", "bruno", "dora"]),
+    role=st.sampled_from([None, "sme", "department"]),
+    unbound=st.sampled_from([None, "sme", "department"]),
+).filter(lambda match: match.party is not None or match.role is None)
 
 
 class StoreContract:
@@ -250,6 +274,204 @@ class StoreContract:
             store.import_events([*history, *source.history("fresh")], [snapshot, fresh])
         with pytest.raises(InstanceNotFound):
             store.load("fresh")
+
+    # -- finding instances -------------------------------------------------------------------
+
+    def test_find_filters_by_state_party_and_unbound_role_in_creation_order(
+        self, engine: Engine, store: Store
+    ) -> None:
+        """find returns the instances fitting any match, by ascending position, positions fixed at creation."""
+        engine.start("moa", ANNA, instance_id="a")
+        engine.start("moa", BRUNO, instance_id="b")
+        engine.start("other", ANNA, instance_id="c")
+        engine.start("moa", DORA, instance_id="d")
+        engine.fire("a", "contact", ANNA)
+        found = store.find(InstanceQuery())
+        assert [i.id for _, i in found] == ["a", "b", "c", "d"]
+        positions = [p for p, _ in found]
+        assert positions == sorted(positions) and len(set(positions)) == 4
+        assert found[0][1] == store.load("a")
+
+        def ids(*matches: Match) -> list[str]:
+            return [instance.id for _, instance in store.find(InstanceQuery(matches))]
+
+        assert ids(Match(states("draft"))) == ["b", "d"]
+        assert ids(Match(states("draft", "defining"))) == ["a", "b", "d"]
+        assert ids(Match(states("draft", protocol="other"))) == ["c"]
+        assert ids(Match(states("draft", version=2))) == []
+        assert ids(Match(frozenset())) == []
+        assert ids(Match(party="anna")) == ["a", "c"]
+        assert ids(Match(party="anna", role="sme")) == ["a", "c"]
+        assert ids(Match(party="anna", role="department")) == []
+        assert ids(Match(states("defining"), party="anna")) == ["a"]
+        assert ids(Match(unbound="sme")) == ["d"]
+        assert ids(Match(states("draft"), unbound="department")) == ["b"]
+        assert ids(Match(party="dora"), Match(states("defining"))) == ["a", "d"]
+        assert ids() == []
+        assert [p for p, _ in store.find(InstanceQuery())] == positions  # a fire keeps the position
+
+    def test_find_pages_by_position_both_ways_and_by_update_time(self, engine: Engine, store: Store) -> None:
+        """after, limit and newest_first cut pages by position; updated_after keeps recently changed instances."""
+        for name in "abcde":
+            engine.start("moa", ANNA, instance_id=name)
+        everything = store.find(InstanceQuery())
+        positions = [p for p, _ in everything]
+        first = store.find(InstanceQuery(limit=2))
+        assert [i.id for _, i in first] == ["a", "b"]
+        rest = store.find(InstanceQuery(after=first[-1][0], limit=10))
+        assert [i.id for _, i in rest] == ["c", "d", "e"]
+        newest = store.find(InstanceQuery(limit=2, newest_first=True))
+        assert [i.id for _, i in newest] == ["e", "d"]
+        older = store.find(InstanceQuery(after=newest[-1][0], limit=10, newest_first=True))
+        assert [i.id for _, i in older] == ["c", "b", "a"]
+        assert store.find(InstanceQuery(after=positions[-1])) == []
+        assert store.find(InstanceQuery(after=positions[0], newest_first=True)) == []
+        changed = engine.fire("b", "contact", ANNA)
+        (event,) = store.events("b", after_seq=1)
+        before_it = store.events("e")[0].at
+        assert [i for _, i in store.find(InstanceQuery(updated_after=before_it))] == [changed]
+        assert store.find(InstanceQuery(updated_after=event.at)) == []
+
+    def test_find_sees_every_write_at_once(self, engine: Engine, store: Store) -> None:
+        """A fire moves an instance between states and a start adds one: the next find shows both."""
+        engine.start("moa", ANNA, instance_id="a")
+        drafts = InstanceQuery((Match(states("draft")),))
+        assert [i.id for _, i in store.find(drafts)] == ["a"]
+        engine.fire("a", "contact", ANNA)
+        engine.start("moa", BRUNO, instance_id="b")
+        assert [i.id for _, i in store.find(drafts)] == ["b"]
+        assert [i.state for _, i in store.find(InstanceQuery((Match(party="anna"),)))] == ["defining"]
+
+    def test_find_agrees_with_the_reference_on_any_store(self) -> None:
+        """On random instances, every query's pages hold exactly the fitting instances, each once, in order."""
+
+        @settings(deadline=None, max_examples=25)
+        @given(
+            runs=st.lists(
+                st.tuples(
+                    st.sampled_from([ANNA, BRUNO, DORA]), st.integers(0, 2), st.sampled_from(["moa", "other"])
+                ),
+                max_size=10,
+            ),
+            match=MATCHES,
+            limit=st.integers(1, 4),
+            newest_first=st.booleans(),
+        )
+        def agrees(runs: list[tuple[Actor, int, str]], match: Match, limit: int, newest_first: bool) -> None:
+            with tempfile.TemporaryDirectory() as folder:
+                store = self.make_store(Path(folder))
+                try:
+                    engine = Engine([MOA, OTHER], store=store, clock=TickingClock())
+                    for number, (actor, steps, protocol) in enumerate(runs):
+                        engine.start(protocol, actor, instance_id=f"i{number}")
+                        for trigger, by in [("contact", actor), ("decline", CARLA)][:steps]:
+                            with contextlib.suppress(
+                                WorkflowError
+                            ):  # a department's instance is not contacted
+                                engine.fire(f"i{number}", trigger, by)
+                    expected = [f"i{n}" for n in range(len(runs)) if fits(match, store.load(f"i{n}"))]
+                    if newest_first:
+                        expected.reverse()
+                    seen: list[str] = []
+                    after = None
+                    while True:
+                        page = store.find(
+                            InstanceQuery((match,), after=after, limit=limit, newest_first=newest_first)
+                        )
+                        assert len(page) <= limit
+                        seen += [instance.id for _, instance in page]
+                        if len(page) < limit:
+                            break
+                        after = page[-1][0]
+                    assert seen == expected
+                finally:
+                    self.close_store(store)
+
+        agrees()
+
+    # -- the change feed ---------------------------------------------------------------------
+
+    def test_changes_list_every_event_once_in_commit_order(self, engine: Engine, store: Store) -> None:
+        """changes() pages through every stored event (starts, fires, imports) in the order they were stored."""
+        engine.start("moa", ANNA, instance_id="a")
+        engine.start("moa", BRUNO, instance_id="b")
+        engine.fire("b", "contact", BRUNO)
+        engine.fire("a", "contact", ANNA)
+        feed = store.changes()
+        assert [(e.instance, e.seq) for _, e in feed] == [("a", 1), ("b", 1), ("b", 2), ("a", 2)]
+        positions = [p for p, _ in feed]
+        assert positions == sorted(positions) and len(set(positions)) == 4
+        assert [e for _, e in feed] == [*store.events("a")[:1], *store.events("b"), store.events("a")[1]]
+        assert store.changes(after=positions[1], limit=1) == feed[2:3]
+        assert store.changes(after=positions[-1]) == []
+        source = Engine([MOA], clock=TickingClock())
+        imported = started_and_defined(source, "imported")
+        store.import_events(source.history("imported"), [imported])
+        later = store.changes(after=positions[-1])
+        assert [e for _, e in later] == source.history("imported")
+
+    # -- many writes in one transaction ------------------------------------------------------
+
+    def test_write_many_creates_and_chains_appends(self, engine: Engine, store: Store) -> None:
+        """Creates and appends, several on one instance, are stored together, each chained on the one before."""
+        started = engine.start("moa", ANNA, instance_id="old")
+        table = engine.table("moa")
+        new, first = begin(table, "new", BRUNO, "2026-02-01T00:00:00+00:00")
+        contacted, contact = step(table, new, Command("contact", BRUNO), "2026-02-01T00:00:01+00:00")
+        old_contacted, old_contact = step(
+            table, started, Command("contact", ANNA), "2026-02-01T00:00:02+00:00"
+        )
+        defined, define = next_step(engine, old_contacted)
+        store.write_many(
+            [
+                Created(new, first),
+                Appended(contacted, contact, 1),
+                Appended(old_contacted, old_contact, 1, "k1", "r1"),
+                Appended(defined, define, 2),
+            ]
+        )
+        assert store.load("new") == contacted
+        assert store.events("new") == [first, contact]
+        assert store.load("old") == defined
+        assert [e.seq for e in store.events("old")] == [1, 2, 3]
+        assert_chain(store.events("old"))
+        assert store.answer_for_key("old", "k1") == KeyAnswer(2, "r1", old_contacted)
+        assert [e for _, e in store.changes()][-4:] == [first, contact, old_contact, define]
+        assert [i.id for _, i in store.find(InstanceQuery((Match(states("defining")),)))] == ["old", "new"]
+
+    def test_write_many_writes_nothing_when_one_write_fails(self, engine: Engine, store: Store) -> None:
+        """A conflict, an unknown instance, an existing id or a reused key anywhere: BatchFailed, nothing written."""
+        started = engine.start("moa", ANNA, instance_id="old")
+        table = engine.table("moa")
+        new, first = begin(table, "new", BRUNO, "2026-02-01T00:00:00+00:00")
+        contacted, contact = step(table, started, Command("contact", ANNA), "2026-02-01T00:00:01+00:00")
+        feed = store.changes()
+        failing: list[tuple[Created | Appended, type[WorkflowError]]] = [
+            (Appended(contacted, contact, 1), ConcurrencyConflict),  # the second write took it to seq 2
+            (
+                Appended(attrs.evolve(contacted, id="ghost"), attrs.evolve(contact, instance="ghost"), 1),
+                InstanceNotFound,
+            ),
+            (Created(started, store.events("old")[0]), InstanceExists),
+            (Created(new, first), InstanceExists),
+        ]
+        for write, error in failing:
+            with pytest.raises(BatchFailed) as failed:
+                store.write_many([Created(new, first), Appended(contacted, contact, 1), write])
+            assert (failed.value.index, type(failed.value.error)) == (2, error)
+            assert isinstance(failed.value.__cause__, error)
+            assert_unchanged(store, started)
+            with pytest.raises(InstanceNotFound):
+                store.load("new")
+            assert store.changes() == feed
+        again, again_event = next_step(engine, contacted)
+        with pytest.raises(BatchFailed) as reused:
+            store.write_many([Appended(contacted, contact, 1, "k"), Appended(again, again_event, 2, "k")])
+        assert (reused.value.index, type(reused.value.error)) == (1, ConcurrencyConflict)
+        assert_unchanged(store, started)
+        assert store.answer_for_key("old", "k") is None
+        store.write_many([])
+        assert store.changes() == feed
 
     # -- definitions -------------------------------------------------------------------------
 

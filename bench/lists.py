@@ -1,0 +1,274 @@
+"""Work lists and batches benchmark: pages of a large SQLite store against raw indexed SQL, starts as it grows, batches.
+
+Run from the repository root: ``python -m bench.lists`` (``--quick`` for a short run, ``--instances N``
+for another size).
+
+1. The store is built through the batch API: ``--instances`` requests (1,000,000 by default), started
+   and moved by 1,000 per batch, spread over four states and one SME each (100 requests per SME).
+2. A page of 50, through the engine, against the raw SQL query that reads the same rows through the
+   same index (plain ``sqlite3``, the rows left undecoded), on the same connection's database:
+   ``find(state=)``, ``find(party=)``, ``inbox()`` of an SME (its requests where it may act) and of
+   the office (an open role: every request in review). Each is timed on the first page and on a page
+   in the middle of the list (the cursor of an instance half-way), the median of many reads.
+3. Start throughput: single starts (each its own transaction) on the large store against the same on
+   a store of 10,000 instances.
+4. 1,000 fires on 1,000 requests spread over the large store (a nightly run of deadlines, an import), one
+   transaction each, against 1,000 such fires in one batch; three rounds, taking turns, the median.
+
+Times are CPU time of this process (``time.process_time``, SQLite's reads and writes included), so
+that other work on the machine skews them less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import just_workflow as jw
+from just_workflow import definition as d
+from just_workflow.store.sqlite import SQLiteStore
+
+REQUEST = d.Definition(
+    protocol="request",
+    version=1,
+    title=d.Text("A request an SME sends to a university office"),
+    roles=(d.Role("sme"), d.Role("office", open=True)),
+    states=(d.State("new"), d.State("review"), d.State("accepted"), d.State("closed", final=True)),
+    initial="new",
+    start_by=("sme",),
+    context=(d.Field("topic", d.FieldType.STR),),
+    transitions=(
+        d.Transition("submit", ("new",), ("sme",), "review", inputs=(d.Input("topic"),)),
+        d.Transition("accept", ("review",), ("office",), "accepted"),
+        d.Transition("amend", ("review", "accepted"), ("sme",), inputs=(d.Input("topic"),)),
+        d.Transition("close", ("accepted",), ("office",), "closed"),
+    ),
+)
+OFFICE = jw.Actor("olga", "office")
+#: The moves that bring a new request to each state, by the request's number modulo 4.
+MOVES = (
+    (),
+    (("submit", "sme", {"topic": "internships"}),),
+    (("submit", "sme", {"topic": "internships"}), ("accept", "office", {})),
+    (("submit", "sme", {"topic": "internships"}), ("accept", "office", {}), ("close", "office", {})),
+)
+BATCH = 1000
+PER_SME = 100
+COLUMNS = "i.id, i.protocol, i.version, i.digest, i.state, i.context, i.signatures, i.seq, i.head, i.parties"
+
+
+def sme(number: int) -> jw.Actor:
+    """The SME of the ``number``-th request."""
+    return jw.Actor(f"sme-{number // PER_SME}", "sme")
+
+
+def build(engine: jw.Engine, count: int) -> float:
+    """Start ``count`` requests through batches of 1,000, each moved to its state; seconds per instance."""
+    started = time.process_time()
+    for first in range(0, count, BATCH):
+        with engine.batch() as batch:
+            for number in range(first, min(first + BATCH, count)):
+                starter = sme(number)
+                instance = batch.start("request", starter, instance_id=f"r{number:08d}")
+                for trigger, role, payload in MOVES[number % 4]:
+                    batch.fire(instance.id, trigger, starter if role == "sme" else OFFICE, payload)
+    return (time.process_time() - started) / count
+
+
+def median_time(work: Callable[[], object], reads: int) -> float:
+    """Median CPU seconds of ``work`` over ``reads`` runs."""
+    times = []
+    for _ in range(reads):
+        start = time.process_time()
+        work()
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
+def pages(engine: jw.Engine, path: Path, count: int, reads: int) -> list[tuple[str, float, float]]:
+    """(what, engine seconds, raw SQL seconds) for each page measured."""
+    conn = sqlite3.connect(path)
+    smes = sme(count // 2)
+    raw_state = (
+        f"SELECT i.rowid, {COLUMNS} FROM instances AS i WHERE i.protocol = ? AND i.version = ? AND i.state = ? "
+        "AND i.rowid > ? ORDER BY i.rowid LIMIT 51"
+    )
+    raw_party = (
+        f"SELECT p.instance, {COLUMNS} FROM parties AS p JOIN instances AS i ON i.rowid = p.instance "
+        "WHERE p.actor = ? AND p.instance > ? ORDER BY p.instance LIMIT 51"
+    )
+    raw_inbox = (
+        f"SELECT p.instance, {COLUMNS} FROM parties AS p JOIN instances AS i ON i.rowid = p.instance "
+        "WHERE p.actor = ? AND p.role = ? AND (i.protocol, i.version, i.state) IN (VALUES (?, ?, ?), (?, ?, ?), "
+        "(?, ?, ?)) AND p.instance < ? ORDER BY p.instance DESC LIMIT 51"
+    )
+    raw_office = (
+        f"SELECT i.rowid, {COLUMNS} FROM instances AS i WHERE i.protocol = ? AND i.version = ? AND i.state = ? "
+        "AND i.rowid < ? ORDER BY i.rowid DESC LIMIT 51"
+    )
+    in_review = count // 4
+    review_cursor, review_number = half_way(lambda **page: engine.find(state="review", **page), in_review)
+    inbox_cursor, inbox_number = half_way(lambda **page: engine.inbox(OFFICE, **page), in_review)
+    review_position, inbox_position = (
+        conn.execute("SELECT rowid FROM instances WHERE id = ?", (f"r{number:08d}",)).fetchone()[0]
+        for number in (review_number, inbox_number)
+    )
+    sme_states = ("request", 1, "new", "request", 1, "review", "request", 1, "accepted")
+    measured = [
+        (
+            "`find(state=)`, first page",
+            lambda: engine.find(state="review"),
+            lambda: conn.execute(raw_state, ("request", 1, "review", 0)).fetchall(),
+        ),
+        (
+            "`find(state=)`, half-way",
+            lambda: engine.find(state="review", after=review_cursor),
+            lambda: conn.execute(raw_state, ("request", 1, "review", review_position)).fetchall(),
+        ),
+        (
+            f"`find(party=)` ({PER_SME} requests)",
+            lambda: engine.find(party=smes.id),
+            lambda: conn.execute(raw_party, (smes.id, 0)).fetchall(),
+        ),
+        (
+            "`inbox()` of an SME",
+            lambda: engine.inbox(smes),
+            lambda: conn.execute(raw_inbox, (smes.id, "sme", *sme_states, 2**62)).fetchall(),
+        ),
+        (
+            "`inbox()` of the office, first page",
+            lambda: engine.inbox(OFFICE),
+            lambda: conn.execute(raw_office, ("request", 1, "review", 2**62)).fetchall(),
+        ),
+        (
+            "`inbox()` of the office, half-way",
+            lambda: engine.inbox(OFFICE, after=inbox_cursor),
+            lambda: conn.execute(raw_office, ("request", 1, "review", inbox_position)).fetchall(),
+        ),
+    ]
+    results = []
+    for what, through_engine, raw in measured:
+        results.append((what, median_time(through_engine, reads), median_time(raw, reads)))
+    conn.close()
+    return results
+
+
+def half_way(read: Callable[..., jw.Page[jw.Instance]], count: int) -> tuple[str, int]:
+    """A cursor half-way down a list, and the position it stands for, found by paging 1,000 at a time."""
+    after = None
+    seen = 0
+    while True:
+        page = read(limit=1000, after=after)
+        seen += len(page.items)
+        assert page.next is not None, "the list ended before half-way"
+        after = page.next
+        if seen >= count // 2:
+            return after, int(page.items[-1].id[1:])
+
+
+def start_rate(engine: jw.Engine, starts: int) -> float:
+    """Single starts per CPU second."""
+    begun = time.process_time()
+    for number in range(starts):
+        engine.start("request", jw.Actor(f"newcomer-{number}", "sme"))
+    return starts / (time.process_time() - begun)
+
+
+def fire_rates(engine: jw.Engine, count: int, rounds: int) -> tuple[float, float]:
+    """Fires per CPU second (median round) on 1,000 new requests spread over the store: one transaction each,
+    and all in one batch, the two taking turns on fresh requests."""
+    spread = random.Random(7).sample(range(0, count, 4), 2000 * rounds)  # requests still new
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    for round_number in range(rounds):
+        for batched in (False, True):
+            first = (2 * round_number + batched) * 1000
+            numbers = spread[first : first + 1000]
+            begun = time.process_time()
+            if batched:
+                with engine.batch() as batch:
+                    for number in numbers:
+                        batch.fire(f"r{number:08d}", "submit", sme(number), {"topic": "labs"})
+            else:
+                for number in numbers:
+                    engine.fire(f"r{number:08d}", "submit", sme(number), {"topic": "labs"})
+            rates[batched].append(1000 / (time.process_time() - begun))
+    return statistics.median(rates[False]), statistics.median(rates[True])
+
+
+def results(argv: Sequence[str] | None = None) -> list[str]:
+    """Run the benchmark with these command-line arguments; the Markdown of its results."""
+    parser = argparse.ArgumentParser(prog="python -m bench.lists", description=__doc__.split("\n")[0])
+    parser.add_argument("--instances", type=int, default=1_000_000, help="instances in the large store")
+    parser.add_argument("--reads", type=int, default=200, help="reads of each page; the median counts")
+    parser.add_argument("--starts", type=int, default=3000, help="single starts timed on each store")
+    parser.add_argument("--quick", action="store_true", help="100,000 instances, fewer reads: rough numbers")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.instances, args.reads, args.starts = 100_000, 50, 1000
+    with tempfile.TemporaryDirectory(prefix="jw-bench-") as tmp:
+        folder = Path(tmp)
+        with SQLiteStore(folder / "small.db") as small_store:
+            small = jw.Engine([REQUEST], store=small_store)
+            build(small, 10_000)
+            small_rate = start_rate(small, args.starts)
+        path = folder / "large.db"
+        with SQLiteStore(path) as store:
+            engine = jw.Engine([REQUEST], store=store)
+            per_instance = build(engine, args.instances)
+            measured = pages(engine, path, args.instances, args.reads)
+            large_rate = start_rate(engine, args.starts)
+            single, batched = fire_rates(engine, args.instances, 3)
+            size = path.stat().st_size + (folder / "large.db-wal").stat().st_size
+    lines = [
+        f"A SQLite store of {args.instances:,} requests (four states, {PER_SME} per SME), built through "
+        f"`engine.batch()` in batches of {BATCH:,}: {per_instance * 1e6:.0f} µs of CPU per request "
+        f"(start and 1.5 fires on average), {size / args.instances:,.0f} bytes per request on disk.",
+        "",
+        f"A page of 50 (median of {args.reads} reads, CPU time), through the engine and as raw SQL reading "
+        "the same rows through the same index:",
+        "",
+        "| page | engine | raw SQL | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    worst = 0.0
+    for what, through_engine, raw in measured:
+        ratio = through_engine / raw
+        worst = max(worst, ratio)
+        lines.append(f"| {what} | {through_engine * 1e3:.2f} ms | {raw * 1e3:.2f} ms | {ratio:.1f}x |")
+    start_ratio = large_rate / small_rate
+    batch_ratio = batched / single
+    lines += [
+        "",
+        "| throughput | rate |",
+        "|---|---:|",
+        f"| single starts on 10,000 instances | {small_rate:,.0f} starts/s |",
+        f"| single starts on {args.instances:,} instances | {large_rate:,.0f} starts/s |",
+        f"| 1,000 fires on requests spread over the store, one transaction each | {single:,.0f} fires/s |",
+        f"| 1,000 fires on requests spread over the store, in one batch | {batched:,.0f} fires/s |",
+        "",
+        "Targets:",
+        "",
+        f"- [{'x' if worst <= 5 else ' '}] every page within 5x the raw indexed SQL query: at worst {worst:.1f}x",
+        f"- [{'x' if start_ratio >= 0.8 else ' '}] start throughput at {args.instances:,} at least 80% of "
+        f"at 10,000: {start_ratio:.0%}",
+        f"- [{'x' if batch_ratio >= 5 else ' '}] a batch of 1,000 fires at least 5x the throughput of "
+        f"1,000 single fires: {batch_ratio:.1f}x",
+    ]
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the tables and the targets."""
+    print("lists: pages of a large SQLite store, starts as it grows, batches")
+    print()
+    print("\n".join(results(argv)))
+
+
+if __name__ == "__main__":
+    main()

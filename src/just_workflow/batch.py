@@ -1,0 +1,226 @@
+"""Batches: many starts and fires checked one by one, then written in one transaction, all or none.
+
+``engine.batch()`` gives a :class:`Batch`; each ``start`` and ``fire`` on it
+runs the same checks as the engine's (the pure step, the expected seq, the
+idempotency key) at once, on the snapshot the batch has made so far, and
+returns the snapshot it would leave. Nothing is written until ``commit``
+(the end of the ``with`` block), which hands every event to the store's
+``write_many``: one transaction, so a thousand fires cost one commit. Hooks
+run after it, in the order of the items.
+
+A context manager, rather than a function taking a list of requests: each
+call answers with its snapshot, so a batch can fire on an instance it
+started (its id is known only then) or fire again on one it just moved, and
+a refusal is raised by the call that asked, with its place in the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any
+
+from just_workflow.arguments import as_seq, check_request, clock_only, request_digest
+from just_workflow.definition import SYSTEM_ROLE
+from just_workflow.errors import (
+    BatchFailed,
+    ConcurrencyConflict,
+    HookError,
+    IdempotencyKeyReused,
+    InstanceExists,
+    InvalidRequest,
+    WorkflowError,
+)
+from just_workflow.events import Actor, Event
+from just_workflow.instance import Instance, detached
+from just_workflow.step import begin, step_with
+from just_workflow.store.base import Appended, Created, Store
+from just_workflow.table import Table
+
+#: What a batch needs of its engine (:meth:`Engine.batch` passes them): the table of a protocol version
+#: (None: its newest), the time for an event, a fresh instance id, the stored answer of an idempotency
+#: key, and the hooks to run on a stored snapshot and event (with the state it left).
+TableOf = Callable[[str, int | None], Table]
+Answer = Callable[[str, str, str | None], Instance | None]
+RunHooks = Callable[[Instance, Event, str | None], None]
+
+
+class Batch:
+    """Starts and fires written together by :meth:`commit`: all of them, or none (see the module)."""
+
+    def __init__(
+        self,
+        store: Store,
+        table: TableOf,
+        now: Callable[[], str],
+        new_id: Callable[[], str],
+        answer: Answer,
+        run_hooks: RunHooks,
+    ) -> None:
+        self._store = store
+        self._table = table
+        self._now = now
+        self._new_id = new_id
+        self._answer = answer
+        self._run_hooks = run_hooks
+        self._items = 0
+        self._writes: list[Created | Appended] = []
+        self._written_by: list[
+            tuple[int, str, str | None]
+        ] = []  # for each write: its item, what it asked, its source
+        self._current: dict[str, Instance] = {}  # the snapshots the batch has made so far
+        self._keys: dict[
+            tuple[str, str], tuple[str, Instance]
+        ] = {}  # keys used in the batch: request, answer
+        self._failure: BatchFailed | None = None
+        self._committed = False
+
+    def __len__(self) -> int:
+        """How many items (starts and fires, answered ones included) the batch holds."""
+        return self._items
+
+    def start(
+        self, protocol: str, actor: Actor, *, version: int | None = None, instance_id: str | None = None
+    ) -> Instance:
+        """Start an instance in the batch, as :meth:`Engine.start`; the snapshot it will have."""
+        index, what = self._next_item(f"start {protocol!r} as {getattr(actor, 'id', actor)!r}")
+        try:
+            check_request(instance_id, None, actor)
+            new_id = instance_id or self._new_id()
+            instance, event = begin(self._table(protocol, version), new_id, actor, self._now())
+            if new_id in self._current:
+                raise InstanceExists([new_id])
+        except WorkflowError as error:
+            raise self._failed(index, what, error) from error
+        self._add(index, what, Created(instance, event), None)
+        return detached(instance)
+
+    def fire(
+        self,
+        instance_id: str,
+        trigger: str,
+        actor: Actor,
+        payload: Mapping[str, Any] | None = None,
+        expected_seq: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Instance:
+        """Fire in the batch, as :meth:`Engine.fire`, on the snapshot the batch has made so far.
+
+        An idempotency key already stored, or used earlier in the batch for
+        the same request, answers with its first snapshot and adds no write.
+        """
+        index, what = self._next_item(
+            f"fire {trigger!r} on {instance_id!r} as {getattr(actor, 'id', actor)!r}"
+        )
+        try:
+            return self._fire(
+                index, what, instance_id, trigger, actor, payload or {}, expected_seq, idempotency_key
+            )
+        except WorkflowError as error:
+            raise self._failed(index, what, error) from error
+
+    def _fire(
+        self,
+        index: int,
+        what: str,
+        instance_id: str,
+        trigger: str,
+        actor: Actor,
+        payload: Mapping[str, Any],
+        expected_seq: object,
+        key: str | None,
+    ) -> Instance:
+        check_request(instance_id, trigger, actor, key)
+        if getattr(actor, "role", None) == SYSTEM_ROLE:  # only Engine.tick fires as the clock
+            raise clock_only(str(trigger))
+        if expected_seq is not None and type(expected_seq) is not int:
+            expected_seq = as_seq(expected_seq)
+        request = None if key is None else request_digest(trigger, actor, payload)
+        if key is not None:
+            answered = self._answered(instance_id, key, request)
+            if answered is not None:
+                return answered
+        instance = self._current.get(instance_id) or self._store.load(instance_id)
+        if expected_seq is not None and instance.seq != expected_seq:
+            raise ConcurrencyConflict(instance_id, expected_seq, instance.seq)
+        table = self._table(instance.protocol, instance.version)
+        after, event = step_with(table, instance, trigger, actor, payload, self._now())
+        if key is not None and request is not None:
+            self._keys[(instance_id, key)] = (request, after)
+        self._add(index, what, Appended(after, event, instance.seq, key, request), instance.state)
+        return detached(after)
+
+    def _answered(self, instance_id: str, key: str, request: str | None) -> Instance | None:
+        """The first answer to ``key`` (earlier in the batch, or stored), or None; a different request is refused."""
+        earlier = self._keys.get((instance_id, key))
+        if earlier is None:
+            return self._answer(instance_id, key, request)
+        first_request, snapshot = earlier
+        if first_request != request:
+            raise IdempotencyKeyReused(instance_id, key, snapshot.seq)
+        return detached(snapshot)
+
+    def _next_item(self, what: str) -> tuple[int, str]:
+        """The index of a new item; refused once the batch failed or was committed."""
+        if self._committed:
+            raise InvalidRequest("This batch was committed already: start a new batch with engine.batch().")
+        if self._failure is not None:
+            raise InvalidRequest(
+                f"This batch failed at item {self._failure.index} and will write nothing: start a new batch."
+            )
+        index = self._items
+        self._items += 1
+        return index, what
+
+    def _add(self, index: int, what: str, write: Created | Appended, source: str | None) -> None:
+        self._writes.append(write)
+        self._written_by.append((index, what, source))
+        self._current[write.instance.id] = write.instance
+
+    def _failed(self, index: int, what: str, error: WorkflowError) -> BatchFailed:
+        """Mark the batch as failed at item ``index``: it will write nothing."""
+        self._failure = BatchFailed(index, what, error)
+        return self._failure
+
+    def commit(self) -> list[Instance]:
+        """Write every item in one transaction, then run the hooks; the snapshots written, in item order.
+
+        Raises :class:`BatchFailed` (nothing written) when an item was
+        refused, or when the store refuses a write: another writer changed
+        an instance of the batch since the batch read it (a
+        ``ConcurrencyConflict``: run the batch again), or started an
+        instance under an id the batch starts.
+        """
+        if self._committed:
+            raise InvalidRequest("This batch was committed already: start a new batch with engine.batch().")
+        if self._failure is not None:
+            raise self._failure from self._failure.error
+        try:
+            self._store.write_many(self._writes)
+        except BatchFailed as failed:
+            index, what, _source = self._written_by[failed.index]
+            raise self._failed(index, what, failed.error) from failed.error
+        self._committed = True
+        self._hooks()
+        return [detached(write.instance) for write in self._writes]
+
+    def _hooks(self) -> None:
+        """Run the hooks of every write in order; the first HookError is raised once all have run."""
+        first: HookError | None = None
+        for write, (_index, _what, source) in zip(self._writes, self._written_by, strict=True):
+            try:
+                self._run_hooks(detached(write.instance), detached(write.event), source)
+            except HookError as error:
+                first = first or error
+        if first is not None:
+            raise first
+
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        """Commit when the block ends normally; write nothing when it raises."""
+        if error is None:
+            self.commit()
