@@ -12,8 +12,9 @@ for another size).
    in the middle of the list (the cursor of an instance half-way), the median of many reads.
 3. Start throughput: single starts (each its own transaction) on the large store against the same on
    a store of 10,000 instances.
-4. 1,000 fires on 1,000 requests spread over the large store (a nightly run of deadlines, an import), one
-   transaction each, against 1,000 such fires in one batch; three rounds, taking turns, the median.
+4. 1,000 fires, one transaction each, against 1,000 fires in one batch, on the large store: on requests
+   just started (an import), and on requests spread over the whole store (a nightly run of deadlines);
+   three rounds, taking turns, the median.
 
 Times are CPU time of this process (``time.process_time``, SQLite's reads and writes included), so
 that other work on the machine skews them less.
@@ -52,7 +53,7 @@ REQUEST = d.Definition(
 )
 OFFICE = jw.Actor("olga", "office")
 #: The moves that bring a new request to each state, by the request's number modulo 4.
-MOVES = (
+MOVES: tuple[tuple[tuple[str, str, dict[str, str]], ...], ...] = (
     (),
     (("submit", "sme", {"topic": "internships"}),),
     (("submit", "sme", {"topic": "internships"}), ("accept", "office", {})),
@@ -108,9 +109,11 @@ def pages(engine: jw.Engine, path: Path, count: int, reads: int) -> list[tuple[s
         "WHERE p.actor = ? AND p.role = ? AND (i.protocol, i.version, i.state) IN (VALUES (?, ?, ?), (?, ?, ?), "
         "(?, ?, ?)) AND p.instance < ? ORDER BY p.instance DESC LIMIT 51"
     )
+    # The office may accept in review and close when accepted: the two states' index ranges, merged.
     raw_office = (
         f"SELECT i.rowid, {COLUMNS} FROM instances AS i WHERE i.protocol = ? AND i.version = ? AND i.state = ? "
-        "AND i.rowid < ? ORDER BY i.rowid DESC LIMIT 51"
+        f"AND i.rowid < ? UNION SELECT i.rowid, {COLUMNS} FROM instances AS i WHERE i.protocol = ? "
+        "AND i.version = ? AND i.state = ? AND i.rowid < ? ORDER BY 1 DESC LIMIT 51"
     )
     in_review = count // 4
     review_cursor, review_number = half_way(lambda **page: engine.find(state="review", **page), in_review)
@@ -120,6 +123,7 @@ def pages(engine: jw.Engine, path: Path, count: int, reads: int) -> list[tuple[s
         for number in (review_number, inbox_number)
     )
     sme_states = ("request", 1, "new", "request", 1, "review", "request", 1, "accepted")
+    office_states = (("request", 1, "review"), ("request", 1, "accepted"))
     measured = [
         (
             "`find(state=)`, first page",
@@ -144,12 +148,14 @@ def pages(engine: jw.Engine, path: Path, count: int, reads: int) -> list[tuple[s
         (
             "`inbox()` of the office, first page",
             lambda: engine.inbox(OFFICE),
-            lambda: conn.execute(raw_office, ("request", 1, "review", 2**62)).fetchall(),
+            lambda: conn.execute(raw_office, (*office_states[0], 2**62, *office_states[1], 2**62)).fetchall(),
         ),
         (
             "`inbox()` of the office, half-way",
             lambda: engine.inbox(OFFICE, after=inbox_cursor),
-            lambda: conn.execute(raw_office, ("request", 1, "review", inbox_position)).fetchall(),
+            lambda: conn.execute(
+                raw_office, (*office_states[0], inbox_position, *office_states[1], inbox_position)
+            ).fetchall(),
         ),
     ]
     results = []
@@ -180,25 +186,41 @@ def start_rate(engine: jw.Engine, starts: int) -> float:
     return starts / (time.process_time() - begun)
 
 
-def fire_rates(engine: jw.Engine, count: int, rounds: int) -> tuple[float, float]:
-    """Fires per CPU second (median round) on 1,000 new requests spread over the store: one transaction each,
-    and all in one batch, the two taking turns on fresh requests."""
+def fire_rates(engine: jw.Engine, count: int, rounds: int) -> dict[str, tuple[float, float]]:
+    """Fires per CPU second (median round), one transaction each and in one batch, the two taking turns.
+
+    ``fresh``: on 1,000 requests just started (the commit is most of a single fire's cost); ``spread``:
+    on 1,000 new requests spread over the whole store (each fire reads and writes pages of its own).
+    """
     spread = random.Random(7).sample(range(0, count, 4), 2000 * rounds)  # requests still new
-    rates: dict[bool, list[float]] = {False: [], True: []}
+    rates: dict[tuple[str, bool], list[float]] = {}
     for round_number in range(rounds):
+        with engine.batch() as batch:
+            fresh = [f"fresh-{round_number}-{n}" for n in range(2000)]
+            for number, instance_id in enumerate(fresh):
+                batch.start("request", sme(number), instance_id=instance_id)
         for batched in (False, True):
             first = (2 * round_number + batched) * 1000
-            numbers = spread[first : first + 1000]
-            begun = time.process_time()
-            if batched:
-                with engine.batch() as batch:
-                    for number in numbers:
-                        batch.fire(f"r{number:08d}", "submit", sme(number), {"topic": "labs"})
-            else:
-                for number in numbers:
-                    engine.fire(f"r{number:08d}", "submit", sme(number), {"topic": "labs"})
-            rates[batched].append(1000 / (time.process_time() - begun))
-    return statistics.median(rates[False]), statistics.median(rates[True])
+            for kind, targets in (
+                (
+                    "fresh",
+                    [(instance_id, sme(n)) for n, instance_id in enumerate(fresh)][batched * 1000 :][:1000],
+                ),
+                ("spread", [(f"r{n:08d}", sme(n)) for n in spread[first : first + 1000]]),
+            ):
+                begun = time.process_time()
+                if batched:
+                    with engine.batch() as batch:
+                        for instance_id, starter in targets:
+                            batch.fire(instance_id, "submit", starter, {"topic": "labs"})
+                else:
+                    for instance_id, starter in targets:
+                        engine.fire(instance_id, "submit", starter, {"topic": "labs"})
+                rates.setdefault((kind, batched), []).append(1000 / (time.process_time() - begun))
+    return {
+        kind: (statistics.median(rates[(kind, False)]), statistics.median(rates[(kind, True)]))
+        for kind in ("fresh", "spread")
+    }
 
 
 def results(argv: Sequence[str] | None = None) -> list[str]:
@@ -223,7 +245,7 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
             per_instance = build(engine, args.instances)
             measured = pages(engine, path, args.instances, args.reads)
             large_rate = start_rate(engine, args.starts)
-            single, batched = fire_rates(engine, args.instances, 3)
+            fires = fire_rates(engine, args.instances, 3)
             size = path.stat().st_size + (folder / "large.db-wal").stat().st_size
     lines = [
         f"A SQLite store of {args.instances:,} requests (four states, {PER_SME} per SME), built through "
@@ -242,23 +264,26 @@ def results(argv: Sequence[str] | None = None) -> list[str]:
         worst = max(worst, ratio)
         lines.append(f"| {what} | {through_engine * 1e3:.2f} ms | {raw * 1e3:.2f} ms | {ratio:.1f}x |")
     start_ratio = large_rate / small_rate
-    batch_ratio = batched / single
+    batch_ratios = {kind: batched / single for kind, (single, batched) in fires.items()}
     lines += [
         "",
         "| throughput | rate |",
         "|---|---:|",
         f"| single starts on 10,000 instances | {small_rate:,.0f} starts/s |",
         f"| single starts on {args.instances:,} instances | {large_rate:,.0f} starts/s |",
-        f"| 1,000 fires on requests spread over the store, one transaction each | {single:,.0f} fires/s |",
-        f"| 1,000 fires on requests spread over the store, in one batch | {batched:,.0f} fires/s |",
+        f"| 1,000 fires on requests just started, one transaction each | {fires['fresh'][0]:,.0f} fires/s |",
+        f"| 1,000 fires on requests just started, in one batch | {fires['fresh'][1]:,.0f} fires/s |",
+        f"| 1,000 fires on requests spread over the store, one transaction each | {fires['spread'][0]:,.0f} fires/s |",
+        f"| 1,000 fires on requests spread over the store, in one batch | {fires['spread'][1]:,.0f} fires/s |",
         "",
         "Targets:",
         "",
         f"- [{'x' if worst <= 5 else ' '}] every page within 5x the raw indexed SQL query: at worst {worst:.1f}x",
         f"- [{'x' if start_ratio >= 0.8 else ' '}] start throughput at {args.instances:,} at least 80% of "
         f"at 10,000: {start_ratio:.0%}",
-        f"- [{'x' if batch_ratio >= 5 else ' '}] a batch of 1,000 fires at least 5x the throughput of "
-        f"1,000 single fires: {batch_ratio:.1f}x",
+        f"- [{'x' if min(batch_ratios.values()) >= 5 else ' '}] a batch of 1,000 fires at least 5x the "
+        f"throughput of 1,000 single fires: {batch_ratios['fresh']:.1f}x on requests just started, "
+        f"{batch_ratios['spread']:.1f}x on requests spread over the store",
     ]
     return lines
 

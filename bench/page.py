@@ -18,17 +18,21 @@ _SECTION = re.compile(
 )
 
 
-def rewrite(text: str, sections: Mapping[str, Sequence[str]]) -> str:
+def rewrite(text: str, sections: Mapping[str, Sequence[str]], *, partial: bool = False) -> str:
     """``text`` with the body of each results section replaced by the lines given for it.
 
-    A section of the page without lines, or lines without a section, is an
-    error: the page and the benchmarks must name the same sections.
+    A section of the page without lines (unless ``partial``: a run of some
+    benchmarks leaves the others' sections as they are), or lines without a
+    section, is an error: the page and the benchmarks must name the same
+    sections.
     """
     written: list[str] = []
 
     def body(match: re.Match[str]) -> str:
         name = match["name"]
         if name not in sections:
+            if partial:
+                return match[0]
             raise ValueError(f"{PAGE.name} has a results section {name!r} that no benchmark wrote")
         written.append(name)
         return f"{match['start']}\n" + "\n".join(sections[name]) + f"\n\n{match['end']}"
@@ -40,6 +44,6 @@ def rewrite(text: str, sections: Mapping[str, Sequence[str]]) -> str:
     return rewritten
 
 
-def write(sections: Mapping[str, Sequence[str]]) -> None:
-    """Rewrite the results sections of docs/performance.md."""
-    PAGE.write_text(rewrite(PAGE.read_text(encoding="utf-8"), sections), encoding="utf-8")
+def write(sections: Mapping[str, Sequence[str]], *, partial: bool = False) -> None:
+    """Rewrite the results sections of docs/performance.md (only those given, when ``partial``)."""
+    PAGE.write_text(rewrite(PAGE.read_text(encoding="utf-8"), sections, partial=partial), encoding="utf-8")

@@ -167,6 +167,16 @@ def test_a_cursor_serves_only_the_list_it_came_from(engine: jw.Engine) -> None:
             use()
 
 
+def test_a_made_up_position_out_of_range_is_refused(engine: jw.Engine) -> None:
+    """A cursor built by hand for a position no store can hold is refused like any foreign cursor."""
+    from just_workflow.queries import cursor
+
+    question = repr((None, None, None, None, None, False))
+    assert engine.find(after=cursor("find", 2**40, question)).items == []
+    with pytest.raises(jw.InvalidRequest, match="was not made for this list"):
+        engine.find(after=cursor("find", 2**64, question))
+
+
 def test_find_of_an_unknown_protocol_is_refused(engine: jw.Engine) -> None:
     """A protocol the engine neither runs nor finds stored is UnknownProtocol, as for start."""
     with pytest.raises(jw.UnknownProtocol, match="Unknown protocol .nope.; this store keeps: moa"):

@@ -120,7 +120,9 @@ def position_after(kind: str, after: object, question: str) -> int | None:
         position = int(number)
     except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
         raise refusal from None
-    if version != _CURSOR_FORMAT or position < 0 or check != _check(kind, position, question):
+    # The check finds mistakes, not forgeries (its recipe is no secret): the bound keeps a made-up position
+    # within the integers every store can compare.
+    if version != _CURSOR_FORMAT or not 0 <= position < 2**63 or check != _check(kind, position, question):
         raise refusal
     return position
 

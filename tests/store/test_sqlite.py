@@ -15,6 +15,8 @@ import pytest
 import just_workflow as jw
 from fixtures import BUNDLED
 from just_workflow import definition as d
+from just_workflow.instance import Command
+from just_workflow.step import step
 from just_workflow.store import migrations as schema
 from just_workflow.store import rows
 from just_workflow.store import sqlite as sqlite_store
@@ -175,6 +177,34 @@ def test_every_write_begins_immediate_and_a_fire_reads_no_history(
     # A fire that keeps the state and the parties writes neither: no index entry moves, no trigger runs.
     (update,) = [s for s in statements if s.startswith("UPDATE")]
     assert "state =" not in update and "parties =" not in update
+
+
+def test_a_fire_writes_the_state_and_the_parties_only_when_it_changes_them(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A move writes the state, not the parties; a snapshot the store did not read writes every column;
+    each leaves the state index and the parties table right."""
+    statements = traced(monkeypatch)
+    with jw.SQLiteStore(path) as store:
+        engine = started(store)
+        engine.start("tally", CLERK, instance_id="t2")
+        statements.clear()
+        engine.fire("t1", "close", CLERK)
+        (moved,) = [s for s in statements if s.startswith("UPDATE")]
+        assert "state = 'closed'" in moved and "parties =" not in moved
+        current = engine.get("t2")  # appended by a store that never read it: it cannot tell what changed
+        after, event = step(
+            engine.table("tally"), current, Command("count", CLERK, {"count": 1}), "2026-02-01T00:00:00+00:00"
+        )
+        statements.clear()
+        with jw.SQLiteStore(path) as other:
+            other.append(after, event, current.seq)
+        (unknown,) = {
+            s for s in statements if s.startswith("UPDATE")
+        }  # the trigger it enters is traced as it
+        assert "state =" in unknown and "parties =" in unknown
+        assert [i.id for i in engine.find(state="closed").items] == ["t1"]
+        assert [i.id for i in engine.find(state="open", party="ines").items] == ["t2"]
 
 
 def test_a_writer_waits_for_the_lock_within_the_busy_timeout(store: jw.SQLiteStore, path: Path) -> None:

@@ -24,9 +24,11 @@ class MemoryStore:
     """Keeps everything in dicts, guarded by one lock; nothing survives the process.
 
     Its indexes: the positions of the instances in each state and of those
-    each actor is a party to, kept up to date by the writes that change a
-    state or the parties (a fire that changes neither costs nothing more);
-    and the change feed, every event in the order it was stored.
+    each actor is a party to, and the change feed, every event in the order
+    it was stored. A write that changes an instance's state or parties only
+    notes the instance (a fire is the engine's hot path, and most fires are
+    never looked for); the indexes catch up with the noted instances when a
+    query reads them.
     """
 
     def __init__(self) -> None:
@@ -39,6 +41,8 @@ class MemoryStore:
         self._positions: dict[str, int] = {}
         self._by_state: dict[StateKey, set[int]] = {}
         self._by_party: dict[str, set[int]] = {}
+        self._indexed: dict[int, tuple[StateKey, frozenset[str]]] = {}  # what the indexes hold, by position
+        self._stale: set[str] = set()  # instances whose state or parties changed since the indexes caught up
         self._log: list[Event] = []  # the change feed: position - 1
 
     def register_definition(self, definition: Definition) -> None:
@@ -67,11 +71,8 @@ class MemoryStore:
         self._events[instance.id] = history
         self._log += history
         self._ids.append(instance.id)
-        position = self._positions[instance.id] = len(self._ids)
-        self._by_state.setdefault((instance.protocol, instance.version, instance.state), set()).add(position)
-        for bound in instance.parties.values():
-            for actor_id in bound:
-                self._by_party.setdefault(actor_id, set()).add(position)
+        self._positions[instance.id] = len(self._ids)
+        self._stale.add(instance.id)
 
     def append(
         self,
@@ -98,22 +99,48 @@ class MemoryStore:
             self._events[instance_id].append(event)
             self._log.append(event)
             self._snapshots[instance_id] = instance
+            # Written out here, not through _keep: this is the path of every fire.
             if instance.state != current.state or instance.parties is not current.parties:
-                self._reindex(current, instance)
+                self._stale.add(instance_id)
         finally:
             lock.release()
 
-    def _reindex(self, before: Instance, after: Instance) -> None:
-        """Move an instance's position between the state and party indexes (the lock held)."""
-        position = self._positions[after.id]
-        self._by_state[(before.protocol, before.version, before.state)].discard(position)
-        self._by_state.setdefault((after.protocol, after.version, after.state), set()).add(position)
-        was = {actor_id for bound in before.parties.values() for actor_id in bound}
-        now = {actor_id for bound in after.parties.values() for actor_id in bound}
-        for actor_id in was - now:
-            self._by_party[actor_id].discard(position)
-        for actor_id in now - was:
-            self._by_party.setdefault(actor_id, set()).add(position)
+    def _keep(
+        self,
+        before: Instance,
+        instance: Instance,
+        event: Event,
+        idempotency_key: str | None,
+        request: str | None,
+    ) -> None:
+        """Keep an appended event, the snapshot after it and its key; note a moved instance (the lock held, checks made)."""
+        instance_id = instance.id
+        if idempotency_key is not None:
+            self._keys[(instance_id, idempotency_key)] = KeyAnswer(event.seq, request, instance)
+        self._events[instance_id].append(event)
+        self._log.append(event)
+        self._snapshots[instance_id] = instance
+        if instance.state != before.state or instance.parties is not before.parties:
+            self._stale.add(instance_id)
+
+    def _catch_up(self) -> None:
+        """Bring the state and party indexes up to date with the noted instances (the lock held)."""
+        for instance_id in self._stale:
+            position = self._positions[instance_id]
+            instance = self._snapshots[instance_id]
+            state = (instance.protocol, instance.version, instance.state)
+            actors = frozenset(actor_id for bound in instance.parties.values() for actor_id in bound)
+            old_state, old_actors = self._indexed.get(position, (None, frozenset()))
+            if state != old_state:
+                if old_state is not None:
+                    self._by_state[old_state].discard(position)
+                self._by_state.setdefault(state, set()).add(position)
+            for actor_id in old_actors - actors:
+                self._by_party[actor_id].discard(position)
+            for actor_id in actors - old_actors:
+                self._by_party.setdefault(actor_id, set()).add(position)
+            self._indexed[position] = (state, actors)
+        self._stale.clear()
 
     def load(self, instance_id: str) -> Instance:
         try:
@@ -158,16 +185,8 @@ class MemoryStore:
                 if isinstance(write, Created):
                     self._create(write.instance, [write.event])
                     continue
-                instance = write.instance
-                current = self._snapshots[instance.id]
-                if write.idempotency_key is not None:
-                    answer = KeyAnswer(write.event.seq, write.request, instance)
-                    self._keys[(instance.id, write.idempotency_key)] = answer
-                self._events[instance.id].append(write.event)
-                self._log.append(write.event)
-                self._snapshots[instance.id] = instance
-                if instance.state != current.state or instance.parties is not current.parties:
-                    self._reindex(current, instance)
+                current = self._snapshots[write.instance.id]
+                self._keep(current, write.instance, write.event, write.idempotency_key, write.request)
 
     def _check_writes(self, writes: Sequence[Created | Appended]) -> None:
         """Raise BatchFailed for the first write that ``create`` or ``append`` would refuse (the lock held)."""
@@ -199,6 +218,7 @@ class MemoryStore:
 
     def find(self, query: InstanceQuery) -> list[Found]:
         with self._lock:
+            self._catch_up()
             positions: set[int] = set()
             for match in query.matches:
                 positions |= self._matching(match)

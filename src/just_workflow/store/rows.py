@@ -131,6 +131,12 @@ UPDATE_SNAPSHOT = (
 #: The update of a step that left the state and the parties as they were (most fires): the columns it does
 #: not name are not written, so neither the state index nor the parties trigger is touched.
 UPDATE_CONTENT = "UPDATE instances SET context = ?, signatures = ?, seq = ?, head = ?, updated_at = ? WHERE id = ? AND seq = ?"
+#: The update of a step that moved the instance to another state and left the parties as they were: the
+#: parties trigger is not run.
+UPDATE_STATE = (
+    "UPDATE instances SET state = ?, context = ?, signatures = ?, seq = ?, head = ?, updated_at = ? "
+    "WHERE id = ? AND seq = ?"
+)
 SELECT_SEQ = "SELECT seq FROM instances WHERE id = ?"
 SELECT_INSTANCE_IDS = "SELECT id FROM instances ORDER BY rowid"
 SELECT_PROTOCOL_INSTANCE_IDS = "SELECT id FROM instances WHERE protocol = ? ORDER BY rowid"
@@ -240,13 +246,29 @@ def decode_values(text: str) -> Mapping[str, Any]:
     """The read-only mapping :func:`encode_values` wrote, with its arrays back as tuples."""
     if text == "{}":
         return NO_ENTRIES
+    decoded = _recent.get(text)
+    if decoded is not None:
+        return decoded
     try:
         value, end = _scan(text, 0)
     except StopIteration:
         value, end = None, -1
     if end != len(text):  # not canonical text (a row written by hand): read it as json.loads reads anything
         value = json.loads(text)
-    return read_only({key: _decoded(inner) for key, inner in value.items()})
+    decoded = read_only({key: _decoded(inner) for key, inner in value.items()})
+    if len(text) <= _RECENT_TEXT:
+        if len(_recent) >= _RECENT_LIMIT:
+            _recent.clear()
+        _recent[text] = decoded
+    return decoded
+
+
+# Short texts decoded lately, and what they decoded to: a list page reads the same parties and contexts
+# again and again. Sharing the mapping is safe: it is read-only, and holds only text, numbers, booleans
+# and tuples of text (the values a context, a payload, parties and signatures may hold).
+_recent: dict[str, Mapping[str, Any]] = {}
+_RECENT_TEXT = 200
+_RECENT_LIMIT = 4096
 
 
 def _decoded(value: Any) -> Any:
@@ -294,6 +316,34 @@ def content_update(
     """The parameters of UPDATE_CONTENT: ``instance`` after a step that changed neither its state nor its parties."""
     context, signatures, _parties = encoded
     return (context, signatures, instance.seq, instance.head, updated_at, instance.id, expected_seq)
+
+
+def snapshot_write(
+    instance: Instance, encoded: Encoded, updated_at: str, expected_seq: int, before: Instance | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The UPDATE of an instance's row after a step, and its parameters: the columns the step changed.
+
+    ``before`` is the snapshot the store last read or wrote. When it is the
+    stored one (at ``expected_seq``) and the step kept the parties, the
+    parties column is not written (nor, when the state is the same, the
+    state column): the parties trigger is not run, and the state index not
+    touched. Otherwise every column is written (UPDATE_SNAPSHOT).
+    """
+    if before is not None and before.seq == expected_seq and before.parties is instance.parties:
+        context, signatures, _parties = encoded
+        if before.state == instance.state:
+            return UPDATE_CONTENT, content_update(instance, encoded, updated_at, expected_seq)
+        return UPDATE_STATE, (
+            instance.state,
+            context,
+            signatures,
+            instance.seq,
+            instance.head,
+            updated_at,
+            instance.id,
+            expected_seq,
+        )
+    return UPDATE_SNAPSHOT, snapshot_update(instance, encoded, updated_at, expected_seq)
 
 
 def instance_from_row(row: Sequence[Any]) -> tuple[Instance, Encoded]:

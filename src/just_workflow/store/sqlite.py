@@ -286,20 +286,10 @@ class SQLiteStore:
         is the stored one (its seq is ``expected_seq``) and the step kept its
         state and parties, only the columns a step changes are written.
         """
-        kept = None if before is None else before[0]
-        if (
-            kept is not None
-            and kept.seq == expected_seq
-            and kept.state == instance.state
-            and kept.parties is instance.parties
-        ):
-            updated = conn.execute(
-                rows.UPDATE_CONTENT, rows.content_update(instance, encoded, event.at, expected_seq)
-            )
-        else:
-            updated = conn.execute(
-                rows.UPDATE_SNAPSHOT, rows.snapshot_update(instance, encoded, event.at, expected_seq)
-            )
+        statement, parameters = rows.snapshot_write(
+            instance, encoded, event.at, expected_seq, None if before is None else before[0]
+        )
+        updated = conn.execute(statement, parameters)
         if updated.rowcount != 1:
             row = conn.execute(rows.SELECT_SEQ, (instance.id,)).fetchone()
             if row is None:
@@ -562,25 +552,18 @@ class _GroupedWrites:
             rows.instance_row(*snapshots[instance_id], created_at, updated_at[instance_id])
             for instance_id, created_at in self.created.items()
         ]
-        content: list[tuple[Any, ...]] = []
-        full: list[tuple[Any, ...]] = []
+        updates: dict[str, list[tuple[Any, ...]]] = {}  # statement -> parameters
         for instance_id, expected in self.expected.items():
             instance, encoded = snapshots[instance_id]
             before = self.kept.get(instance_id)
-            kept = None if before is None else before[0]
-            if (
-                kept is not None
-                and kept.seq == expected
-                and kept.state == instance.state
-                and kept.parties is instance.parties
-            ):
-                content.append(rows.content_update(instance, encoded, updated_at[instance_id], expected))
-            else:
-                full.append(rows.snapshot_update(instance, encoded, updated_at[instance_id], expected))
+            statement, parameters = rows.snapshot_write(
+                instance, encoded, updated_at[instance_id], expected, None if before is None else before[0]
+            )
+            updates.setdefault(statement, []).append(parameters)
         try:
             conn.executemany(rows.INSERT_INSTANCE, inserts)
-            for statement, parameters in ((rows.UPDATE_CONTENT, content), (rows.UPDATE_SNAPSHOT, full)):
-                if parameters and conn.executemany(statement, parameters).rowcount != len(parameters):
+            for statement, rows_of in updates.items():
+                if conn.executemany(statement, rows_of).rowcount != len(rows_of):
                     return False
             conn.executemany(rows.INSERT_KEY, self.keys)
         except sqlite3.IntegrityError:
