@@ -83,3 +83,26 @@ def with_transition(definition: jw.Definition, trigger: str, **changes: Any) -> 
         attrs.evolve(t, **changes) if t.trigger == trigger else t for t in definition.transitions
     )
     return attrs.evolve(definition, transitions=transitions)
+
+
+#: A payload for each step of the bundled ``sme_approaching_hei`` that takes one (besides routing and the fields).
+SME_STEPS: dict[str, dict[str, Any]] = {
+    "contact_career_services": {"purpose": "traineeships in data science"},
+    "define_interest": {
+        "short_term_ambitions": "two trainees next semester",
+        "medium_term_ambitions": "a joint research project",
+        "forms": "traineeships and guest lectures",
+    },
+    "define_offer": {"offer": ["internship_programmes"], "offer_explanation": "paid six-month traineeships"},
+    "define_fit": {"fit": ["reputation"], "fit_explanation": "a known employer of the region's graduates"},
+    "define_ways": {
+        "ways_of_collaboration": ["traineeship"],
+        "ways_explanation": "one trainee each semester",
+    },
+    "draft_agreement": {
+        "moa_reference": "MoA-2026-1",
+        "sme_signatory": "Anna Novak, director",
+        "hei_signatory": "Ivan Kral, dean",
+        "valid_until": "2029-12-31",
+    },
+}

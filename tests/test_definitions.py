@@ -68,7 +68,7 @@ def transition(definition: Definition, trigger: str) -> Transition:
 
 
 def test_sme_triggers_follow_the_seed(sme_approaching_hei: Definition) -> None:
-    """The triggers come in the seed's order: contact, routing, steps 2a-2c, fields, memorandum, exits."""
+    """The triggers come in the seed's order: contact, routing, steps 2a-2c, fields, memorandum; then its life and the exits."""
     assert sme_approaching_hei.triggers() == (
         "contact_career_services",
         "route_request",
@@ -80,32 +80,65 @@ def test_sme_triggers_follow_the_seed(sme_approaching_hei: Definition) -> None:
         "draft_agreement",
         "revise_agreement",
         "sign_moa",
+        "propose_amendment",
+        "sign_amendment",
+        "terminate",
+        "expire",
         "decline",
         "withdraw",
+        "lapse",
     )
 
 
 def test_sme_defining_steps_stay_in_defining(sme_approaching_hei: Definition) -> None:
-    """Steps 2a-2c are the SME's, the fields the SME's or a department's, each a self-loop of `defining`."""
+    """Steps 2a-2b are the SME's, the ways and fields the SME's or a department's, each a self-loop of `defining`."""
     roles = {
         "define_interest": ("sme",),
         "define_offer": ("sme",),
         "define_fit": ("sme",),
-        "define_ways": ("sme",),
-        "define_fields": ("sme", "department"),
+        "define_ways": ("sme", "department"),
     }
     for trigger, by in roles.items():
         step = transition(sme_approaching_hei, trigger)
         assert (step.sources, step.target, step.by) == (("defining",), None, by), trigger
+    fields = transition(sme_approaching_hei, "define_fields")
+    assert (fields.sources, fields.target, fields.by) == (
+        ("defining", "amendment_proposed"),
+        None,
+        ("sme", "department"),
+    )
+
+
+def test_sme_elaborates_in_text(sme_approaching_hei: Definition) -> None:
+    """Seed 003 L13-L17: the interest is split as the seed says, and each choice list comes with its explanation."""
+    inputs = {t.trigger: {i.field: i.required for i in t.inputs} for t in sme_approaching_hei.transitions}
+    assert inputs["contact_career_services"] == {"purpose": True}
+    assert inputs["define_interest"] == {
+        "short_term_ambitions": True,
+        "medium_term_ambitions": True,
+        "purpose": False,
+        "forms": True,
+    }
+    assert inputs["define_offer"] == {"offer": True, "offer_explanation": True}
+    assert inputs["define_fit"] == {"fit": True, "fit_explanation": True}
+    assert inputs["define_ways"] == {"ways_of_collaboration": True, "ways_explanation": True}
 
 
 def test_sme_moa_is_signed_by_both_with_fields(sme_approaching_hei: Definition) -> None:
-    """sign_moa is a sign-off of the SME and the department and requires the fields of collaboration."""
+    """sign_moa is a sign-off of the SME and every department, on a drafted document with its fields of collaboration."""
     sign = transition(sme_approaching_hei, "sign_moa")
     assert sign.signoff is not None
     assert set(sign.signoff.all_of) == {"sme", "department"}
+    assert sign.signoff.every_party == ("department",)
     assert sign.target == "moa_signed"
     assert "fields_of_collaboration" in sign.requires
+    draft = transition(sme_approaching_hei, "draft_agreement")
+    assert {i.field for i in draft.inputs if i.required} == {
+        "moa_reference",
+        "sme_signatory",
+        "hei_signatory",
+        "valid_until",
+    }
 
 
 def test_sme_no_moa_without_fields(sme_approaching_hei: Definition) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import just_workflow as jw
-from fixtures import BUNDLED, ROOT
+from fixtures import BUNDLED, ROOT, SME_STEPS
 from just_workflow.definition import Named
 from just_workflow.messages import CATALOG, KINDS, LANGUAGES, Reason, render
 
@@ -160,7 +160,7 @@ def test_without_a_language_options_say_what_they_always_said() -> None:
     engine = jw.Engine(jw.load_definitions(ROOT / "definitions"))
     anna, carla = jw.Actor("anna", "sme"), jw.Actor("carla", "career_services")
     case = engine.start("sme_approaching_hei", anna)
-    engine.fire(case.id, "contact_career_services", anna)
+    engine.fire(case.id, "contact_career_services", anna, SME_STEPS["contact_career_services"])
     withdraw = {o.trigger: o for o in engine.options(case.id, carla)}["withdraw"]
     assert withdraw.reasons == ("role 'career_services' may not fire it; roles that may: sme",)
     assert withdraw.reasons[0].code == "role-may-not-fire-it"
@@ -176,10 +176,10 @@ def test_a_refusal_renders_its_choice_values_by_their_titles() -> None:
     engine = jw.Engine(jw.load_definitions(ROOT / "definitions"))
     anna, carla = jw.Actor("anna", "sme"), jw.Actor("carla", "career_services")
     case = engine.start("sme_approaching_hei", anna)
-    engine.fire(case.id, "contact_career_services", anna)
+    engine.fire(case.id, "contact_career_services", anna, SME_STEPS["contact_career_services"])
     engine.fire(case.id, "route_request", carla, {"departments": ["informatics"]})
     with pytest.raises(jw.InvalidPayload) as refused:
-        engine.fire(case.id, "define_fit", anna, {"fit": ["luck"]})
+        engine.fire(case.id, "define_fit", anna, {"fit": ["luck"], "fit_explanation": "we are lucky"})
     assert refused.value.reasons[0].code == "not-a-choice"
     message = refused.value.message("es")
     assert "«luck» no es una opción de «Por qué la pyme es una buena opción»" in message

@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 import just_workflow as jw
-from fixtures import DEFINITIONS
+from fixtures import DEFINITIONS, SME_STEPS
 from just_workflow.audit.report import ProblemKind
 from just_workflow.step import step_with
 from just_workflow.testing import TickingClock
@@ -35,7 +35,7 @@ def engine() -> jw.Engine:
 def routed(engine: jw.Engine) -> jw.Instance:
     """Anna's request, routed by career services to the department; Dario not yet invited."""
     inst = engine.start("sme_approaching_hei", ANNA, instance_id="r1")
-    engine.fire(inst.id, "contact_career_services", ANNA)
+    engine.fire(inst.id, "contact_career_services", ANNA, SME_STEPS["contact_career_services"])
     return engine.fire(inst.id, "route_request", CARLA, {"departments": ["informatics"]})
 
 
@@ -44,7 +44,7 @@ def test_the_starter_is_bound_and_another_sme_is_refused(engine: jw.Engine) -> N
     inst = engine.start("sme_approaching_hei", ANNA, instance_id="r1")
     assert inst.parties == {"sme": ("anna",)}
     with pytest.raises(jw.NotAParty) as refused:
-        engine.fire(inst.id, "contact_career_services", BRUNO)
+        engine.fire(inst.id, "contact_career_services", BRUNO, SME_STEPS["contact_career_services"])
     assert str(refused.value) == (
         "'bruno' is not a party to this instance as 'sme' (its sme parties: anna); "
         "only they may fire 'contact_career_services'."
@@ -102,7 +102,7 @@ def test_an_invitation_that_is_not_allowed_is_refused(
 def test_an_invitation_in_a_final_state_is_not_available(engine: jw.Engine) -> None:
     """A final state accepts no trigger, the party triggers included."""
     inst = engine.start("sme_approaching_hei", ANNA)
-    inst = engine.fire(inst.id, "contact_career_services", ANNA)
+    inst = engine.fire(inst.id, "contact_career_services", ANNA, SME_STEPS["contact_career_services"])
     inst = engine.fire(inst.id, "decline", CARLA, {"reason": "no department fits"})
     with pytest.raises(jw.TransitionNotAllowed, match="is final"):
         engine.invite(inst.id, role="department", actor_id="dario", by=CARLA)
@@ -127,16 +127,10 @@ def test_a_party_is_removed_by_who_may_invite_or_by_themselves(engine: jw.Engine
 def test_a_party_hands_over_and_their_signature_is_withdrawn(engine: jw.Engine) -> None:
     """Anna signs, then hands her place to Beatrice: the signature goes with her, Beatrice signs anew."""
     inst = engine.invite(routed(engine).id, role="department", actor_id="dario", by=CARLA)
-    payloads = {
-        "define_interest": {"interest": "data"},
-        "define_offer": {"offer": ["internship_programmes"]},
-        "define_fit": {"fit": ["reputation"]},
-        "define_ways": {"ways_of_collaboration": ["traineeship"]},
-    }
-    for trigger, payload in payloads.items():
-        engine.fire(inst.id, trigger, ANNA, payload)
+    for trigger in ("define_interest", "define_offer", "define_fit", "define_ways"):
+        engine.fire(inst.id, trigger, ANNA, SME_STEPS[trigger])
     engine.fire(inst.id, "define_fields", DARIO, {"fields_of_collaboration": ["ai"]})
-    engine.fire(inst.id, "draft_agreement", DARIO)
+    engine.fire(inst.id, "draft_agreement", DARIO, SME_STEPS["draft_agreement"])
     inst = engine.fire(inst.id, "sign_moa", ANNA)
     assert inst.signatures == {"sign_moa": {"sme": ("anna",)}}
     inst = engine.replace_party(inst.id, role="sme", actor_id="anna", new_actor_id="beatrice", by=ANNA)
@@ -193,7 +187,12 @@ def test_replay_reports_an_event_by_a_non_party_at_its_seq(engine: jw.Engine) ->
     table = engine.table("sme_approaching_hei")
     forged_before = attrs.evolve(inst, parties={**inst.parties, "sme": ("anna", "bruno")})
     _, forged = step_with(
-        table, forged_before, "define_interest", BRUNO, {"interest": "x"}, "2026-01-01T00:00:00+00:00"
+        table,
+        forged_before,
+        "define_interest",
+        BRUNO,
+        SME_STEPS["define_interest"],
+        "2026-01-01T00:00:00+00:00",
     )
     report = jw.replay([*engine.history(inst.id), forged], [SME])
     (problem,) = report.problems

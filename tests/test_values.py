@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import just_workflow as jw
-from fixtures import DEFINITIONS
+from fixtures import DEFINITIONS, SME_STEPS
 from just_workflow.testing import TickingClock
 
 SME = jw.load_definition(DEFINITIONS / "sme_approaching_hei.yaml")
@@ -23,16 +23,20 @@ DARIO = jw.Actor("dario", "department")
 
 #: The fires of a run, in order; the mutations happen between any two of them.
 RUN: tuple[tuple[str, jw.Actor, dict[str, Any]], ...] = (
-    ("contact_career_services", ANNA, {}),
+    ("contact_career_services", ANNA, SME_STEPS["contact_career_services"]),
     ("route_request", CARLA, {"departments": ["informatics"]}),
     ("invite", CARLA, {"role": "department", "party": "dario"}),
-    ("define_interest", ANNA, {"interest": "data"}),
-    ("define_offer", ANNA, {"offer": ["internship_programmes"]}),
-    ("define_fit", ANNA, {"fit": ["reputation"]}),
-    ("define_ways", ANNA, {"ways_of_collaboration": ["traineeship"]}),
-    ("draft_agreement", DARIO, {}),  # refused: the fields of collaboration are not defined
+    ("define_interest", ANNA, SME_STEPS["define_interest"]),
+    ("define_offer", ANNA, SME_STEPS["define_offer"]),
+    ("define_fit", ANNA, SME_STEPS["define_fit"]),
+    ("define_ways", ANNA, SME_STEPS["define_ways"]),
+    (
+        "draft_agreement",
+        DARIO,
+        SME_STEPS["draft_agreement"],
+    ),  # refused: the fields of collaboration are not defined
     ("define_fields", DARIO, {"fields_of_collaboration": ["ai"]}),
-    ("draft_agreement", DARIO, {}),
+    ("draft_agreement", DARIO, SME_STEPS["draft_agreement"]),
     ("sign_moa", ANNA, {}),
     ("sign_moa", DARIO, {}),
 )

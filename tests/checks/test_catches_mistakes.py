@@ -73,8 +73,8 @@ def a_role_that_must_sign_twice(definition: jw.Definition) -> jw.Definition:
 
 
 def a_transition_out_of_a_final_state(definition: jw.Definition) -> jw.Definition:
-    """`reopen` from the final `moa_signed` back to `defining`."""
-    reopen = d.Transition("reopen", ("moa_signed",), starter(definition), "defining")
+    """`reopen` from the final `moa_expired` back to `defining`."""
+    reopen = d.Transition("reopen", ("moa_expired",), starter(definition), "defining")
     return attrs.evolve(definition, transitions=(*definition.transitions, reopen))
 
 

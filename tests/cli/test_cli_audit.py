@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import just_workflow as jw
-from fixtures import ANNA, CARL, DEFINITIONS
+from fixtures import ANNA, CARL, DEFINITIONS, SME_STEPS
 from just_workflow.cli import main
 from just_workflow.formats.loading import load_definitions
 from just_workflow.testing import TickingClock
@@ -27,7 +27,7 @@ def db(tmp_path: Path) -> Path:
         engine = jw.Engine(load_definitions(DEFINITIONS), store=store, clock=TickingClock())
         for instance_id in ("a", "b"):
             engine.start("sme_approaching_hei", ANNA, instance_id=instance_id)
-            engine.fire(instance_id, "contact_career_services", ANNA)
+            engine.fire(instance_id, "contact_career_services", ANNA, SME_STEPS["contact_career_services"])
         engine.fire("a", "route_request", CARL, {"departments": ["engineering"]})
     finally:
         store.close()
@@ -76,7 +76,7 @@ def test_replay_of_a_clean_log_exits_0_with_each_final_state(db: Path, tmp_path:
     result = invoke("replay", log, "--definitions", DEFINITIONS)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Audit of 5 events, 2 instances: OK\n")
-    assert "ok    a: sme_approaching_hei v2, events 1-3 verified, state 'defining'" in result.output
+    assert "ok    a: sme_approaching_hei v3, events 1-3 verified, state 'defining'" in result.output
 
 
 def test_replay_reports_the_first_bad_event_and_exits_1(db: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import just_workflow as jw
-from fixtures import ANNA, DEFINITIONS
+from fixtures import ANNA, DEFINITIONS, SME_STEPS
 from just_workflow.cli import main
 from just_workflow.cli.failures import DEBUG_VARIABLE, ReportingCommand
 from just_workflow.formats.loading import load_definitions
@@ -29,7 +29,7 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with jw.SQLiteStore(tmp_path / "workflows.db") as store:
         engine = jw.Engine(load_definitions(DEFINITIONS), store=store, clock=TickingClock())
         engine.start("sme_approaching_hei", ANNA, instance_id="i1")
-        engine.fire("i1", "contact_career_services", ANNA)
+        engine.fire("i1", "contact_career_services", ANNA, SME_STEPS["contact_career_services"])
     (tmp_path / "folder").mkdir()
     (tmp_path / "junk.db").write_text("not a database, only text long enough to be read as a header\n")
     monkeypatch.chdir(tmp_path)

@@ -40,14 +40,25 @@ def test_start_creates_the_database_and_prints_the_instance(here: Path) -> None:
     assert result.exit_code == 0
     assert (here / "workflows.db").is_file()
     assert (
-        "instance i1  sme_approaching_hei v2" in result.output and "state    draft (Draft)" in result.output
+        "instance i1  sme_approaching_hei v3" in result.output and "state    draft (Draft)" in result.output
     )
 
 
 def test_fire_with_set_and_payload(here: Path) -> None:
     """fire takes --set key=value (JSON when it parses) and --payload JSON; --json prints the snapshot."""
     started()
-    assert run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme").exit_code == 0
+    contact = (
+        "fire",
+        "i1",
+        "contact_career_services",
+        "--actor",
+        "anna",
+        "--role",
+        "sme",
+        "--set",
+        "purpose=data",
+    )
+    assert run(*contact).exit_code == 0
     result = run(
         "fire", "i1", "route_request", "--actor", "carla", "--role", "career_services",
         "--set", 'departments=["informatics"]', "--expected-seq", "2", "--json",
@@ -56,13 +67,14 @@ def test_fire_with_set_and_payload(here: Path) -> None:
     assert (snapshot["state"], snapshot["seq"], snapshot["context"]) == (
         "defining",
         3,
-        {"departments": ["informatics"]},
+        {"purpose": "data", "departments": ["informatics"]},
     )
     result = run(
         "fire", "i1", "define_interest", "--actor", "anna", "--role", "sme",
-        "--payload", '{"interest": "joint teaching"}',
+        "--payload", '{"short_term_ambitions": "joint teaching", "medium_term_ambitions": "research",'
+        ' "forms": "lectures"}',
     )  # fmt: skip
-    assert "interest = 'joint teaching'" in result.output
+    assert "short_term_ambitions = 'joint teaching'" in result.output
 
 
 def test_a_refused_fire_is_one_error_line_and_exit_1(here: Path) -> None:
@@ -79,7 +91,7 @@ def test_a_refused_fire_is_one_error_line_and_exit_1(here: Path) -> None:
 def test_a_stale_expected_seq_is_refused(here: Path) -> None:
     """--expected-seq that is no longer the instance's seq is a conflict, exit 1."""
     started()
-    run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme")
+    run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme", "--set", "purpose=data")
     result = run("fire", "i1", "withdraw", "--actor", "anna", "--role", "sme", "--expected-seq", "1")
     assert result.exit_code == 1 and "not at the expected seq 1" in result.output
 
@@ -109,7 +121,7 @@ def test_usage_errors_exit_2(here: Path, args: list[str], message: str) -> None:
 def test_options_explain_why_not(here: Path) -> None:
     """options lists every trigger with yes/no and the reasons; --json gives the same as data."""
     started()
-    run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme")
+    run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme", "--set", "purpose=data")
     result = run("options", "i1", "--actor", "anna", "--role", "sme")
     assert "no   route_request" in result.output
     assert "- role 'sme' may not fire it; roles that may: career_services" in result.output
@@ -120,7 +132,7 @@ def test_options_explain_why_not(here: Path) -> None:
 def test_options_in_a_final_state(here: Path) -> None:
     """A finished instance has nothing to fire, and says so."""
     started()
-    run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme")
+    run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme", "--set", "purpose=data")
     run("fire", "i1", "withdraw", "--actor", "anna", "--role", "sme")
     result = run("options", "i1", "--actor", "anna", "--role", "sme")
     assert "final state 'withdrawn'" in result.output
@@ -129,7 +141,7 @@ def test_options_in_a_final_state(here: Path) -> None:
 def test_history_table_and_unknown_instance(here: Path) -> None:
     """history prints one row per event; an unknown id is an error, exit 1."""
     started()
-    run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme")
+    run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme", "--set", "purpose=data")
     lines = run("history", "i1").output.splitlines()
     assert len(lines) == 3 and "contact_career_services" in lines[2]
     missing = run("history", "ghost")

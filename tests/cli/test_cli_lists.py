@@ -20,7 +20,7 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     for instance_id, actor in [("i1", "anna"), ("i2", "bruno"), ("i3", "anna")]:
         run("start", "sme_approaching_hei", "--actor", actor, "--role", "sme", "--id", instance_id)
-    run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme")
+    run("fire", "i1", "contact_career_services", "--actor", "anna", "--role", "sme", "--set", "purpose=data")
     return tmp_path
 
 
@@ -40,7 +40,7 @@ def test_list_filters_by_state_party_and_protocol(here: Path) -> None:
     """Each filter keeps what it names; the lines give id, protocol, state, seq and parties."""
     every = run("list")
     assert every.exit_code == 0 and listed(every) == ["i1", "i2", "i3"]
-    assert "i1  sme_approaching_hei v2  contacted  seq 2  sme: anna" in every.output
+    assert "i1  sme_approaching_hei v3  contacted  seq 2  sme: anna" in every.output
     assert listed(run("list", "--state", "draft")) == ["i2", "i3"]
     assert listed(run("list", "--party", "anna", "--newest-first")) == ["i3", "i1"]
     assert listed(run("list", "--protocol", "sme_approaching_hei", "--active")) == ["i1", "i2", "i3"]

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import just_workflow as jw
-from fixtures import ANNA, DEFINITIONS
+from fixtures import ANNA, DEFINITIONS, SME_STEPS
 from just_workflow.cli import main
 from just_workflow.diagrams import diagram, protocols_markdown
 from just_workflow.formats.loading import load_definition, load_definitions
@@ -56,7 +56,7 @@ def test_cli_highlights_a_stored_instance(tmp_path: Path) -> None:
     database = tmp_path / "workflows.db"
     engine = jw.Engine([definition], store=SQLiteStore(database))
     instance = engine.start("sme_approaching_hei", ANNA, instance_id="s-1")
-    engine.fire(instance.id, "contact_career_services", ANNA)
+    engine.fire(instance.id, "contact_career_services", ANNA, SME_STEPS["contact_career_services"])
     history = engine.history(instance.id)
     code, out, _ = invoke("diagram", SME_FILE, "--instance", "s-1", "--db", database)
     assert (code, out) == (0, diagram(definition, engine.get("s-1"), history=history))
@@ -69,13 +69,13 @@ def test_cli_draws_the_stored_version_an_instance_runs_under(tmp_path: Path) -> 
     database = tmp_path / "workflows.db"
     engine = jw.Engine([old], store=SQLiteStore(database))
     engine.start("sme_approaching_hei", ANNA, instance_id="s-1")
-    newer = tmp_path / "sme_v2.yaml"
+    newer = tmp_path / "sme_v4.yaml"
     newer.write_text(
-        SME_FILE.read_text(encoding="utf-8").replace("version: 2", "version: 3"), encoding="utf-8"
+        SME_FILE.read_text(encoding="utf-8").replace("version: 3", "version: 4"), encoding="utf-8"
     )
     code, out, err = invoke("diagram", newer, "--instance", "s-1", "--db", database)
     assert (code, out) == (0, diagram(old, engine.get("s-1"), history=engine.history("s-1")))
-    assert "runs version 2" in err
+    assert "runs version 3" in err
 
 
 def test_cli_reports_an_unknown_instance_or_another_protocol(tmp_path: Path) -> None:

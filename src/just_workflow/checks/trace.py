@@ -3,7 +3,7 @@
 ::
 
     0. anna (sme) starts : draft
-    1. anna (sme) contact_career_services {} : draft -> contacted
+    1. anna (sme) contact_career_services {"purpose": "text"} : draft -> contacted
     2. carla (career_services) route_request {"departments": ["item"]} : contacted -> defining
     3. carla (department) draft_agreement {} : defining, refused: Cannot fire 'draft_agreement': ...
 

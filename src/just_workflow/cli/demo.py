@@ -34,21 +34,53 @@ BRUNO = Actor("bruno.kovac", role="sme")  # another SME's representative: not a 
 
 #: The steps of the demo, in order: who fires what, with which payload.
 SCRIPT: tuple[tuple[Actor, str, Mapping[str, Any]], ...] = (
-    (ANNA, "contact_career_services", {}),
+    (ANNA, "contact_career_services", {"purpose": "Joint teaching and research in data analytics"}),
     (CARLA, "route_request", {"departments": ["informatics", "economics"]}),
     (CARLA, "invite", {"role": "department", "party": DARIO.id}),
     (
         ANNA,
         "define_interest",
-        {"interest": "Joint teaching and research in data analytics, from next semester"},
+        {
+            "short_term_ambitions": "Two trainees and a guest lecture from next semester",
+            "medium_term_ambitions": "A joint research project on demand forecasting",
+            "forms": "Traineeships, co-taught lectures, a shared lab project",
+        },
     ),
-    (ANNA, "define_offer", {"offer": ["internship_programmes", "laboratories_access"]}),
-    (ANNA, "define_fit", {"fit": ["reputation", "commitment_to_cause"]}),
-    (ANNA, "define_ways", {"ways_of_collaboration": ["traineeship", "joint_research_projects"]}),
+    (
+        ANNA,
+        "define_offer",
+        {
+            "offer": ["internship_programmes", "laboratories_access"],
+            "offer_explanation": "Paid traineeships on real retail data; our analytics lab two days a week",
+        },
+    ),
+    (
+        ANNA,
+        "define_fit",
+        {
+            "fit": ["reputation", "commitment_to_cause"],
+            "fit_explanation": "A regional analytics leader committed to hiring local graduates",
+        },
+    ),
+    (
+        ANNA,
+        "define_ways",
+        {
+            "ways_of_collaboration": ["traineeship", "joint_research_projects"],
+            "ways_explanation": "Six-month traineeships; a joint project proposal in the autumn",
+        },
+    ),
 )
+#: What the department writes into the Memorandum when drafting it.
+MEMORANDUM: Mapping[str, Any] = {
+    "moa_reference": "MoA-2026-014",
+    "sme_signatory": "Anna Novak, managing director",
+    "hei_signatory": "Prof. Ivan Kral, dean",
+    "valid_until": "2029-03-31",
+}
 FINISH: tuple[tuple[Actor, str, Mapping[str, Any]], ...] = (
     (DARIO, "define_fields", {"fields_of_collaboration": ["data analytics", "supply-chain optimisation"]}),
-    (DARIO, "draft_agreement", {}),
+    (DARIO, "draft_agreement", MEMORANDUM),
     (ANNA, "sign_moa", {}),
     (DARIO, "sign_moa", {}),
 )
@@ -82,9 +114,14 @@ def run_demo(definitions: Mapping[str, Definition], db_path: Path, say: Callable
     say("")
     say("Another SME cannot act on Anna's request; before the fields of collaboration are defined,")
     say("the Memorandum cannot be drafted or signed:")
-    for actor, trigger in ((BRUNO, "define_interest"), (DARIO, "draft_agreement"), (ANNA, "sign_moa")):
+    refusals: tuple[tuple[Actor, str, Mapping[str, Any]], ...] = (
+        (BRUNO, "define_interest", {}),
+        (DARIO, "draft_agreement", MEMORANDUM),
+        (ANNA, "sign_moa", {}),
+    )
+    for actor, trigger, payload in refusals:
         try:
-            engine.fire(inst.id, trigger, actor=actor, expected_seq=inst.seq)
+            engine.fire(inst.id, trigger, actor=actor, payload=payload, expected_seq=inst.seq)
         except WorkflowError as refused:
             say(f"  refused  {actor.id} ({actor.role}) {trigger}: {type(refused).__name__}: {refused}")
     blocked = {o.trigger: o for o in engine.options(inst.id, DARIO)}["draft_agreement"]

@@ -42,7 +42,7 @@ print(jw.diagram(definition, format="dot"))
 engine = jw.Engine([definition])
 anna = jw.Actor("anna", role="sme")
 instance = engine.start("sme_approaching_hei", actor=anna)
-instance = engine.fire(instance.id, "contact_career_services", actor=anna)
+instance = engine.fire(instance.id, "contact_career_services", actor=anna, payload={"purpose": "traineeships"})
 print(jw.diagram(definition, instance, history=engine.history(instance.id)))
 ```
 
