@@ -116,3 +116,17 @@ def test_the_picture_says_how_each_role_is_bound_and_who_is() -> None:
     )
     wbl = jw.load_definition(DEFINITIONS / "wbl_placement.yaml")
     assert "student: invited by hei_tutor, sme_mentor or joins" in picture_of(wbl).parties
+
+
+def test_the_parties_note_in_a_language_names_roles_by_their_titles() -> None:
+    """With a language, the note of the parties gives each role's title and its words in that language."""
+    definition = jw.load_definition(DEFINITIONS / "sme_approaching_hei.yaml")
+    english = picture_of(definition).parties
+    assert english == ("sme: starts", "career_services: open", "department: invited by career_services")
+    for lang in ("sk", "es", "it", "sl"):
+        lines = picture_of(definition, lang=lang).parties
+        titles = [definition.title_of("role", role.name, lang) for role in definition.roles]
+        assert [line.split(": ", 1)[0] for line in lines] == titles
+        assert not any(
+            word in line for line in lines for word in ("open", "invited by", "starts", "career_services")
+        )

@@ -94,6 +94,12 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "guard": "guard",
         "after": "after",
         "at": "at",
+        "open": "open",
+        "invited_by": "invited by",
+        "joins": "joins",
+        "starts": "starts",
+        "never_bound": "never bound",
+        "or": "or",
     },
     "sk": {
         "sign": "podpisujú",
@@ -102,6 +108,12 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "guard": "kontrola",
         "after": "po",
         "at": "k",
+        "open": "otvorená",
+        "invited_by": "pozvanie od",
+        "joins": "pripája sa",
+        "starts": "začína",
+        "never_bound": "nikdy neviazaná",
+        "or": "alebo",
     },
     "es": {
         "sign": "firman",
@@ -110,6 +122,12 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "guard": "control",
         "after": "tras",
         "at": "en",
+        "open": "abierto",
+        "invited_by": "invitado por",
+        "joins": "se une",
+        "starts": "inicia",
+        "never_bound": "nunca vinculado",
+        "or": "o",
     },
     "it": {
         "sign": "firmano",
@@ -118,6 +136,12 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "guard": "controllo",
         "after": "dopo",
         "at": "a",
+        "open": "aperto",
+        "invited_by": "invitato da",
+        "joins": "si unisce",
+        "starts": "avvia",
+        "never_bound": "mai vincolato",
+        "or": "o",
     },
     "sl": {
         "sign": "podpišejo",
@@ -126,6 +150,12 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "guard": "preverjanje",
         "after": "po",
         "at": "ob",
+        "open": "odprta",
+        "invited_by": "povabilo od",
+        "joins": "se pridruži",
+        "starts": "začne",
+        "never_bound": "nikoli vezana",
+        "or": "ali",
     },
 }
 
@@ -251,29 +281,34 @@ def picture_of(
         definition.initial,
         nodes,
         arrows,
-        party_lines(definition, instance),
+        party_lines(definition, instance, lang),
     )
 
 
-def party_lines(definition: Definition, instance: Instance | None = None) -> tuple[str, ...]:
+def party_lines(
+    definition: Definition, instance: Instance | None = None, lang: str | None = None
+) -> tuple[str, ...]:
     """How each role's parties are bound, and who is bound on ``instance``; none for a definition that never says.
 
-    ``department: invited by career_services · dario``, ``career_services: open``.
+    ``department: invited by career_services · dario``, ``career_services: open``; with ``lang``, the
+    roles by their titles and the words in that language.
     """
     joining = {role for t in definition.transitions if t.joins for role in t.firing_roles}
     if not any(role.open or role.invited_by for role in definition.roles) and not joining:
         return ()
+    name = _Namer(definition, lang)
     lines = []
     for role in definition.roles:
         if role.open:
-            how = "open"
+            how = name.word("open")
         else:
-            ways = [f"invited by {', '.join(role.invited_by)}"] if role.invited_by else []
-            ways += ["joins"] if role.name in joining else []
-            ways += ["starts"] if role.name in (definition.start_by or (role.name,)) else []
-            how = " or ".join(ways) or "never bound"
+            inviters = ", ".join(name(Named.ROLE, inviter) for inviter in role.invited_by)
+            ways = [f"{name.word('invited_by')} {inviters}"] if role.invited_by else []
+            ways += [name.word("joins")] if role.name in joining else []
+            ways += [name.word("starts")] if role.name in (definition.start_by or (role.name,)) else []
+            how = f" {name.word('or')} ".join(ways) or name.word("never_bound")
         bound = instance.parties.get(role.name, ()) if instance is not None else ()
-        lines.append(f"{role.name}: {how}" + (f" · {', '.join(bound)}" if bound else ""))
+        lines.append(f"{name(Named.ROLE, role.name)}: {how}" + (f" · {', '.join(bound)}" if bound else ""))
     return tuple(lines)
 
 
