@@ -21,6 +21,7 @@ if _typing.TYPE_CHECKING:
     from just_workflow.checks.findings import Finding, FindingCode, Severity
     from just_workflow.checks.modelcheck import ModelCheckReport, ModelFinding, model_check
     from just_workflow.checks.validation import check
+    from just_workflow.deadlines import SYSTEM
     from just_workflow.definition import Definition
     from just_workflow.diagrams import diagram
     from just_workflow.engine import Engine
@@ -63,6 +64,7 @@ _EXPORTS = {
     "just_workflow.checks.findings": ("Finding", "FindingCode", "Severity"),
     "just_workflow.checks.modelcheck": ("ModelCheckReport", "ModelFinding", "model_check"),
     "just_workflow.checks.validation": ("check",),
+    "just_workflow.deadlines": ("SYSTEM",),
     "just_workflow.definition": ("Definition",),
     "just_workflow.diagrams": ("diagram",),
     "just_workflow.engine": ("Engine",),
@@ -117,7 +119,8 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-__all__ = [
+# Sorted as sorted() sorts (a test holds it), which puts SYSTEM among the capitalized names, not first.
+__all__ = [  # noqa: RUF022
     "Actor",
     "AuditError",
     "Batch",
@@ -151,6 +154,7 @@ __all__ = [
     "ReplayProblem",
     "ReplayReport",
     "SQLiteStore",
+    "SYSTEM",
     "Severity",
     "Store",
     "StoreBusy",

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from just_workflow.canonical import is_valid_text
-from just_workflow.errors import InvalidRequest
+from just_workflow.definition import SYSTEM_ROLE
+from just_workflow.errors import InvalidRequest, NotAuthorized
 from just_workflow.events import Actor
 
 
@@ -50,3 +51,14 @@ def check_request(instance_id: object, trigger: object, actor: Actor, key: objec
     check_text("actor.id", actor_id)
     check_text("actor.role", role)
     check_text("idempotency_key", key)
+
+
+def clock_only(trigger: str) -> NotAuthorized:
+    """The refusal of an actor claiming the ``system`` role, which only the engine's clock acts as."""
+    return NotAuthorized(
+        f"Role {SYSTEM_ROLE!r} is the engine's clock's: no caller fires {trigger!r} as it; "
+        "deadlines fire on Engine.tick.",
+        trigger=trigger,
+        role=SYSTEM_ROLE,
+        allowed_roles=[],
+    )

@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
-from just_workflow.arguments import as_seq, check_request, request_digest
+from just_workflow.arguments import as_seq, check_request, clock_only, request_digest
+from just_workflow.definition import SYSTEM_ROLE
 from just_workflow.errors import (
     BatchFailed,
     ConcurrencyConflict,
@@ -130,6 +131,8 @@ class Batch:
         key: str | None,
     ) -> Instance:
         check_request(instance_id, trigger, actor, key)
+        if getattr(actor, "role", None) == SYSTEM_ROLE:  # only Engine.tick fires as the clock
+            raise clock_only(str(trigger))
         if expected_seq is not None and type(expected_seq) is not int:
             expected_seq = as_seq(expected_seq)
         request = None if key is None else request_digest(trigger, actor, payload)

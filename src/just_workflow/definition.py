@@ -29,6 +29,10 @@ from just_workflow.errors import DefinitionError, Problem
 INVITE, REMOVE_PARTY, REPLACE_PARTY = "invite", "remove_party", "replace_party"
 PARTY_TRIGGERS = (INVITE, REMOVE_PARTY, REPLACE_PARTY)
 
+#: The reserved role only the engine's clock acts as: it fires the triggers of deadlines. A definition
+#: names it in the ``by`` of a deadline's transition and never declares it.
+SYSTEM_ROLE = "system"
+
 #: The languages of the partnership; every title may be given in each.
 LANGUAGES: tuple[str, ...] = ("en", "sk", "es", "it", "sl")
 
@@ -110,13 +114,28 @@ class Field:
 
 
 @attrs.frozen
+class Deadline:
+    """When the engine's clock fires ``fire`` (as the ``system`` role) in a state.
+
+    Due ``after`` (an ISO 8601 duration, ``P14D``) from entering the state;
+    or, with ``at`` (a date field of the context), at the start of that day
+    (UTC), plus ``after`` when given. See :mod:`just_workflow.deadlines`.
+    """
+
+    fire: str
+    after: str | None = None
+    at: str | None = None
+
+
+@attrs.frozen
 class State:
-    """A state of the protocol; a final state accepts no trigger."""
+    """A state of the protocol; a final state accepts no trigger. A ``deadline`` fires on its own."""
 
     name: str
     title: Text | None = None
     description: Text | None = None
     final: bool = False
+    deadline: Deadline | None = None
 
 
 @attrs.frozen
@@ -293,3 +312,8 @@ class Definition:
     def triggers(self) -> tuple[str, ...]:
         """Distinct trigger names, in declaration order."""
         return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
+    @functools.cached_property
+    def deadlines(self) -> Mapping[str, Deadline]:
+        """The deadline of each state that has one, by state name."""
+        return {state.name: state.deadline for state in self.states if state.deadline is not None}

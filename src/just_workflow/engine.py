@@ -13,24 +13,31 @@ from collections.abc import Callable, Iterable, Mapping
 from time import time_ns
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from just_workflow.arguments import as_seq as _as_seq
 from just_workflow.arguments import check_request as _check_request
+from just_workflow.arguments import clock_only as _clock_only
 from just_workflow.arguments import request_digest
 from just_workflow.batch import Batch
 from just_workflow.clock import new_instance_id, utc_now, utc_text
-from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, Definition
+from just_workflow.deadlines import SYSTEM, Due, Skipped, Ticked, deadline_key, due_at, entry, moment
+from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, SYSTEM_ROLE, Definition
 from just_workflow.errors import (
+    BatchFailed,
     ConcurrencyConflict,
     HookError,
     IdempotencyKeyReused,
     InstanceNotFound,
     InvalidRequest,
+    Refusal,
     UnknownProtocol,
 )
 from just_workflow.events import Actor, Event
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Instance, Option, detached
 from just_workflow.queries import (
+    MAX_LIMIT,
     InstanceQuery,
     Page,
     check_limit,
@@ -41,7 +48,7 @@ from just_workflow.queries import (
     updated_text,
 )
 from just_workflow.step import apply_event, begin, may_fire, options, step_with
-from just_workflow.store.base import Store
+from just_workflow.store.base import Appended, Store
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import Table, compile_definition
 
@@ -52,6 +59,9 @@ _NO_PAYLOAD: Mapping[str, Any] = {}
 
 #: A hook an app registers: called with the stored snapshot and event after a fire.
 Hook = Callable[[Instance, Event], None]
+
+#: How many deadline fires a tick writes in one transaction.
+TICK_BATCH = 500
 
 #: How many times a fire without ``expected_seq`` retries when another writer got in first.
 AUTO_RETRIES = 100
@@ -180,6 +190,10 @@ class Engine:
             plain = False  # not text at all: the check below lets it through, the step refuses it
         if not plain:
             _check_request(instance_id, trigger, actor, idempotency_key)
+            if getattr(actor, "role", None) == SYSTEM_ROLE:
+                raise _clock_only(str(trigger))
+        elif actor.role == SYSTEM_ROLE:  # only tick fires as the clock, through its own path
+            raise _clock_only(trigger)
         if payload is None:
             payload = _NO_PAYLOAD
         if expected_seq is not None and type(expected_seq) is not int:
@@ -311,9 +325,138 @@ class Engine:
         return verify(self, None if instance_id is None else [instance_id])
 
     def options(self, instance_id: str, actor: Actor) -> list[Option]:
-        """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not."""
+        """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not.
+
+        The option of the state's deadline trigger gives its ``due`` time (fired by the clock, never allowed).
+        """
         instance = self.store.load(instance_id)
-        return options(self.table(instance.protocol, instance.version), instance, actor)
+        offered = options(self.table(instance.protocol, instance.version), instance, actor)
+        pending = self._pending(instance)
+        if pending is None:
+            return offered
+        due, _ = pending
+        when = due.due_at.isoformat()
+        clock_only = (f"only the engine's clock fires it, when its deadline passes ({when})",)
+        return [
+            attrs.evolve(option, due=when, reasons=clock_only) if option.trigger == due.trigger else option
+            for option in offered
+        ]
+
+    # -- deadlines ---------------------------------------------------------------------------
+
+    def deadline(self, instance_id: str) -> Due | None:
+        """The deadline pending on an instance in its current state (passed or not), or None."""
+        pending = self._pending(self.store.load(instance_id))
+        return None if pending is None else pending[0]
+
+    def due(self, now: datetime.datetime | None = None) -> list[Due]:
+        """The deadlines that have passed at ``now`` (default: the engine's clock), the earliest first."""
+        return [due for due, _, _ in self._due(self._moment(now))]
+
+    def tick(self, now: datetime.datetime | None = None) -> Ticked:
+        """Fire every deadline passed at ``now`` (default: the engine's clock) as :data:`~just_workflow.deadlines.SYSTEM`.
+
+        Each event is stamped ``now``, never before its due time. The fires
+        are written in batches of :data:`TICK_BATCH`, each in one
+        transaction. Idempotent: each fire carries the key of its deadline
+        (the instance, the event that entered the state, the trigger) and
+        the seq it was judged at, so a second tick, concurrent or later,
+        fires nothing twice (a batch another writer got into is written one
+        fire at a time, leaving out what moved meanwhile). A deadline the
+        protocol refuses (a guard, an invariant) is skipped and reported in
+        ``skipped``; it stays due and is tried again at the next tick.
+        Returns the new snapshots, in the order fired. A failing hook raises
+        :class:`HookError` once every passed deadline has fired.
+        """
+        at = self._moment(now)
+        result = Ticked()
+        passed = self._due(at)
+        written: list[Appended] = []
+        for first in range(0, len(passed), TICK_BATCH):
+            writes = []
+            for due, entry_seq, instance in passed[first : first + TICK_BATCH]:
+                try:
+                    writes.append(self._deadline_write(due, entry_seq, instance, at))
+                except Refusal as refusal:
+                    result.skipped.append(Skipped(*due, refusal))
+            written += self._write_deadlines(writes)
+        result.extend(detached(write.instance) for write in written)
+        hook_failed: HookError | None = None
+        for write in written:
+            try:
+                self._run_hooks(detached(write.instance), detached(write.event), write.event.source)
+            except HookError as error:  # stored: the other hooks still run, then the caller hears of it
+                hook_failed = hook_failed or error
+        if hook_failed is not None:
+            raise hook_failed
+        return result
+
+    def _moment(self, now: datetime.datetime | None) -> datetime.datetime:
+        """``now`` or the clock's reading, aware (a naive time is UTC, as events take it)."""
+        return moment((now or self.clock()).isoformat())
+
+    def _pending(self, instance: Instance) -> tuple[Due, int] | None:
+        """The deadline of ``instance``'s state and the seq of the event that entered it, or None."""
+        table = self._by_digest.get(instance.digest) or self.table(instance.protocol, instance.version)
+        deadline = table.definition.deadlines.get(instance.state)
+        if deadline is None:
+            return None
+        entered = entry(self.store.events(instance.id))
+        when = due_at(deadline, entered.at, instance.context)
+        if when is None:
+            return None
+        return Due(instance.id, deadline.fire, when), entered.seq
+
+    def _due(self, at: datetime.datetime) -> list[tuple[Due, int, Instance]]:
+        """The deadlines passed at ``at``, earliest first, with the entry seq and the snapshot they were judged on.
+
+        The store finds the instances in a state that has a deadline in some
+        version of its protocol; each is judged under its own version.
+        """
+        states: dict[str, set[str]] = {}
+        for definition in self.store.definitions():
+            states.setdefault(definition.protocol, set()).update(definition.deadlines)
+        found = []
+        for protocol, names in sorted(states.items()):
+            for state in sorted(names):
+                after: str | None = None
+                while True:
+                    page = self.find(protocol=protocol, state=state, limit=MAX_LIMIT, after=after)
+                    for instance in page.items:
+                        pending = self._pending(instance)
+                        if pending is not None and pending[0].due_at <= at:
+                            found.append((*pending, instance))
+                    if page.next is None:
+                        break
+                    after = page.next
+        return sorted(found, key=lambda item: (item[0].due_at, item[0].instance_id))
+
+    def _deadline_write(
+        self, due: Due, entry_seq: int, instance: Instance, at: datetime.datetime
+    ) -> Appended:
+        """The write of one passed deadline fired as the clock on ``instance``; a refusal raises."""
+        trigger = due.trigger
+        table = self._by_digest.get(instance.digest) or self.table(instance.protocol, instance.version)
+        after, event = step_with(table, instance, trigger, SYSTEM, _NO_PAYLOAD, at.isoformat())
+        key = deadline_key(entry_seq, trigger)
+        return Appended(after, event, instance.seq, key, request_digest(trigger, SYSTEM, _NO_PAYLOAD))
+
+    def _write_deadlines(self, writes: list[Appended]) -> list[Appended]:
+        """Write ``writes`` in one transaction; when another writer got in first, one by one. Those written."""
+        try:
+            self.store.write_many(writes)
+        except BatchFailed:
+            written = []
+            for write in writes:
+                try:
+                    self.store.append(
+                        write.instance, write.event, write.expected_seq, write.idempotency_key, write.request
+                    )
+                except ConcurrencyConflict:  # fired by another tick, or moved: judged again next tick
+                    continue
+                written.append(write)
+            return written
+        return writes
 
     # -- lists -------------------------------------------------------------------------------
 

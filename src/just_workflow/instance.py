@@ -103,7 +103,8 @@ class Command:
 class Option:
     """A trigger of the current state as seen by one actor: may they fire it, and if not, why.
 
-    ``pending`` lists the roles that still have to sign, for a sign-off.
+    ``pending`` lists the roles that still have to sign, for a sign-off;
+    ``due`` is when the engine's clock fires it (ISO 8601), for a deadline.
     """
 
     trigger: str
@@ -112,3 +113,4 @@ class Option:
     title: str = ""
     inputs: tuple[str, ...] = ()
     pending: tuple[str, ...] = ()
+    due: str | None = None

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from just_workflow.canonical import is_valid_text
-from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY
+from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, SYSTEM_ROLE
 from just_workflow.errors import InvalidPayload, NotAParty, NotAuthorized
 from just_workflow.events import Actor
 from just_workflow.instance import NO_ENTRIES, Instance, Option, read_only
@@ -185,11 +185,12 @@ def _payload(table: Table, trigger: str, payload: Mapping[str, Any]) -> dict[str
     role = payload.get("role")
     if isinstance(role, str) and role and role not in table.inviters:
         roles = ", ".join(sorted(table.inviters)) or "none"
-        what = (
-            "is open: any actor with it acts, none is bound"
-            if role in table.open_roles
-            else "is not a role of this protocol"
-        )
+        if role == SYSTEM_ROLE:
+            what = "is the engine's clock's, which fires deadlines: nobody is invited to it"
+        elif role in table.open_roles:
+            what = "is open: any actor with it acts, none is bound"
+        else:
+            what = "is not a role of this protocol"
         problems.append(f"role {role!r} {what}; roles with parties: {roles}")
     if problems:
         raise InvalidPayload(

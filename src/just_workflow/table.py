@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from just_workflow.definition import Condition, Definition, Invariant, Transition
+from just_workflow.definition import SYSTEM_ROLE, Condition, Definition, Invariant, Transition
 from just_workflow.errors import DefinitionError, Problem
 from just_workflow.guards import ConditionCheck, NamedGuard, ValueCheck, condition_check, value_check
 
@@ -194,6 +194,7 @@ def compile_definition(definition: Definition, guards: Mapping[str, NamedGuard] 
         finals=finals,
         invariants={state: tuple(items) for state, items in invariants.items()},
         start_roles=frozenset(definition.start_by or (role.name for role in definition.roles)),
-        open_roles=frozenset(role.name for role in definition.roles if role.open),
+        # The clock's `system` role acts as an office does: no party is bound to it.
+        open_roles=frozenset([*(role.name for role in definition.roles if role.open), SYSTEM_ROLE]),
         inviters={role.name: frozenset(role.invited_by) for role in definition.roles if not role.open},
     )

@@ -27,6 +27,7 @@ RECORDS = (
     d.Role,
     d.Field,
     d.State,
+    d.Deadline,
     d.Transition,
     d.Input,
     d.Condition,

@@ -192,6 +192,7 @@ FAILING_WITH_JSON = {
     ),
     "options": (["options", "i1", "--actor", "a", "--role", "sme", "--db", "junk.db"], 1, "StoreError"),
     "history": (["history", "i1", "--db", "junk.db"], 1, "StoreError"),
+    "tick": (["tick", "--db", "junk.db"], 1, "StoreError"),
     "list": (["list", "--db", "junk.db"], 1, "StoreError"),
     "inbox": (["inbox", "a", "--role", "sme", "--db", "junk.db"], 1, "StoreError"),
     "verify": (["verify", "--db", "junk.db"], 1, "StoreError"),

@@ -161,3 +161,53 @@ def test_demo_on_another_path(here: Path) -> None:
     """--db puts the demo's database where the user wants it."""
     result = run("demo", "--db", str(here / "elsewhere.db"))
     assert result.exit_code == 0 and (here / "elsewhere.db").is_file()
+
+
+LEASE = """
+protocol: lease
+version: 1
+title: Lease
+roles: {sme: {title: SME}, hei: {title: HEI, open: true}}
+context: {note: {type: str}}
+initial: contacted
+states:
+  contacted: {title: Contacted, deadline: {after: P14D, fire: expire}}
+  agreed: {title: Agreed, final: true}
+  expired: {title: Expired, final: true}
+transitions:
+  - {trigger: agree, from: contacted, to: agreed, by: hei}
+  - {trigger: expire, from: contacted, to: expired, by: system}
+"""
+
+
+def test_tick_fires_passed_deadlines_once_and_the_views_show_them(here: Path) -> None:
+    """tick prints what fired; start and options show the due time, history the clock's event."""
+    (here / "definitions" / "lease.yaml").write_text(LEASE)
+    result = run("start", "lease", "--actor", "anna", "--role", "sme", "--id", "l1")
+    assert "  deadline: expire due " in result.output
+    due = result.output.split("deadline: expire due ")[1].split()[0]
+    options = json.loads(run("options", "l1", "--actor", "anna", "--role", "sme", "--json").output)
+    assert next(o for o in options if o["trigger"] == "expire")["due"] == due
+    assert run("tick").output == "No deadline has passed.\n"
+    result = run("tick", "--now", "2100-01-01T00:00:00")
+    assert result.exit_code == 0
+    assert result.output == f"fired    l1  expire (due {due})  -> expired\n"
+    assert run("tick", "--now", "2100-01-02").output == "No deadline has passed.\n"
+    history = run("history", "l1").output.splitlines()
+    assert (
+        "2100-01-01T00:00:00+00:00  deadline (clock)" in history[-1] and "contacted -> expired" in history[-1]
+    )
+    assert run("verify").exit_code == 0
+
+
+def test_tick_reports_a_skipped_deadline_and_fails(here: Path) -> None:
+    """A deadline the protocol refuses is listed as skipped, with the reason, and the exit status is 1."""
+    guarded = LEASE.replace("to: expired, by: system}", "to: expired, by: system, requires: [note]}")
+    (here / "definitions" / "lease.yaml").write_text(guarded)
+    run("start", "lease", "--actor", "anna", "--role", "sme", "--id", "l1")
+    result = run("tick", "--now", "2100-01-01T00:00:00+00:00", "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["fired"] == [] and [s["instance"] for s in report["skipped"]] == ["l1"]
+    assert "required field 'note' is not set" in report["skipped"][0]["reason"]
+    assert run("tick", "--now", "tomorrow").exit_code == 2

@@ -32,7 +32,8 @@ from just_workflow.audit.report import (
     ReplayReport,
     in_line_order,
 )
-from just_workflow.definition import Definition
+from just_workflow.deadlines import SYSTEM, due_at, moment
+from just_workflow.definition import SYSTEM_ROLE, Definition
 from just_workflow.errors import (
     GuardFailed,
     InvalidPayload,
@@ -174,6 +175,7 @@ class _Chain:
     __slots__ = (
         "captured",
         "digest",
+        "entered",
         "head",
         "last_line",
         "protocol",
@@ -192,6 +194,7 @@ class _Chain:
         self.version = 0
         self.digest = ""
         self.snapshot: Instance | None = None
+        self.entered = ""  # the `at` of the event that entered the current state: deadlines count from it
         self.last_line: int | None = None
         self.wanted = wanted
         self.captured: dict[int, str] = {}
@@ -342,6 +345,13 @@ class _Replay:
                 f"the protocol gives another event: {_differences(recomputed, event)}",
                 line,
             )
+        if event.actor.role == SYSTEM_ROLE:
+            problem = _clock_problem(table, chain, event)
+            if problem is not None:
+                kind, message = problem
+                return ReplayProblem(kind, instance_id, position, message, line)
+        if event.source != event.target:  # the start's source is None
+            chain.entered = event.at
         chain.snapshot = after
         return None
 
@@ -498,6 +508,47 @@ class _Unclaimed:
         while self.next_free[index] != root:  # path compression
             self.next_free[index], index = root, self.next_free[index]
         return root
+
+
+def _clock_problem(table: Table, chain: _Chain, event: Event) -> tuple[ProblemKind, str] | None:
+    """What is wrong with an event of the ``system`` role: the clock fires only a deadline, once it is due.
+
+    The due time comes from the history: when the state was entered (the
+    chain's ``entered``), or the date field of the context before the event.
+    """
+    state = event.source or ""
+    deadline = table.definition.deadlines.get(state)
+    if event.actor != SYSTEM:
+        return (
+            ProblemKind.UNSCHEDULED_SYSTEM_EVENT,
+            f"the actor {event.actor.id!r} claims the role {SYSTEM_ROLE!r}, which only the engine's clock "
+            f"({SYSTEM.id!r}) acts as",
+        )
+    if deadline is None or deadline.fire != event.trigger:
+        fires = f"fires {deadline.fire!r}" if deadline is not None else "has no deadline"
+        return (
+            ProblemKind.UNSCHEDULED_SYSTEM_EVENT,
+            f"the clock fired {event.trigger!r} in state {state!r}, whose deadline {fires}",
+        )
+    context = chain.snapshot.context if chain.snapshot is not None else {}
+    due = due_at(deadline, chain.entered, context)
+    if due is None:
+        return (
+            ProblemKind.UNSCHEDULED_SYSTEM_EVENT,
+            f"the clock fired {event.trigger!r} in state {state!r}, but the deadline's date field "
+            f"{deadline.at!r} was not set: it was never due",
+        )
+    try:
+        fired = moment(event.at)
+    except ValueError:
+        fired = None
+    if fired is None or fired < due:
+        return (
+            ProblemKind.EARLY_DEADLINE,
+            f"the deadline {event.trigger!r} of state {state!r} fell due at {due.isoformat()}, "
+            f"but the event records {event.at!r}",
+        )
+    return None
 
 
 def _differences(recomputed: Event, recorded: Event) -> str:

@@ -40,6 +40,8 @@ class ProblemKind(enum.StrEnum):
     HEAD_MISMATCH = "head_mismatch"  # a head names a hash the chain does not have at that seq
     MISSING_HEAD = "missing_head"  # the log has events of an instance but no head line for it
     SNAPSHOT_MISMATCH = "snapshot_mismatch"  # a stored snapshot differs from the replayed one
+    EARLY_DEADLINE = "early_deadline"  # a deadline event recorded before its due time
+    UNSCHEDULED_SYSTEM_EVENT = "unscheduled_system_event"  # a `system` event that is no due deadline
 
     @property
     def label(self) -> str:

@@ -20,7 +20,18 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from just_workflow.definition import INVITE, Condition, Definition, Field, FieldType, Input, Op, Transition
+from just_workflow.deadlines import SYSTEM
+from just_workflow.definition import (
+    INVITE,
+    SYSTEM_ROLE,
+    Condition,
+    Definition,
+    Field,
+    FieldType,
+    Input,
+    Op,
+    Transition,
+)
 from just_workflow.events import Actor
 from just_workflow.guards import condition_check, value_check
 from just_workflow.instance import Command
@@ -172,17 +183,28 @@ class Abstraction:
             for inviter in role.invited_by
         ]
 
-    def commands(self, table: Table, state: str) -> Iterator[Command]:
+    def commands(
+        self, table: Table, state: str, context: Mapping[str, Any] | None = None
+    ) -> Iterator[Command]:
         """Every command of representative values for the triggers of ``state``, by each role that may fire them.
 
         Made one at a time: the payloads of a transition with many optional
         inputs number in the millions, and an exploration stops at its bound.
+        The state's deadline is a move too: time may always pass, and the clock fires it; a deadline ``at``
+        a date field falls due only once the field is set in ``context``.
         """
         for trigger, candidates in table.moves.get(state, {}).items():
             for role, actor in self.actors.items():
                 if table.authorized(state, trigger, role):
                     for payload in self._offered(candidates):
                         yield Command(trigger, actor, payload)
+        deadline = table.definition.deadlines.get(state)
+        if (
+            deadline is not None
+            and (deadline.at is None or deadline.at in (context or {}))
+            and table.authorized(state, deadline.fire, SYSTEM_ROLE)
+        ):
+            yield Command(deadline.fire, SYSTEM, {})
 
     def _offered(self, candidates: Sequence[CompiledTransition]) -> Iterator[dict[str, Any]]:
         """The payloads of the candidates of one trigger, each once.

@@ -50,6 +50,12 @@ class FindingCode(enum.StrEnum):
     EMPTY_LIST = "empty-list"  # an empty `from`, `signoff.all_of` or `in`
     RESERVED_TRIGGER = "reserved-trigger"  # a transition named invite, remove_party or replace_party
     BAD_PARTY_RULE = "bad-party-rule"  # `invited_by` on an open role, `every_party` beyond `all_of` or open
+    RESERVED_ROLE = "reserved-role"  # a role named `system` declared, invited, starting or signing
+    BAD_DEADLINE = (
+        "bad-deadline"  # a duration that is not ISO 8601, an `at` not a date field, on a final state
+    )
+    BAD_DEADLINE_TRIGGER = "bad-deadline-trigger"  # a deadline's trigger missing, staying, or not `system`'s
+    SYSTEM_WITHOUT_DEADLINE = "system-without-deadline"  # a `system` transition not a deadline of its state
 
     # Analyses of a sound definition: errors.
     UNKNOWN_GUARD = "unknown-guard"  # a named guard missing from the registry given

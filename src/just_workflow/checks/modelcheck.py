@@ -265,7 +265,7 @@ class Exploration:
 
     def _expand(self, node: int) -> None:
         instance = self.nodes[node]
-        for command in self.abstraction.commands(self.table, instance.state):
+        for command in self.abstraction.commands(self.table, instance.state, instance.context):
             if self.bounded:
                 return  # the commands come one at a time: past the bound, the rest are never made
             authorized = self.table.authorized(instance.state, command.trigger, command.actor.role)

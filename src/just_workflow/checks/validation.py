@@ -33,8 +33,10 @@ from just_workflow.checks.findings import (
     suggestion,
     unknown,
 )
+from just_workflow.deadlines import DurationError, parse_duration
 from just_workflow.definition import (
     PARTY_TRIGGERS,
+    SYSTEM_ROLE,
     Condition,
     Definition,
     Field,
@@ -75,6 +77,8 @@ def structural_findings(definition: Definition) -> list[Finding]:
         _field_spec_findings(definition),
         _references(definition, "role", "start_by", definition.start_by, "$.start_by"),
         _party_findings(definition),
+        _reserved_role_findings(definition),
+        _deadline_findings(definition),
         *(
             _transition_findings(definition, f"$.transitions[{index}]", transition)
             for index, transition in enumerate(definition.transitions)
@@ -201,12 +205,17 @@ def _undeclared(definition: Definition, noun: str, name: str, key: str) -> str:
 
 
 def _references(
-    definition: Definition, noun: str, key: str, names: Sequence[str], path: str
+    definition: Definition,
+    noun: str,
+    key: str,
+    names: Sequence[str],
+    path: str,
+    reserved: Collection[str] = (),
 ) -> Iterator[Finding]:
-    """Names that refer to declared states, roles or fields: each declared, each listed once."""
+    """Names that refer to declared states, roles or fields (or ``reserved`` ones): each declared, each listed once."""
     known = set(_declared(definition, noun))
     for index, name in enumerate(names):
-        if name not in known:
+        if name not in known and name not in reserved:
             yield error(_UNKNOWN[noun], f"{path}[{index}]", _undeclared(definition, noun, name, key))
     yield from _repeats(noun.capitalize(), key, names, path)
 
@@ -247,6 +256,130 @@ def _party_findings(definition: Definition) -> Iterator[Finding]:
             yield error(FindingCode.BAD_PARTY_RULE, f"{path}.joins", message)
 
 
+def _reserved_role_findings(definition: Definition) -> Iterator[Finding]:
+    """The ``system`` role is the engine's clock's: never declared, and it neither starts, invites nor signs."""
+    why = "`system` is reserved for the engine's clock, which fires deadlines"
+    if SYSTEM_ROLE in definition.role_map:
+        yield error(
+            FindingCode.RESERVED_ROLE,
+            f"$.roles.{SYSTEM_ROLE}",
+            f"Role {SYSTEM_ROLE!r} cannot be declared: {why}; name the role otherwise",
+        )
+    for index, name in enumerate(definition.start_by):
+        if name == SYSTEM_ROLE:
+            message = f"Role {SYSTEM_ROLE!r} cannot start an instance: {why}"
+            yield error(FindingCode.RESERVED_ROLE, f"$.start_by[{index}]", message)
+    for role in definition.roles:
+        for index, name in enumerate(role.invited_by):
+            if name == SYSTEM_ROLE:
+                message = f"Role {SYSTEM_ROLE!r} invites nobody: {why}"
+                yield error(FindingCode.RESERVED_ROLE, f"$.roles.{role.name}.invited_by[{index}]", message)
+    for number, transition in enumerate(definition.transitions):
+        signoff = transition.signoff
+        for key, names in (
+            (("all_of", signoff.all_of), ("every_party", signoff.every_party)) if signoff else ()
+        ):
+            for index, name in enumerate(names):
+                if name == SYSTEM_ROLE:
+                    message = f"Role {SYSTEM_ROLE!r} signs nothing: {why}"
+                    path = f"$.transitions[{number}].signoff.{key}[{index}]"
+                    yield error(FindingCode.RESERVED_ROLE, path, message)
+        if SYSTEM_ROLE in transition.by and transition.joins:
+            message = f"Transition {transition.trigger!r} is fired by {SYSTEM_ROLE!r}, which binds no party: drop `joins`"
+            yield error(FindingCode.RESERVED_ROLE, f"$.transitions[{number}].joins", message)
+
+
+def _deadline_findings(definition: Definition) -> Iterator[Finding]:
+    """Each deadline well formed, firing a transition that leaves its state and only ``system`` fires.
+
+    Every ``system`` transition is the deadline of each state it leaves: the clock fires nothing else.
+    """
+    for state in definition.states:
+        deadline = state.deadline
+        if deadline is None:
+            continue
+        path = f"$.states.{state.name}.deadline"
+        if state.final:
+            message = f"State {state.name!r} is final: nothing leaves it, so it has no deadline"
+            yield error(FindingCode.BAD_DEADLINE, path, message)
+        if deadline.after is None and deadline.at is None:
+            message = "A deadline needs `after` (a duration from entering the state) or `at` (a date field)"
+            yield error(FindingCode.BAD_DEADLINE, path, message)
+        if deadline.after is not None:
+            try:
+                parse_duration(deadline.after)
+            except DurationError as problem:
+                yield error(FindingCode.BAD_DEADLINE, f"{path}.after", f"Invalid duration: {problem}")
+        if deadline.at is not None:
+            field = definition.field_map.get(deadline.at)
+            if field is None:
+                yield error(
+                    FindingCode.UNKNOWN_FIELD,
+                    f"{path}.at",
+                    _undeclared(definition, "field", deadline.at, "at"),
+                )
+            elif field.type is not FieldType.DATE:
+                message = f"Field {deadline.at!r} is {field.type}; a deadline `at` names a date field"
+                yield error(FindingCode.BAD_DEADLINE, f"{path}.at", message)
+        if not state.final:
+            yield from _deadline_trigger_findings(definition, state.name, deadline.fire, f"{path}.fire")
+    deadlines = definition.deadlines
+    for number, transition in enumerate(definition.transitions):
+        if SYSTEM_ROLE not in transition.by:
+            continue
+        for index, source in enumerate(transition.sources):
+            if source in definition.state_map and (
+                source not in deadlines or deadlines[source].fire != transition.trigger
+            ):
+                message = (
+                    f"Transition {transition.trigger!r} is fired by {SYSTEM_ROLE!r} from {source!r}, whose "
+                    f"deadline does not fire it: the clock fires only deadlines; give {source!r} a deadline "
+                    f"firing {transition.trigger!r}, or another role"
+                )
+                yield error(
+                    FindingCode.SYSTEM_WITHOUT_DEADLINE, f"$.transitions[{number}].from[{index}]", message
+                )
+
+
+def _deadline_trigger_findings(
+    definition: Definition, state: str, trigger: str, path: str
+) -> Iterator[Finding]:
+    """The transitions of a deadline's trigger from its state: at least one, each leaving, each ``system``'s alone."""
+    candidates = [
+        (number, transition)
+        for number, transition in enumerate(definition.transitions)
+        if transition.trigger == trigger and state in transition.sources
+    ]
+    if not candidates:
+        triggers = sorted({t.trigger for t in definition.transitions if state in t.sources})
+        message = (
+            f"The deadline of {state!r} fires {trigger!r}, but no transition of {trigger!r} leaves {state!r}; "
+            f"its triggers are: {listing(triggers)}{suggestion(trigger, triggers)}"
+        )
+        yield error(FindingCode.BAD_DEADLINE_TRIGGER, path, message)
+    for number, transition in candidates:
+        where = f"$.transitions[{number}]"
+        if transition.target is None or transition.target == state:
+            message = (
+                f"Transition {trigger!r} is the deadline of {state!r} but stays in it: "
+                "a deadline leaves its state (else it would fire again at once); give it a `to`"
+            )
+            yield error(FindingCode.BAD_DEADLINE_TRIGGER, f"{where}.to", message)
+        if tuple(transition.firing_roles) != (SYSTEM_ROLE,):
+            message = (
+                f"Transition {trigger!r} is the deadline of {state!r}: only {SYSTEM_ROLE!r} fires it "
+                f"(`by: {SYSTEM_ROLE}`); a person's way out is a transition of another trigger"
+            )
+            yield error(FindingCode.BAD_DEADLINE_TRIGGER, f"{where}.by", message)
+        required = [item.field for item in transition.inputs if item.required]
+        if required:
+            message = (
+                f"Transition {trigger!r} is the deadline of {state!r}, which the clock fires with no payload; "
+                f"it requires {quoted(required)}: make them optional or drop them"
+            )
+            yield error(FindingCode.BAD_DEADLINE_TRIGGER, f"{where}.input", message)
+
+
 def _transition_findings(definition: Definition, path: str, transition: Transition) -> Iterator[Finding]:
     name = transition.trigger
     yield from _identifier("trigger", name, f"{path}.trigger")
@@ -263,7 +396,7 @@ def _transition_findings(definition: Definition, path: str, transition: Transiti
         )
     signoff = transition.signoff
     if signoff is None:  # a sign-off's `by` mirrors its `all_of`, which is checked below
-        yield from _references(definition, "role", "by", transition.by, f"{path}.by")
+        yield from _references(definition, "role", "by", transition.by, f"{path}.by", (SYSTEM_ROLE,))
     if signoff is None and not transition.by:
         message = (
             f"Transition {name!r} has no `by` and no `signoff`; roles are: {listing(definition.role_map)}"

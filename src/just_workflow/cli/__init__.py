@@ -1,7 +1,7 @@
 """The ``just-workflow`` command line: one click group, its commands grouped by what they work on.
 
 - :mod:`~just_workflow.cli.definitions`: ``validate``, ``check``, ``schema``, ``diagram``;
-- :mod:`~just_workflow.cli.instances`: ``start``, ``fire``, ``invite``, ``options``, ``history``, ``demo``;
+- :mod:`~just_workflow.cli.instances`: ``start``, ``fire``, ``invite``, ``options``, ``history``, ``tick``, ``demo``;
 - :mod:`~just_workflow.cli.lists`: ``list``, ``inbox``;
 - :mod:`~just_workflow.cli.audit`: ``export``, ``replay``, ``verify``;
 - :mod:`~just_workflow.cli.common`: the shared options and conventions;
@@ -41,6 +41,7 @@ for command in (
     instances.invite_command,
     instances.options_command,
     instances.history_command,
+    instances.tick_command,
     lists.list_command,
     lists.inbox_command,
     audit.export_command,

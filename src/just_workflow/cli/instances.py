@@ -1,7 +1,8 @@
-"""Commands on instances: ``start``, ``fire``, ``options``, ``history``, and the ``demo``."""
+"""Commands on instances: ``start``, ``fire``, ``options``, ``history``, ``tick``, and the ``demo``."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from just_workflow.cli.common import (
     open_engine,
 )
 from just_workflow.cli.failures import ReportingCommand
+from just_workflow.definition import SYSTEM_ROLE
 from just_workflow.events import Actor
 
 if TYPE_CHECKING:
@@ -43,8 +45,12 @@ def instance_json(instance: Instance) -> dict[str, Any]:
 
 
 def _print_instance(engine: Engine, instance: Instance, as_json: bool, lang: str = "en") -> None:
+    due = engine.deadline(instance.id)
     if as_json:
-        click.echo(json.dumps(instance_json(instance), indent=2, ensure_ascii=False))
+        shown = instance_json(instance)
+        if due is not None:
+            shown["deadline"] = {"trigger": due.trigger, "due_at": due.due_at.isoformat()}
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
         return
     state = engine.definition(instance.protocol, instance.version).state_map[instance.state]
     title = state.title.get(lang) if state.title else instance.state
@@ -57,6 +63,8 @@ def _print_instance(engine: Engine, instance: Instance, as_json: bool, lang: str
     for trigger, signed in instance.signatures.items():
         signers = ", ".join(f"{', '.join(ids)} ({role})" for role, ids in signed.items())
         click.echo(f"  {trigger}: signed by {signers}")
+    if due is not None:
+        click.echo(f"  deadline: {due.trigger} due {due.due_at.isoformat()}")
 
 
 def _payload(payload_json: str | None, settings: tuple[str, ...]) -> dict[str, Any]:
@@ -234,6 +242,7 @@ def options_command(
                 "reasons": list(o.reasons),
                 "inputs": list(o.inputs),
                 "pending": list(o.pending),
+                "due": o.due,
             }
             for o in options
         ]
@@ -248,6 +257,8 @@ def options_command(
             line += f"  inputs: {', '.join(o.inputs)}"
         if o.pending:
             line += f"  waiting for: {', '.join(o.pending)}"
+        if o.due is not None:
+            line += f"  due {o.due} (the clock fires it)"
         click.echo(line)
         for reason in o.reasons:
             click.echo(f"       - {reason}")
@@ -270,10 +281,85 @@ def history_command(instance_id: str, db: Path, as_json: bool) -> None:
     click.echo(f"{'seq':>4}  {'at':<25}  {'actor':<20}  {'trigger':<24}  {'source -> target':<40}  hash")
     for e in events:
         moved = f"{e.source or '-'} -> {e.target}"
-        who = f"{e.actor.id} ({e.actor.role})"
+        who = "deadline (clock)" if e.actor.role == SYSTEM_ROLE else f"{e.actor.id} ({e.actor.role})"
         click.echo(
             f"{e.seq:>4}  {e.at:<25}  {who:<20}  {e.trigger or '(start)':<24}  {moved:<40}  {e.hash[:12]}"
         )
+
+
+@click.command("tick", cls=ReportingCommand)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO",
+    help="The time to fire at, ISO 8601 (default: now; without an offset, UTC).",
+)
+@db_option(must_exist=True)
+@definitions_option
+@json_option
+def tick_command(now_text: str | None, db: Path, definitions_folder: Path | None, as_json: bool) -> None:
+    """Fire every deadline that has passed, as the engine's clock; print what fired.
+
+    Each event is stamped with the time given (default: now); a deadline
+    already fired is never fired again. A deadline the protocol refuses (a
+    guard) is skipped, stays due and is listed. Exit 0 when every passed
+    deadline fired, 1 when one was skipped, 2 on usage errors.
+    """
+    now = _moment(now_text)
+    with open_engine(db, definitions_folder) as engine:
+        passed = {due.instance_id: due for due in engine.due(now)}
+        ticked = engine.tick(now)
+    fired = [(passed[instance.id], instance) for instance in ticked]
+    if as_json:
+        rows = {
+            "fired": [
+                {
+                    "instance": instance.id,
+                    "trigger": due.trigger,
+                    "due_at": due.due_at.isoformat(),
+                    "state": instance.state,
+                    "seq": instance.seq,
+                }
+                for due, instance in fired
+            ],
+            "skipped": [
+                {
+                    "instance": skipped.instance_id,
+                    "trigger": skipped.trigger,
+                    "due_at": skipped.due_at.isoformat(),
+                    "reason": str(skipped.refusal),
+                }
+                for skipped in ticked.skipped
+            ],
+        }
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for due, instance in fired:
+            click.echo(
+                f"fired    {instance.id}  {due.trigger} (due {due.due_at.isoformat()})  -> {instance.state}"
+            )
+        for skipped in ticked.skipped:
+            click.echo(
+                f"skipped  {skipped.instance_id}  {skipped.trigger} (due {skipped.due_at.isoformat()}): "
+                f"{skipped.refusal}"
+            )
+        if not fired and not ticked.skipped:
+            click.echo("No deadline has passed.")
+    if ticked.skipped:
+        raise SystemExit(1)
+
+
+def _moment(text: str | None) -> datetime.datetime | None:
+    """``--now`` as an aware time (UTC when it has no offset), or None."""
+    if text is None:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an ISO 8601 time (2026-03-16T09:00:00+00:00)", param_hint="--now"
+        ) from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.UTC)
 
 
 @click.command("demo", cls=ReportingCommand)

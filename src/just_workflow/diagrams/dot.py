@@ -5,7 +5,8 @@ The text is written here, in the colours of transitions' diagram palette
 classes come from): transitions' own dot backends need the ``graphviz`` or
 ``pygraphviz`` packages, which this library does not depend on. A final
 state has a double border; an arrow the instance took is drawn in the
-palette's ``previous`` colour, thicker. Every transition has its own arrow.
+palette's ``previous`` colour, thicker; a deadline's arrow is dashed. Every
+transition has its own arrow.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def dot(picture: Picture) -> str:
         lines.append(f"  {_dot_text(node.name)} {_dot_attributes(attributes)};")
     for arrow in picture.arrows:
         attributes = {"label": arrow.label}
+        if arrow.deadline:
+            attributes["style"] = "dashed"
         if arrow.taken:
             attributes.update(edge_styles[Style.PREVIOUS], penwidth="2")
         lines.append(

@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from just_workflow.definition import Condition, Definition, Op, Transition, Value
+from just_workflow.deadlines import parse_duration
+from just_workflow.definition import Condition, Deadline, Definition, Op, Transition, Value
 from just_workflow.errors import WorkflowError
 from just_workflow.events import START, Event
 from just_workflow.instance import Instance
@@ -59,12 +60,17 @@ class Node:
 
 @attrs.frozen
 class Arrow:
-    """A transition from one source state: what its arrow says and the seqs of the events that took it."""
+    """A transition from one source state: what its arrow says and the seqs of the events that took it.
+
+    ``deadline``: the arrow is the source state's deadline, which the clock fires (drawn dashed where the
+    format can, its label starting with ``⏱``).
+    """
 
     source: str
     target: str
     label: str
     taken: tuple[int, ...]
+    deadline: bool = False
 
 
 @attrs.frozen
@@ -87,6 +93,14 @@ def edge_label(transition: Transition) -> str:
     guards.extend(_condition_text(condition) for condition in transition.conditions)
     guards.extend(f"guard {name}" for name in transition.guards)
     return " ".join([f"{transition.trigger} [{who}]", " · ".join(guards)]).rstrip()
+
+
+def deadline_label(deadline: Deadline) -> str:
+    """How an arrow names a deadline: ``⏱ expire (after 14 days)``, ``⏱ close (at call_closes + 1 day)``."""
+    after = parse_duration(deadline.after).describe() if deadline.after is not None else ""
+    offset = f" + {after}" if after else ""
+    when = f"after {after}" if deadline.at is None else f"at {deadline.at}{offset}"
+    return f"⏱ {deadline.fire} ({when})"
 
 
 def _condition_text(condition: Condition) -> str:
@@ -137,7 +151,7 @@ def picture_of(
         for s in definition.states
     )
     arrows = tuple(
-        _arrow(transition, source, tuple(taken.get((index, source), ())))
+        _arrow(transition, source, tuple(taken.get((index, source), ())), definition.deadlines.get(source))
         for index, transition in enumerate(definition.transitions)
         for source in transition.sources
     )
@@ -173,12 +187,18 @@ def party_lines(definition: Definition, instance: Instance | None = None) -> tup
     return tuple(lines)
 
 
-def _arrow(transition: Transition, source: str, taken: tuple[int, ...]) -> Arrow:
-    """The arrow of ``transition`` from ``source``; once taken, its label starts with ``✓`` and the seqs."""
-    label = edge_label(transition)
+def _arrow(
+    transition: Transition, source: str, taken: tuple[int, ...], deadline: Deadline | None = None
+) -> Arrow:
+    """The arrow of ``transition`` from ``source``; once taken, its label starts with ``✓`` and the seqs.
+
+    The arrow of ``source``'s ``deadline`` says when it falls due instead of who fires it.
+    """
+    fires = deadline is not None and deadline.fire == transition.trigger
+    label = deadline_label(deadline) if deadline is not None and fires else edge_label(transition)
     if taken:
         label = "✓ " + ", ".join(str(seq) for seq in taken) + " · " + label
-    return Arrow(source, transition.target or source, label, taken)
+    return Arrow(source, transition.target or source, label, taken, fires)
 
 
 def _taken(definition: Definition, history: Sequence[Event]) -> dict[tuple[int, str], list[int]]:

@@ -45,6 +45,7 @@ from just_workflow.checks.validation import structural_findings
 from just_workflow.definition import (
     LANGUAGES,
     Condition,
+    Deadline,
     Definition,
     Field,
     FieldType,
@@ -92,6 +93,7 @@ class StateEntry:
     title: Text | None = None
     description: Text | None = None
     final: bool = False
+    deadline: Deadline | None = None
 
 
 @attrs.frozen
@@ -214,7 +216,8 @@ def definition_to_document(definition: Definition) -> dict[str, Any]:
         initial=definition.initial,
         start_by=definition.start_by,
         states={
-            state.name: StateEntry(state.title, state.description, state.final) for state in definition.states
+            state.name: StateEntry(state.title, state.description, state.final, state.deadline)
+            for state in definition.states
         },
         transitions=tuple(_transition_entry(transition) for transition in definition.transitions),
         invariants=tuple(
@@ -247,7 +250,7 @@ def _definition(document: DefinitionDocument, origin: str | None) -> Definition:
         initial=document.initial,
         start_by=document.start_by,
         states=tuple(
-            State(name, entry.title, entry.description, entry.final)
+            State(name, entry.title, entry.description, entry.final, entry.deadline)
             for name, entry in _entries(document.states, StateEntry())
         ),
         transitions=tuple(_transition(entry) for entry in document.transitions),

@@ -19,6 +19,8 @@ from just_workflow.definition import LANGUAGES, FieldType, Op
 
 _NAME = {"$ref": "#/$defs/name"}
 _TEXT = {"$ref": "#/$defs/text"}
+#: An ISO 8601 duration of whole numbers, at least one of them (the loader says which number is wrong).
+_DURATION_PATTERN = r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$"
 
 
 def _names(meaning: str) -> dict[str, Any]:
@@ -135,9 +137,27 @@ def definition_schema() -> dict[str, Any]:
                     "title": _TEXT,
                     "description": _TEXT,
                     "final": {"type": "boolean", "description": "A final state accepts no trigger."},
+                    "deadline": {"$ref": "#/$defs/deadline"},
                 },
                 "A state; may be empty.",
             ),
+            "deadline": {
+                "type": "object",
+                "description": "The engine's clock fires `fire` as the system role when the deadline passes.",
+                "required": ["fire"],
+                "anyOf": [{"required": ["after"]}, {"required": ["at"]}],
+                "additionalProperties": False,
+                "properties": {
+                    "fire": {**_NAME, "description": "The trigger fired; only the system role fires it."},
+                    "after": {
+                        "type": "string",
+                        "pattern": _DURATION_PATTERN,
+                        "description": "An ISO 8601 duration (P14D, PT48H, P1M) from entering the state, "
+                        "or after the date of `at`.",
+                    },
+                    "at": {**_NAME, "description": "A date field: due at the start of its day (UTC)."},
+                },
+            },
             "field": {
                 "type": "object",
                 "description": "A context field.",

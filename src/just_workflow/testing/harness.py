@@ -33,6 +33,7 @@ from typing import Any, NoReturn, TypeGuard
 from just_workflow.audit.verify import verify
 from just_workflow.checks.abstraction import Abstraction
 from just_workflow.checks.trace import Trace, TraceStep, signature_note
+from just_workflow.deadlines import SYSTEM, moment
 from just_workflow.definition import Definition
 from just_workflow.engine import Engine
 from just_workflow.errors import GuardFailed, WorkflowError
@@ -67,7 +68,10 @@ class ProtocolViolation(AssertionError):
 
 
 class TickingClock:
-    """A clock that starts on 2026-01-01 (UTC) and advances one second per reading: runs repeat exactly."""
+    """A clock that starts on 2026-01-01 (UTC) and advances one second per reading: runs repeat exactly.
+
+    :meth:`advance_to` moves it on to a later time, as days pass before a deadline.
+    """
 
     def __init__(self) -> None:
         self.now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
@@ -75,6 +79,10 @@ class TickingClock:
     def __call__(self) -> datetime.datetime:
         self.now += datetime.timedelta(seconds=1)
         return self.now
+
+    def advance_to(self, moment: datetime.datetime) -> None:
+        """Move on to ``moment`` (never back): the next reading is a second after it."""
+        self.now = max(self.now, moment)
 
 
 class GuardLog:
@@ -164,7 +172,8 @@ class InstanceRun:
         self.guard_log = guard_log
         self.abstraction = abstraction
         recorded = {name: guard_log.wrap(name, guard) for name, guard in guards.items()}
-        self.engine = Engine([definition], store=MemoryStore(), guards=recorded, clock=TickingClock())
+        self.clock = TickingClock()
+        self.engine = Engine([definition], store=MemoryStore(), guards=recorded, clock=self.clock)
         self.table = self.engine.table(definition.protocol, definition.version)
         self.started = 0
         self.refused_in_a_row = 0
@@ -184,7 +193,10 @@ class InstanceRun:
         """Fire ``command`` and extend the trace; on a refusal, check that nothing was written and return it.
 
         A refusal counts towards :attr:`refused_in_a_row` unless the command was ``meant_to_fail``.
+        A command of :data:`~just_workflow.deadlines.SYSTEM` is the clock's: :meth:`tick` runs it.
         """
+        if command.actor == SYSTEM:
+            return self.tick(command.trigger)
         before = self.instance
         written = len(self.engine.history(before.id))
         try:
@@ -210,6 +222,40 @@ class InstanceRun:
         self.trace = self.trace.then(
             TraceStep(command.actor, command.trigger, command.payload, before.state, after.state, note=note)
         )
+        self.instance = after
+        self.refused_in_a_row = 0
+        self._check_new_event(before, event)
+        return None
+
+    def tick(self, trigger: str) -> WorkflowError | None:
+        """Let time pass to the deadline of the current state, which fires ``trigger``, and tick the engine.
+
+        The step is checked as a fire is; a deadline the protocol refuses (a
+        guard) is skipped by the tick: its refusal is returned.
+        """
+        before = self.instance
+        due = self.engine.deadline(before.id)
+        if due is None or due.trigger != trigger:
+            self.fail(f"No deadline of {before.state!r} fires {trigger!r}, yet the model fires it")
+        self.clock.advance_to(due.due_at)
+        ticked = self.engine.tick()
+        after = next((instance for instance in ticked if instance.id == before.id), None)
+        if after is None:
+            refusal = next((s.refusal for s in ticked.skipped if s.instance_id == before.id), None)
+            if refusal is None:
+                self.fail(
+                    f"The deadline {trigger!r} of {before.state!r} was due, but the tick neither fired nor skipped it"
+                )
+            self.trace = self.trace.then(
+                TraceStep(SYSTEM, trigger, {}, before.state, before.state, str(refusal))
+            )
+            return refusal
+        event = self.engine.history(before.id)[-1]
+        if event.actor != SYSTEM or moment(event.at) < due.due_at:
+            self.fail(
+                f"The deadline event {event.seq} is not the clock's at or after {due.due_at.isoformat()}"
+            )
+        self.trace = self.trace.then(TraceStep(SYSTEM, trigger, {}, before.state, after.state))
         self.instance = after
         self.refused_in_a_row = 0
         self._check_new_event(before, event)
@@ -272,7 +318,7 @@ class InstanceRun:
         self._check_strangers()
         movable = False
         bound = self._with_every_party_invited()
-        for command in self.abstraction.commands(self.table, state):
+        for command in self.abstraction.commands(self.table, state, self.instance.context):
             try:
                 step(self.table, bound, command, _DRY_RUN_NOW, seal=False)
             except GuardFailed as refusal:

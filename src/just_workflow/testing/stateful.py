@@ -14,8 +14,9 @@ checks of :mod:`just_workflow.testing.harness` after every step:
    (enabled in the states the definition declares it from, with a valid
    payload of random values), a rule that fires a command the engine must
    refuse (a trigger not available, a role that may not fire it, a broken
-   payload), and a rule that starts a new instance once the current one is
-   final.
+   payload, an actor claiming the clock's ``system`` role), a rule that lets
+   the current state's deadline pass (the clock advanced, the engine ticked),
+   and a rule that starts a new instance once the current one is final.
 
 A fire the definition declares must not be refused as unavailable or
 unauthorized, nor for an invariant. After both phases, the named guards are
@@ -48,7 +49,7 @@ from hypothesis.stateful import (
 )
 
 from just_workflow.checks.abstraction import Abstraction, fresh_name, outsider
-from just_workflow.definition import Definition, Transition
+from just_workflow.definition import SYSTEM_ROLE, Definition, Transition
 from just_workflow.errors import (
     GuardFailed,
     InvalidPayload,
@@ -57,6 +58,7 @@ from just_workflow.errors import (
     TransitionNotAllowed,
     WorkflowError,
 )
+from just_workflow.events import Actor
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Command, Instance
 from just_workflow.testing.harness import GuardLog, InstanceRun, broken_invariants, sweep
@@ -149,6 +151,17 @@ class ProtocolMachine(RuleBasedStateMachine):
         if isinstance(refusal, InvalidPayload) and party not in self.instance.parties.get(role, ()):
             self.run.fail(f"Inviting {party!r} as {role!r} was refused: {refusal}")
 
+    @precondition(lambda self: self.run.engine.deadline(self.instance.id) is not None)
+    @rule()
+    def let_the_deadline_pass(self) -> None:
+        """Advance the clock past the state's deadline and tick: the clock fires it, or a guard skips it."""
+        trigger = self.definition.deadlines[self.instance.state].fire
+        refusal = self.run.tick(trigger)
+        if refusal is not None and not isinstance(refusal, GuardFailed):
+            self.run.fail(f"The deadline {trigger!r} was refused: {refusal}")
+        if isinstance(refusal, GuardFailed) and broken_invariants(refusal):
+            self.run.fail(f"The deadline {trigger!r} would break invariant {broken_invariants(refusal)}")
+
     @rule(data=st.data())
     def fire_a_command_the_engine_must_refuse(self, data: st.DataObject) -> None:
         """An unavailable trigger, an unauthorized role or a broken payload: refused, and nothing written."""
@@ -188,9 +201,17 @@ class ProtocolMachine(RuleBasedStateMachine):
             for actor in (*cast.values(), outsider(self.definition))
             if not self.run.table.authorized(state, trigger, actor.role)
         ]
+        # An actor claiming the clock's role: only the engine's tick fires as `system`.
+        impostor = Actor("olga", SYSTEM_ROLE)
+        why = f"only the engine's clock acts as {SYSTEM_ROLE!r}"
+        strangers += [(Command(trigger, impostor, {}), NotAuthorized, why) for trigger in moves]
         if strangers:
             options.append(st.sampled_from(strangers))
-        options += [self._broken_command(state, trigger) for trigger in moves]
+        options += [
+            self._broken_command(state, trigger)
+            for trigger, candidates in moves.items()
+            if any(role in candidates[0].roles for role in self.abstraction.actors)  # not the clock's alone
+        ]
         return st.one_of(options)
 
     def _broken_command(self, state: str, trigger: str) -> st.SearchStrategy[Refusable]:
@@ -238,7 +259,7 @@ def protocol_machine(
     }
     for trigger in definition.triggers():
         mine = [t for t in definition.transitions if t.trigger == trigger]
-        for role in dict.fromkeys(r for t in mine for r in t.firing_roles):
+        for role in dict.fromkeys(r for t in mine for r in t.firing_roles if r != SYSTEM_ROLE):
             sources = frozenset(s for t in mine if role in t.firing_roles for s in t.sources)
             namespace[f"fire_{trigger}_as_{role}"] = _declared_rule(trigger, role, sources)
     return type(f"{_camel(definition.protocol)}Machine", (ProtocolMachine,), namespace)

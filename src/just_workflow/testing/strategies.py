@@ -30,6 +30,7 @@ from just_workflow.checks.abstraction import (
 )
 from just_workflow.checks.trace import Trace, TraceStep
 from just_workflow.definition import (
+    SYSTEM_ROLE,
     Condition,
     Definition,
     Field,
@@ -159,8 +160,9 @@ def commands(
 
     ``authorized`` and ``valid`` left as None are drawn. A role that may not
     fire it is another declared role or, when every role may, an undeclared one.
+    The transitions of deadlines are left out: only the engine's clock fires them.
     """
-    transition = draw(st.sampled_from(definition.transitions))
+    transition = draw(st.sampled_from([t for t in definition.transitions if SYSTEM_ROLE not in t.by]))
     allowed = transition.firing_roles
     cast = actors(definition)
     if authorized if authorized is not None else draw(st.booleans()):
@@ -177,6 +179,8 @@ def commands(
 @attrs.frozen
 class Walk:
     """A run through a definition: who starts it, then commands the engine accepts one after the other.
+
+    A walk lets no deadline pass: its commands are the parties', which ``Engine.fire`` takes.
 
     ``trace`` shows the run step by step; ``state`` is where it ends.
     """
@@ -233,7 +237,8 @@ def walks(
                 enabled = [
                     (command, after)
                     for command in (*abstraction.commands(table, instance.state), *abstraction.invitations)
-                    if (after := _try(table, instance, command)) is not None
+                    if command.actor.role != SYSTEM_ROLE
+                    and (after := _try(table, instance, command)) is not None
                 ]
                 if not enabled:
                     break
