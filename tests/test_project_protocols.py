@@ -257,7 +257,15 @@ def test_any_score_may_be_funded_and_a_negative_balance_records_a_recovery(engin
         ("award_grant", AGENCY, {"grant_amount": 240000, "project_identifier": "2026-1-SK01-KA220-000001"}),
         ("sign_grant_agreement", LEAD, {}),
         ("sign_grant_agreement", AGENCY, {}),
-        ("start_implementation", LEAD, {"start_date": "2026-09-01", "final_report_due": "2028-10-31"}),
+        (
+            "start_implementation",
+            LEAD,
+            {
+                "start_date": "2026-09-01",
+                "agreement_signed_on": "2026-08-20",
+                "final_report_due": "2028-10-31",
+            },
+        ),
         ("request_amendment", LEAD, {"amendment_request": "VET Valencia replaces SME Bratislava"}),
         ("approve_amendment", AGENCY, {"partner_organisations": ["VET Valencia"]}),
         (
