@@ -11,6 +11,7 @@ from just_workflow.canonical import is_valid_text
 from just_workflow.definition import SYSTEM_ROLE
 from just_workflow.errors import InvalidRequest, NotAuthorized
 from just_workflow.events import Actor
+from just_workflow.messages import Reason
 
 
 def request_digest(trigger: str, actor: Actor, payload: Mapping[str, Any]) -> str:
@@ -55,9 +56,12 @@ def check_request(instance_id: object, trigger: object, actor: Actor, key: objec
 
 def clock_only(trigger: str) -> NotAuthorized:
     """The refusal of an actor claiming the ``system`` role, which only the engine's clock acts as."""
-    return NotAuthorized(
+    default = (
         f"Role {SYSTEM_ROLE!r} is the engine's clock's: no caller fires {trigger!r} as it; "
-        "deadlines fire on Engine.tick.",
+        "deadlines fire on Engine.tick."
+    )
+    return NotAuthorized(
+        Reason(default, "clock-only-caller", trigger=trigger),
         trigger=trigger,
         role=SYSTEM_ROLE,
         allowed_roles=[],

@@ -29,6 +29,7 @@ from just_workflow.errors import (
     IdempotencyKeyReused,
     InstanceExists,
     InvalidRequest,
+    Refusal,
     WorkflowError,
 )
 from just_workflow.events import Actor, Event
@@ -87,7 +88,12 @@ class Batch:
         try:
             check_request(instance_id, None, actor)
             new_id = instance_id or self._new_id()
-            instance, event = begin(self._table(protocol, version), new_id, actor, self._now())
+            table = self._table(protocol, version)
+            try:
+                instance, event = begin(table, new_id, actor, self._now())
+            except Refusal as refusal:
+                refusal.titles = table.definition  # so that it renders in any language, names by their titles
+                raise
             if new_id in self._current:
                 raise InstanceExists([new_id])
         except WorkflowError as error:
@@ -144,7 +150,11 @@ class Batch:
         if expected_seq is not None and instance.seq != expected_seq:
             raise ConcurrencyConflict(instance_id, expected_seq, instance.seq)
         table = self._table(instance.protocol, instance.version)
-        after, event = step_with(table, instance, trigger, actor, payload, self._now())
+        try:
+            after, event = step_with(table, instance, trigger, actor, payload, self._now())
+        except Refusal as refusal:
+            refusal.titles = table.definition
+            raise
         if key is not None and request is not None:
             self._keys[(instance_id, key)] = (request, after)
         self._add(index, what, Appended(after, event, instance.seq, key, request), instance.state)

@@ -60,6 +60,18 @@ class Text:
         return tuple(lang for lang in LANGUAGES if not getattr(self, lang))
 
 
+class Named(enum.StrEnum):
+    """The kinds of things a definition names and may title: what :meth:`Definition.title_of` looks up."""
+
+    PROTOCOL = "protocol"
+    STATE = "state"
+    ROLE = "role"
+    TRIGGER = "trigger"
+    FIELD = "field"
+    CHOICE = "choice"  # a value of a field's ``choices``: named with its field
+    INVARIANT = "invariant"  # titled by its description
+
+
 class FieldType(enum.StrEnum):
     """The types a context field may have."""
 
@@ -103,7 +115,12 @@ class Role:
 
 @attrs.frozen
 class Field:
-    """A typed context field, set only through transition inputs."""
+    """A typed context field, set only through transition inputs.
+
+    ``choice_titles`` gives the title of each titled choice (a value left
+    out shows as itself); the file gives them by writing ``choices`` as a
+    mapping of values to titles.
+    """
 
     name: str
     type: FieldType
@@ -111,6 +128,8 @@ class Field:
     description: Text | None = None
     choices: tuple[str, ...] | None = None
     min_items: int | None = None
+    # Not hashed (a mapping is not hashable); compared, and digested only when given.
+    choice_titles: Mapping[str, Text] | None = attrs.field(default=None, hash=False)
 
 
 @attrs.frozen
@@ -312,6 +331,47 @@ class Definition:
     def triggers(self) -> tuple[str, ...]:
         """Distinct trigger names, in declaration order."""
         return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
+    def text_of(self, kind: Named | str, name: str, *, field: str | None = None) -> Text | None:
+        """The title of a thing the definition names, in every language it has; None when it has none.
+
+        ``kind`` is a :class:`Named` (or its value); a choice is named with
+        its ``field``. A trigger's title is that of its first titled
+        transition. Every title shown to a person is looked up here or by
+        :meth:`title_of`.
+        """
+        kind = Named(kind)
+        if kind is Named.PROTOCOL:
+            return self.title
+        if kind is Named.STATE:
+            state = self.state_map.get(name)
+            return None if state is None else state.title
+        if kind is Named.ROLE:
+            role = self.role_map.get(name)
+            return None if role is None else role.title
+        if kind is Named.TRIGGER:
+            return self._trigger_titles.get(name)
+        if kind is Named.INVARIANT:
+            return next((inv.description for inv in self.invariants if inv.name == name), None)
+        owner = self.field_map.get(name if kind is Named.FIELD else field or "")
+        if owner is None:
+            return None
+        if kind is Named.FIELD:
+            return owner.title
+        return (owner.choice_titles or {}).get(name)
+
+    def title_of(self, kind: Named | str, name: str, lang: str = "en", *, field: str | None = None) -> str:
+        """The title of a thing the definition names in ``lang`` (English when missing), else its name."""
+        text = self.text_of(kind, name, field=field)
+        return name if text is None else text.get(lang)
+
+    @functools.cached_property
+    def _trigger_titles(self) -> Mapping[str, Text]:
+        titles: dict[str, Text] = {}
+        for transition in self.transitions:
+            if transition.title is not None:
+                titles.setdefault(transition.trigger, transition.title)
+        return titles
 
     @functools.cached_property
     def deadlines(self) -> Mapping[str, Deadline]:

@@ -36,6 +36,7 @@ from just_workflow.errors import (
 from just_workflow.events import Actor, Event
 from just_workflow.guards import NamedGuard
 from just_workflow.instance import Instance, Option, detached
+from just_workflow.messages import Reason, translated
 from just_workflow.queries import (
     MAX_LIMIT,
     InstanceQuery,
@@ -152,7 +153,11 @@ class Engine:
         """Start a new instance of ``protocol`` in its initial state and record the start event."""
         _check_request(instance_id, None, actor)
         table = self.table(protocol, version)
-        instance, event = begin(table, instance_id or new_instance_id(), actor, self._now())
+        try:
+            instance, event = begin(table, instance_id or new_instance_id(), actor, self._now())
+        except Refusal as refusal:
+            refusal.titles = table.definition  # so that it renders in any language, names by their titles
+            raise
         self.store.create(instance, event)
         if self._hooks:
             self._run_hooks(detached(instance), detached(event))
@@ -213,7 +218,11 @@ class Engine:
                         return answered
                 raise ConcurrencyConflict(instance_id, expected_seq, instance.seq)
             table = self._by_digest.get(instance.digest) or self.table(instance.protocol, instance.version)
-            after, event = step_with(table, instance, trigger, actor, payload, self._now())
+            try:
+                after, event = step_with(table, instance, trigger, actor, payload, self._now())
+            except Refusal as refusal:  # costs nothing until raised
+                refusal.titles = table.definition
+                raise
             try:
                 store.append(after, event, instance.seq, idempotency_key, request)
             except ConcurrencyConflict:
@@ -324,19 +333,24 @@ class Engine:
 
         return verify(self, None if instance_id is None else [instance_id])
 
-    def options(self, instance_id: str, actor: Actor) -> list[Option]:
+    def options(self, instance_id: str, actor: Actor, lang: str | None = None) -> list[Option]:
         """Every trigger of the current state, as ``actor`` sees it: allowed or not, and why not.
 
         The option of the state's deadline trigger gives its ``due`` time (fired by the clock, never allowed).
+        With ``lang`` (``en``, ``sk``, ``es``, ``it``, ``sl``), the titles and reasons are in that language,
+        names in them shown by their titles; without, as the library has always given them. Each reason is a
+        :class:`~just_workflow.messages.Reason`: its ``code`` and ``params`` say it to a program.
         """
         instance = self.store.load(instance_id)
-        offered = options(self.table(instance.protocol, instance.version), instance, actor)
+        table = self.table(instance.protocol, instance.version)
+        offered = options(table, instance, actor, lang)
         pending = self._pending(instance)
         if pending is None:
             return offered
         due, _ = pending
         when = due.due_at.isoformat()
-        clock_only = (f"only the engine's clock fires it, when its deadline passes ({when})",)
+        default = f"only the engine's clock fires it, when its deadline passes ({when})"
+        clock_only = (translated(Reason(default, "deadline-clock-only", due=when), lang, table.definition),)
         return [
             attrs.evolve(option, due=when, reasons=clock_only) if option.trigger == due.trigger else option
             for option in offered
@@ -437,7 +451,11 @@ class Engine:
         """The write of one passed deadline fired as the clock on ``instance``; a refusal raises."""
         trigger = due.trigger
         table = self._by_digest.get(instance.digest) or self.table(instance.protocol, instance.version)
-        after, event = step_with(table, instance, trigger, SYSTEM, _NO_PAYLOAD, at.isoformat())
+        try:
+            after, event = step_with(table, instance, trigger, SYSTEM, _NO_PAYLOAD, at.isoformat())
+        except Refusal as refusal:
+            refusal.titles = table.definition
+            raise
         key = deadline_key(entry_seq, trigger)
         return Appended(after, event, instance.seq, key, request_digest(trigger, SYSTEM, _NO_PAYLOAD))
 

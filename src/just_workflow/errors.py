@@ -29,9 +29,15 @@ A refused fire (every class above but ``HookError``) writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
+
+from just_workflow.messages import Reason, Titles, reason_text
+
+#: The codes of the messages of refusals that list reasons: a guard's (or invariant's), an input's.
+CANNOT_FIRE, INVALID_PAYLOAD = "cannot-fire", "invalid-payload"
 
 
 class WorkflowError(Exception):
@@ -109,13 +115,31 @@ class UnknownProtocol(WorkflowError):
 class Refusal(WorkflowError):
     """The protocol refuses a fire: ``trigger`` is what was asked, ``reasons`` each reason why not.
 
-    Catch this to show any refusal to a user; its subclasses say which rule refused.
+    Catch this to show any refusal to a user; its subclasses say which rule
+    refused. ``code`` and ``params`` name the refusal in the message catalog
+    (:mod:`just_workflow.messages`), each reason is a
+    :class:`~just_workflow.messages.Reason` with its own, and
+    :meth:`message` renders it in a language. ``titles`` is the definition
+    whose titles name things in it (set by the engine; None: names as they are).
     """
 
     def __init__(self, message: str, *, trigger: str, reasons: Sequence[str]) -> None:
         self.trigger = trigger
         self.reasons: tuple[str, ...] = tuple(reasons)
+        self.code: str | None = getattr(message, "code", None)
+        self.params: Mapping[str, Any] = getattr(message, "params", {})
+        self.titles: Titles | None = None
         super().__init__(message)
+
+    def message(self, lang: str | None = None, titles: Titles | None = None) -> str:
+        """The refusal in ``lang``, names shown by the ``titles`` (default: :attr:`titles`); None: as raised."""
+        return reason_text(self.args[0], lang, titles or self.titles)
+
+
+def headline(code: str, trigger: str, reasons: Sequence[str]) -> Reason:
+    """The message of a refusal listing ``reasons``: :data:`CANNOT_FIRE` or :data:`INVALID_PAYLOAD`."""
+    lead = "Cannot fire" if code == CANNOT_FIRE else "Invalid payload for"
+    return Reason(f"{lead} {trigger!r}: {'; '.join(reasons)}.", code, trigger=trigger, reasons=tuple(reasons))
 
 
 class TransitionNotAllowed(Refusal):

@@ -14,6 +14,7 @@ from typing import Any
 
 from just_workflow.canonical import is_safe_integer, is_valid_text
 from just_workflow.definition import Condition, Field, FieldType, Op
+from just_workflow.messages import Reason
 
 #: A named Python guard registered on the engine: ``guard(context, actor) -> bool``.
 #: It must be pure (no clock, no I/O): replay and the test kit call it again.
@@ -33,6 +34,16 @@ def _describe(value: Any) -> str:
 _INVALID_TEXT = "is not valid Unicode (it holds a lone surrogate)"
 
 
+def _expects(code: str, default: str, field: str, value: Any) -> Reason:
+    """The reason a value of the wrong type is refused."""
+    return Reason(f"{default}, got {_describe(value)}", code, field=field)
+
+
+def _not_a_choice(field: str, value: Any, listed: str, choices: Any) -> Reason:
+    default = f"field '{field}': {value!r} is not one of the choices: {listed}"
+    return Reason(default, "not-a-choice", field=field, value=value, choices=tuple(choices or ()))
+
+
 def value_check(field: Field) -> ValueCheck:
     """The check of payload values for ``field``: type, choices, ``min_items``; dates to ISO strings."""
     name, kind = field.name, field.type
@@ -41,23 +52,24 @@ def value_check(field: Field) -> ValueCheck:
 
     def check_str(value: Any) -> tuple[Any, str | None]:
         if not isinstance(value, str):
-            return None, f"field '{name}' expects a string, got {_describe(value)}"
+            return None, _expects("expects-text", f"field '{name}' expects a string", name, value)
         if not is_valid_text(value):
-            return None, f"field '{name}': {value!r} {_INVALID_TEXT}"
+            return None, Reason(f"field '{name}': {value!r} {_INVALID_TEXT}", "invalid-text", field=name)
         if choices is not None and value not in choices:
-            return None, f"field '{name}': {value!r} is not one of the choices: {listed}"
+            return None, _not_a_choice(name, value, listed, field.choices)
         return value, None
 
     def check_int(value: Any) -> tuple[Any, str | None]:
         if isinstance(value, bool) or not isinstance(value, int):
-            return None, f"field '{name}' expects an integer, got {_describe(value)}"
+            return None, _expects("expects-integer", f"field '{name}' expects an integer", name, value)
         if not is_safe_integer(value):
-            return None, f"field '{name}': the integer is outside ±(2**53 - 1), the range the audit log holds"
+            default = f"field '{name}': the integer is outside ±(2**53 - 1), the range the audit log holds"
+            return None, Reason(default, "integer-out-of-range", field=name)
         return value, None
 
     def check_bool(value: Any) -> tuple[Any, str | None]:
         if not isinstance(value, bool):
-            return None, f"field '{name}' expects true or false, got {_describe(value)}"
+            return None, _expects("expects-boolean", f"field '{name}' expects true or false", name, value)
         return value, None
 
     def check_date(value: Any) -> tuple[Any, str | None]:
@@ -68,7 +80,7 @@ def value_check(field: Field) -> ValueCheck:
                 return datetime.date.fromisoformat(value).isoformat(), None
             except ValueError:
                 pass
-        return None, f"field '{name}' expects a date (YYYY-MM-DD), got {_describe(value)}"
+        return None, _expects("expects-date", f"field '{name}' expects a date (YYYY-MM-DD)", name, value)
 
     def check_list(value: Any) -> tuple[Any, str | None]:
         # A plain loop and a set method, no generator: every fire that sets a list runs this.
@@ -79,15 +91,16 @@ def value_check(field: Field) -> ValueCheck:
                     strings = False
                     break
         if not strings:
-            return None, f"field '{name}' expects a list of strings, got {_describe(value)}"
+            return None, _expects("expects-list", f"field '{name}' expects a list of strings", name, value)
         for item in value:
             if not is_valid_text(item):
-                return None, f"field '{name}': {item!r} {_INVALID_TEXT}"
+                return None, Reason(f"field '{name}': {item!r} {_INVALID_TEXT}", "invalid-text", field=name)
         if choices is not None and not choices.issuperset(value):
             unknown = next(item for item in value if item not in choices)
-            return None, f"field '{name}': {unknown!r} is not one of the choices: {listed}"
+            return None, _not_a_choice(name, unknown, listed, field.choices)
         if field.min_items is not None and len(value) < field.min_items:
-            return None, f"field '{name}' needs at least {field.min_items} item(s), got {len(value)}"
+            default = f"field '{name}' needs at least {field.min_items} item(s), got {len(value)}"
+            return None, Reason(default, "too-few-items", field=name, min=field.min_items, count=len(value))
         return tuple(value), None
 
     checks: dict[FieldType, ValueCheck] = {
@@ -119,11 +132,15 @@ def condition_check(condition: Condition) -> ConditionCheck:
     compare = _COMPARE[condition.op]
     text = f"{name} {condition.op.value} {expected!r}"
 
+    op = condition.op.value
+
     def check(context: Mapping[str, Any]) -> str | None:
         if name not in context:
-            return f"condition '{text}' is false: '{name}' is not set"
+            default = f"condition '{text}' is false: '{name}' is not set"
+            return Reason(default, "condition-field-not-set", field=name, op=op, expected=expected)
         if compare(context[name], expected):
             return None
-        return f"condition '{text}' is false: '{name}' is {context[name]!r}"
+        default = f"condition '{text}' is false: '{name}' is {context[name]!r}"
+        return Reason(default, "condition-false", field=name, op=op, expected=expected, value=context[name])
 
     return check

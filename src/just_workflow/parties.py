@@ -24,9 +24,10 @@ from typing import Any
 
 from just_workflow.canonical import is_valid_text
 from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, SYSTEM_ROLE
-from just_workflow.errors import InvalidPayload, NotAParty, NotAuthorized
+from just_workflow.errors import INVALID_PAYLOAD, InvalidPayload, NotAParty, NotAuthorized, headline
 from just_workflow.events import Actor
 from just_workflow.instance import NO_ENTRIES, Instance, Option, read_only
+from just_workflow.messages import Reason
 from just_workflow.table import CompiledTransition, Table
 
 #: The payload keys of each party trigger.
@@ -38,6 +39,11 @@ PARTY_INPUTS: Mapping[str, tuple[str, ...]] = {
 
 
 _VERBS = {INVITE: "invite", REMOVE_PARTY: "remove", REPLACE_PARTY: "replace"}
+_TITLE_CODES = {
+    INVITE: "title-invite",
+    REMOVE_PARTY: "title-remove-party",
+    REPLACE_PARTY: "title-replace-party",
+}
 
 
 def admitted(table: Table, instance: Instance, move: CompiledTransition, actor: Actor) -> bool:
@@ -54,14 +60,25 @@ def admitted(table: Table, instance: Instance, move: CompiledTransition, actor: 
 def not_a_party(instance: Instance, trigger: str, actor: Actor) -> NotAParty:
     """The refusal of an actor whose role may fire ``trigger`` but who is not bound to the instance."""
     bound = instance.parties.get(actor.role, ())
-    return NotAParty(
+    default = (
         f"{actor.id!r} is not a party to this instance as {actor.role!r} "
-        f"(its {actor.role} parties: {', '.join(bound) or 'none yet'}); only they may fire {trigger!r}.",
+        f"(its {actor.role} parties: {', '.join(bound) or 'none yet'}); only they may fire {trigger!r}."
+    )
+    return NotAParty(
+        Reason(
+            default, "not-a-party-to-fire", actor=actor.id, role=actor.role, actors=bound, trigger=trigger
+        ),
         trigger=trigger,
         role=actor.role,
         actor_id=actor.id,
         parties=bound,
     )
+
+
+def not_a_party_reason(actor: Actor) -> Reason:
+    """Why an actor whose role may act is not admitted: they are not bound to the instance in it."""
+    default = f"{actor.id!r} is not a party to this instance as {actor.role!r}"
+    return Reason(default, "not-a-party", actor=actor.id, role=actor.role)
 
 
 def joined(instance: Instance, actor: Actor) -> Mapping[str, tuple[str, ...]]:
@@ -98,17 +115,14 @@ def change(
         _check_free(instance, trigger, party)
         parties[role] = (*bound, party)
     elif party not in bound:
-        raise _invalid(
-            trigger, f"{party!r} is not a party as {role!r} (its parties: {', '.join(bound) or 'none'})"
-        )
+        default = f"{party!r} is not a party as {role!r} (its parties: {', '.join(bound) or 'none'})"
+        raise _invalid(trigger, Reason(default, "not-a-party-as", actor=party, role=role, actors=bound))
     elif trigger == REMOVE_PARTY:
         parties[role] = tuple(p for p in bound if p != party)
         if not parties[role]:
             if not table.inviters[role]:
-                raise _invalid(
-                    trigger,
-                    f"{party!r} is the last party as {role!r}, which nobody may bind again: replace them instead",
-                )
+                default = f"{party!r} is the last party as {role!r}, which nobody may bind again: replace them instead"
+                raise _invalid(trigger, Reason(default, "last-party-replace", actor=party, role=role))
             del parties[role]
     else:
         new_party = values["new_party"]
@@ -130,7 +144,7 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
         return []
     not_bound = []
     if mine and actor.role not in table.open_roles and not bound_here:
-        not_bound.append(f"{actor.id!r} is not a party to this instance as {actor.role!r}")
+        not_bound.append(not_a_party_reason(actor))
     result = []
     for trigger in (INVITE, REMOVE_PARTY, REPLACE_PARTY):
         if trigger == INVITE:
@@ -142,20 +156,27 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
             others = [role for role in mine if instance.parties.get(role)]
             why = [] if bound_here else list(not_bound)
             if not bound_here and not others:
-                why.append(f"no party of {', '.join(mine)} is bound yet")
+                why.append(
+                    Reason(f"no party of {', '.join(mine)} is bound yet", "no-party-bound", roles=mine)
+                )
             if (
                 trigger == REMOVE_PARTY
                 and not others
                 and bound_here
                 and _last_unbindable(table, instance, actor.role)
             ):
-                why.append(f"{actor.id!r} is the last party as {actor.role!r}, which nobody may bind again")
+                default = f"{actor.id!r} is the last party as {actor.role!r}, which nobody may bind again"
+                why.append(Reason(default, "last-party", actor=actor.id, role=actor.role))
         result.append(
             Option(
                 trigger=trigger,
                 allowed=not why,
                 reasons=tuple(why),
-                title=f"{trigger.replace('_', ' ').capitalize()}: {', '.join(about)}",
+                title=Reason(
+                    f"{trigger.replace('_', ' ').capitalize()}: {', '.join(about)}",
+                    _TITLE_CODES[trigger],
+                    roles=about,
+                ),
                 inputs=PARTY_INPUTS[trigger],
             )
         )
@@ -169,33 +190,43 @@ def _last_unbindable(table: Table, instance: Instance, role: str) -> bool:
 
 def _payload(table: Table, trigger: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     expected = PARTY_INPUTS[trigger]
-    problems = [
-        f"unknown input {key!r}; {trigger!r} takes: {', '.join(expected)}"
+    problems: list[str] = [
+        Reason(
+            f"unknown input {key!r}; {trigger!r} takes: {', '.join(expected)}",
+            "unknown-party-input",
+            input=key,
+            trigger=trigger,
+            names=expected,
+        )
         for key in payload
         if key not in expected
     ]
     for key in expected:
         value = payload.get(key)
         if value is None:
-            problems.append(f"required input {key!r} is missing")
+            problems.append(Reason(f"required input {key!r} is missing", "required-input-missing", field=key))
         elif not isinstance(value, str) or not value:
-            problems.append(f"input {key!r} must be a non-empty string, got {value!r}")
+            default = f"input {key!r} must be a non-empty string, got {value!r}"
+            problems.append(Reason(default, "party-input-not-text", input=key))
         elif not is_valid_text(value):
-            problems.append(f"input {key!r} is not valid Unicode text: {value!r} holds a lone surrogate")
+            default = f"input {key!r} is not valid Unicode text: {value!r} holds a lone surrogate"
+            problems.append(Reason(default, "party-input-invalid-text", input=key))
     role = payload.get("role")
     if isinstance(role, str) and role and role not in table.inviters:
         roles = ", ".join(sorted(table.inviters)) or "none"
         if role == SYSTEM_ROLE:
-            what = "is the engine's clock's, which fires deadlines: nobody is invited to it"
+            what, code = (
+                "is the engine's clock's, which fires deadlines: nobody is invited to it",
+                "role-is-system",
+            )
         elif role in table.open_roles:
-            what = "is open: any actor with it acts, none is bound"
+            what, code = "is open: any actor with it acts, none is bound", "role-is-open"
         else:
-            what = "is not a role of this protocol"
-        problems.append(f"role {role!r} {what}; roles with parties: {roles}")
+            what, code = "is not a role of this protocol", "role-unknown"
+        default = f"role {role!r} {what}; roles with parties: {roles}"
+        problems.append(Reason(default, code, role=role, roles=sorted(table.inviters)))
     if problems:
-        raise InvalidPayload(
-            f"Invalid payload for {trigger!r}: {'; '.join(problems)}.", trigger=trigger, reasons=problems
-        )
+        raise InvalidPayload(headline(INVALID_PAYLOAD, trigger, problems), trigger=trigger, reasons=problems)
     return {key: payload[key] for key in expected}
 
 
@@ -208,9 +239,12 @@ def _check_changer(
     inviters = table.inviters[role]
     if actor.role not in inviters:
         allowed = sorted(inviters)
-        raise NotAuthorized(
+        default = (
             f"Role {actor.role!r} may not {_VERBS[trigger]} a party of {role!r}; "
-            f"roles that may: {', '.join(allowed) or 'none'}.",
+            f"roles that may: {', '.join(allowed) or 'none'}."
+        )
+        raise NotAuthorized(
+            Reason(default, f"may-not-{_VERBS[trigger]}", role=actor.role, other=role, roles=allowed),
             trigger=trigger,
             role=actor.role,
             allowed_roles=allowed,
@@ -222,10 +256,9 @@ def _check_changer(
 def _check_free(instance: Instance, trigger: str, party: str) -> None:
     held = role_of(instance.parties, party)
     if held is not None:
-        raise _invalid(
-            trigger, f"{party!r} is already a party as {held!r}; an actor holds one role per instance"
-        )
+        default = f"{party!r} is already a party as {held!r}; an actor holds one role per instance"
+        raise _invalid(trigger, Reason(default, "already-a-party", actor=party, role=held))
 
 
-def _invalid(trigger: str, reason: str) -> InvalidPayload:
-    return InvalidPayload(f"Invalid payload for {trigger!r}: {reason}.", trigger=trigger, reasons=[reason])
+def _invalid(trigger: str, reason: Reason) -> InvalidPayload:
+    return InvalidPayload(headline(INVALID_PAYLOAD, trigger, [reason]), trigger=trigger, reasons=[reason])

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from just_workflow.errors import NotAuthorized
 from just_workflow.events import Actor
 from just_workflow.instance import NO_ENTRIES, read_only
+from just_workflow.messages import Reason
 from just_workflow.table import CompiledTransition
 
 #: What a snapshot keeps of the sign-offs begun in its state: trigger -> role -> ids of the signers.
@@ -40,12 +41,19 @@ def refusal(move: CompiledTransition, signed: Mapping[str, tuple[str, ...]], act
     """Why ``actor`` may not sign now (their role, or they themselves, signed already), or None."""
     trigger = move.source.trigger
     if actor.role in signed and actor.role not in move.every_party:
-        return f"role {actor.role!r} has already signed {trigger!r}"
+        default = f"role {actor.role!r} has already signed {trigger!r}"
+        return Reason(default, "role-already-signed", role=actor.role, trigger=trigger)
     for role, ids in signed.items():
         if actor.id in ids:
             if role == actor.role:
-                return f"{actor.id!r} has already signed {trigger!r}"
-            return f"{actor.id!r} has already signed {trigger!r} as {role!r}: one actor signs for one role"
+                return Reason(
+                    f"{actor.id!r} has already signed {trigger!r}",
+                    "already-signed",
+                    actor=actor.id,
+                    trigger=trigger,
+                )
+            default = f"{actor.id!r} has already signed {trigger!r} as {role!r}: one actor signs for one role"
+            return Reason(default, "signed-for-another-role", actor=actor.id, trigger=trigger, role=role)
     return None
 
 
@@ -62,8 +70,9 @@ def sign(
     reason = refusal(move, signed, actor)
     if reason is not None:
         waiting = pending(move, signed, parties)
+        default = f"{reason[0].upper()}{reason[1:]}; waiting for: {', '.join(waiting) or 'nobody'}."
         raise NotAuthorized(
-            f"{reason[0].upper()}{reason[1:]}; waiting for: {', '.join(waiting) or 'nobody'}.",
+            Reason(default, "signoff-refused", reason=reason, roles=waiting),
             trigger=trigger,
             role=actor.role,
             allowed_roles=waiting,

@@ -16,11 +16,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from just_workflow import parties, signoffs
 from just_workflow.definition import PARTY_TRIGGERS
-from just_workflow.errors import GuardFailed, InvalidPayload, NotAuthorized, Refusal, TransitionNotAllowed
+from just_workflow.errors import (
+    CANNOT_FIRE,
+    INVALID_PAYLOAD,
+    GuardFailed,
+    InvalidPayload,
+    NotAuthorized,
+    Refusal,
+    TransitionNotAllowed,
+    headline,
+)
 from just_workflow.events import FIRE, PARTY, SIGN, START, Actor, Event, genesis_hash, new_event
 from just_workflow.instance import NO_ENTRIES, Command, Instance, Option, read_only
+from just_workflow.messages import Reason, Titles, translated
 from just_workflow.table import CompiledTransition, Table
 
 
@@ -31,8 +43,15 @@ def begin(
     definition = table.definition
     if actor.role not in table.start_roles:
         allowed = ", ".join(sorted(table.start_roles))
+        default = f"Role {actor.role!r} may not start '{definition.protocol}'; roles that may: {allowed}."
         raise NotAuthorized(
-            f"Role {actor.role!r} may not start '{definition.protocol}'; roles that may: {allowed}.",
+            Reason(
+                default,
+                "start-not-allowed",
+                role=actor.role,
+                protocol=definition.protocol,
+                roles=sorted(table.start_roles),
+            ),
             trigger="start",
             role=actor.role,
             allowed_roles=sorted(table.start_roles),
@@ -111,12 +130,14 @@ def step_with(
     raise min(refusals, key=_is_other_variant)
 
 
-def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
+def options(table: Table, instance: Instance, actor: Actor, lang: str | None = None) -> list[Option]:
     """Every trigger of the current state as ``actor`` sees it: allowed or not, and why not.
 
     The same checks as :func:`step` in the same order, judged before the
     payload is known: the inputs a trigger takes are assumed given, so a
-    missing required field that an input sets is not a reason.
+    missing required field that an input sets is not a reason. With
+    ``lang``, titles and reasons are in that language, names in them shown
+    by their titles (see :mod:`~just_workflow.messages`).
     """
     state = instance.state
     role = actor.role
@@ -126,10 +147,9 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
         authorized = table.authorized(state, trigger, role)
         reasons: list[str] = []
         if not authorized:
-            roles = ", ".join(table.roles_for(state, trigger))
-            reasons.append(f"role {role!r} may not fire it; roles that may: {roles}")
+            reasons.append(_may_not_fire_it(table, state, trigger, role))
         elif not any(parties.admitted(table, instance, c, actor) for c in authorized):
-            reasons.append(f"{actor.id!r} is not a party to this instance as {role!r}")
+            reasons.append(parties.not_a_party_reason(actor))
         else:
             for candidate in authorized:
                 chosen = candidate
@@ -141,7 +161,7 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
                 trigger=trigger,
                 allowed=not reasons,
                 reasons=tuple(reasons),
-                title=chosen.source.title.get() if chosen.source.title else trigger,
+                title=chosen.source.title.get(lang or "en") if chosen.source.title else trigger,
                 inputs=tuple(i.field for i in chosen.source.inputs),
                 pending=signoffs.pending(
                     chosen, instance.signatures.get(trigger, NO_ENTRIES), instance.parties
@@ -152,7 +172,24 @@ def options(table: Table, instance: Instance, actor: Actor) -> list[Option]:
         )
     if state in table.moves:
         result += parties.options(table, instance, actor)
-    return result
+    if lang is None:
+        return result
+    return [in_language(option, lang, table.definition) for option in result]
+
+
+def in_language(option: Option, lang: str, titles: Titles) -> Option:
+    """``option`` with its reasons, and a title from the catalog, in ``lang``; each keeps its code."""
+    return attrs.evolve(
+        option,
+        title=translated(option.title, lang, titles),
+        reasons=tuple(translated(reason, lang, titles) for reason in option.reasons),
+    )
+
+
+def _may_not_fire_it(table: Table, state: str, trigger: str, role: str) -> Reason:
+    roles = table.roles_for(state, trigger)
+    default = f"role {role!r} may not fire it; roles that may: {', '.join(roles)}"
+    return Reason(default, "role-may-not-fire-it", role=role, roles=roles)
 
 
 def may_fire(table: Table, instance: Instance, actor: Actor) -> bool:
@@ -223,7 +260,7 @@ def _apply(
         values, problems = move.normalize_payload(payload)
         if problems:
             raise InvalidPayload(
-                f"Invalid payload for {trigger!r}: {'; '.join(problems)}.", trigger=trigger, reasons=problems
+                headline(INVALID_PAYLOAD, trigger, problems), trigger=trigger, reasons=problems
             )
         if values:
             values = read_only(values)
@@ -231,7 +268,7 @@ def _apply(
             signatures = NO_ENTRIES  # a signature endorses the content it saw
     reasons = move.guard_reasons(context, actor)
     if reasons:
-        raise GuardFailed(f"Cannot fire {trigger!r}: {'; '.join(reasons)}.", trigger=trigger, reasons=reasons)
+        raise GuardFailed(headline(CANNOT_FIRE, trigger, reasons), trigger=trigger, reasons=reasons)
     source = instance.state
     target = move.source.target or source
     kind = FIRE
@@ -246,9 +283,7 @@ def _apply(
     if target in table.invariants:
         broken = _broken_invariants(table, target, context)
         if broken:
-            raise GuardFailed(
-                f"Cannot fire {trigger!r}: {'; '.join(broken)}.", trigger=trigger, reasons=broken
-            )
+            raise GuardFailed(headline(CANNOT_FIRE, trigger, broken), trigger=trigger, reasons=broken)
     return _recorded(instance, kind, trigger, target, context, signatures, bound, actor, values, now, seal)
 
 
@@ -324,8 +359,11 @@ def _unauthorized(table: Table, state: str, trigger: str, role: str) -> Refusal:
     if triggers is None or trigger not in triggers:
         return _not_available(table, state, trigger)
     roles = table.roles_for(state, trigger)
+    default = (
+        f"Role {role!r} may not fire {trigger!r} in state {state!r}; roles that may: {', '.join(roles)}."
+    )
     return NotAuthorized(
-        f"Role {role!r} may not fire {trigger!r} in state {state!r}; roles that may: {', '.join(roles)}.",
+        Reason(default, "role-may-not-fire", role=role, trigger=trigger, state=state, roles=roles),
         trigger=trigger,
         role=role,
         allowed_roles=roles,
@@ -336,12 +374,15 @@ def _not_available(table: Table, state: str, trigger: str) -> TransitionNotAllow
     moves = table.moves.get(state)
     if moves is None:
         message = f"State {state!r} is final: it accepts no trigger (got {trigger!r})."
-        return TransitionNotAllowed(message, trigger=trigger, state=state, available=())
+        final = Reason(message, "state-final", state=state, trigger=trigger)
+        return TransitionNotAllowed(final, trigger=trigger, state=state, available=())
     available = sorted(moves)
     known = trigger in table.definition.triggers()
     what = "is not available" if known else "is unknown"
     message = f"Trigger {trigger!r} {what} in state {state!r}. Available: {', '.join(available) or 'none'}."
-    return TransitionNotAllowed(message, trigger=trigger, state=state, available=available)
+    code = "trigger-not-available" if known else "trigger-unknown"
+    reason = Reason(message, code, trigger=trigger, state=state, triggers=available)
+    return TransitionNotAllowed(reason, trigger=trigger, state=state, available=available)
 
 
 def apply_event(

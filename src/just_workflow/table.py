@@ -16,6 +16,7 @@ import attrs
 from just_workflow.definition import SYSTEM_ROLE, Condition, Definition, Invariant, Transition
 from just_workflow.errors import DefinitionError, Problem
 from just_workflow.guards import ConditionCheck, NamedGuard, ValueCheck, condition_check, value_check
+from just_workflow.messages import Reason
 
 
 @attrs.frozen
@@ -43,7 +44,11 @@ class CompiledTransition:
             check = inputs.get(key)
             if check is None:
                 accepted = ", ".join(inputs) or "none"
-                reasons.append(f"unknown input '{key}'; '{self.source.trigger}' accepts: {accepted}")
+                trigger = self.source.trigger
+                default = f"unknown input '{key}'; '{trigger}' accepts: {accepted}"
+                reasons.append(
+                    Reason(default, "unknown-input", input=key, trigger=trigger, fields=tuple(inputs))
+                )
                 continue
             normalized, reason = check(value)
             if reason is None:
@@ -52,7 +57,9 @@ class CompiledTransition:
                 reasons.append(reason)
         for key in self.required_inputs:
             if key not in payload:
-                reasons.append(f"required input '{key}' is missing")
+                reasons.append(
+                    Reason(f"required input '{key}' is missing", "required-input-missing", field=key)
+                )
         return values, reasons
 
     def guard_reasons(
@@ -68,7 +75,9 @@ class CompiledTransition:
         reasons: list[str] = []
         for name in self.requires:
             if name not in context and name not in assumed:
-                reasons.append(f"required field '{name}' is not set")
+                reasons.append(
+                    Reason(f"required field '{name}' is not set", "required-field-not-set", field=name)
+                )
         for field, check in self.conditions:
             if field not in assumed:
                 reason = check(context)
@@ -77,7 +86,7 @@ class CompiledTransition:
         if not assumed:  # a named guard may read any input: judge it only with the payload known
             for name, guard in self.named_guards:
                 if not guard(context, actor):
-                    reasons.append(f"guard '{name}' is false")
+                    reasons.append(Reason(f"guard '{name}' is false", "guard-false", guard=name))
         return reasons
 
 
@@ -94,12 +103,14 @@ class CompiledInvariant:
         reasons: list[str] = []
         for field in self.source.requires:
             if field not in context and field not in assumed:
-                reasons.append(f"invariant '{name}' would be broken: field '{field}' is not set")
+                default = f"invariant '{name}' would be broken: field '{field}' is not set"
+                reasons.append(Reason(default, "invariant-field-not-set", invariant=name, field=field))
         for field, check in self.conditions:
             if field not in assumed:
                 reason = check(context)
                 if reason is not None:
-                    reasons.append(f"invariant '{name}' would be broken: {reason}")
+                    default = f"invariant '{name}' would be broken: {reason}"
+                    reasons.append(Reason(default, "invariant-broken", invariant=name, reason=reason))
         return reasons
 
 

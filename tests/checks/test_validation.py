@@ -37,7 +37,13 @@ def make(**changes: Any) -> d.Definition:
         initial="draft",
         context=(
             d.Field("summary", d.FieldType.STR, text("Summary")),
-            d.Field("decision", d.FieldType.STR, text("Decision"), choices=("accept", "reject")),
+            d.Field(
+                "decision",
+                d.FieldType.STR,
+                text("Decision"),
+                choices=("accept", "reject"),
+                choice_titles={"accept": text("Accept"), "reject": text("Reject")},
+            ),
             d.Field("pages", d.FieldType.INT, text("Pages")),
         ),
         transitions=(
@@ -442,12 +448,22 @@ def test_bad_min_items(field: d.Field, message: str) -> None:
 
 TYPED = (
     d.Field("name", d.FieldType.STR),
-    d.Field("level", d.FieldType.STR, choices=("basic", "advanced")),
+    d.Field(
+        "level",
+        d.FieldType.STR,
+        choices=("basic", "advanced"),
+        choice_titles={"basic": text("Basic"), "advanced": text("Advanced")},
+    ),
     d.Field("count", d.FieldType.INT),
     d.Field("abroad", d.FieldType.BOOL),
     d.Field("start", d.FieldType.DATE),
     d.Field("tags", d.FieldType.LIST_STR),
-    d.Field("offer", d.FieldType.LIST_STR, choices=("internships", "teaching")),
+    d.Field(
+        "offer",
+        d.FieldType.LIST_STR,
+        choices=("internships", "teaching"),
+        choice_titles={"internships": text("Internships"), "teaching": text("Teaching")},
+    ),
 )
 
 
@@ -1163,3 +1179,24 @@ def test_grouped_nondeterminism_agrees_with_comparing_every_pair(definition: d.D
         more = re.search(r"\(([\d,]+) more like it\)$", finding.message)
         got.append((earlier, later, int(more[1].replace(",", "")) if more else 0))
     assert sorted(got) == sorted(expected)
+
+
+def test_every_choice_needs_a_title_in_every_language() -> None:
+    """A choice without a title, or with one missing a language, is a located missing-translation warning."""
+    base = make()
+    decision = base.field_map["decision"]
+    untitled = attrs.evolve(decision, choice_titles={"accept": d.Text("Accept", sk="Prijať")})
+    context = tuple(untitled if field.name == "decision" else field for field in base.context)
+    findings = [(f.code, f.path, f.message) for f in jw.check(attrs.evolve(base, context=context))]
+    assert findings == [
+        (
+            jw.FindingCode.MISSING_TRANSLATION,
+            "$.context.decision.choices.accept",
+            "Title of choice 'accept' of field 'decision' has no translation in es, it, sl",
+        ),
+        (
+            jw.FindingCode.MISSING_TRANSLATION,
+            "$.context.decision.choices.reject",
+            "The choice 'reject' of field 'decision' has no title; give one in en, sk, es, it, sl",
+        ),
+    ]

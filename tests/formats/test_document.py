@@ -442,3 +442,75 @@ def test_an_unknown_signer_is_reported_once() -> None:
             "Unknown role 'dean' in `signoff.all_of`; roles are: sme, department",
         )
     ]
+
+
+# Titles of choices
+
+
+def with_choices(choices: Any) -> dict[str, Any]:
+    """The minimal document with a field ``pick`` of the given ``choices``."""
+    return minimal(context={"pick": {"type": "str", "choices": choices}})
+
+
+def test_choices_may_map_each_value_to_its_title() -> None:
+    """The mapping form gives the values in order, a title to each titled one; a bare value has none."""
+    definition = definition_from_document(
+        with_choices({"yes_please": {"en": "Yes, please", "sk": "Áno, prosím"}, "no": "No", "maybe": None})
+    )
+    field = definition.field_map["pick"]
+    assert field.choices == ("yes_please", "no", "maybe")
+    assert field.choice_titles == {"yes_please": Text("Yes, please", sk="Áno, prosím"), "no": Text("No")}
+    assert definition.title_of("choice", "yes_please", "sk", field="pick") == "Áno, prosím"
+    assert definition.title_of("choice", "yes_please", "it", field="pick") == "Yes, please"
+    assert definition.title_of("choice", "maybe", "sk", field="pick") == "maybe"
+    document = definition_to_document(definition)
+    assert document["context"]["pick"]["choices"] == {
+        "yes_please": {"en": "Yes, please", "sk": "Áno, prosím"},
+        "no": {"en": "No"},
+        "maybe": None,
+    }
+    assert definition_from_document(document) == definition
+
+
+def test_choices_without_titles_keep_the_list_form_and_the_digest() -> None:
+    """A list of choices, or a mapping with no title at all, is the same definition with the same digest."""
+    listed = definition_from_document(with_choices(["a", "b"]))
+    mapped = definition_from_document(with_choices({"a": None, "b": None}))
+    assert listed == mapped and listed.digest == mapped.digest
+    assert definition_to_document(listed)["context"]["pick"]["choices"] == ["a", "b"]
+    titled = definition_from_document(with_choices({"a": "A", "b": None}))
+    assert titled.digest != listed.digest
+
+
+@pytest.mark.parametrize(
+    ("choices", "path", "message"),
+    [
+        (
+            "a",
+            "$.context.pick.choices",
+            "Expected a list of choices, or a mapping of choices to their titles",
+        ),
+        ({"a": 3}, "$.context.pick.choices.a", "Expected a text: a string, or a mapping of languages"),
+        ({"a": {"en": "A", "fr": "A"}}, "$.context.pick.choices.a.fr", "Unknown key 'fr'"),
+    ],
+)
+def test_bad_choice_titles_are_located(choices: object, path: str, message: str) -> None:
+    """A choice title that is not a text is reported at the choice."""
+    [(where, what)] = problems_of(with_choices(choices))
+    assert where == path and what.startswith(message), (where, what)
+
+
+def test_title_of_looks_up_every_kind_of_name() -> None:
+    """Protocol, state, role, trigger and field titles in a language; an untitled or unknown name is itself."""
+    definition = load_definition(BUNDLED[0])
+    state = definition.states[0]
+    assert definition.title_of("protocol", "", "sk") == definition.title.get("sk")
+    assert definition.title_of("state", state.name, "es") == (
+        state.title.get("es") if state.title else state.name
+    )
+    assert definition.title_of("role", "nobody", "sl") == "nobody"
+    assert definition.title_of("choice", "x", "sl", field="no_field") == "x"
+    transition = next(t for t in definition.transitions if t.title)
+    assert definition.title_of("trigger", transition.trigger, "it") == transition.title.get("it")
+    with pytest.raises(ValueError):
+        definition.title_of("colour", "red")

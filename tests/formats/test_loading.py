@@ -177,10 +177,10 @@ def test_read_document_gives_data_and_positions() -> None:
 
 
 def test_the_format_page_examples_load() -> None:
-    """The YAML, JSON and TOML examples of docs/definition-format.md are valid definitions (the second: deadlines)."""
+    """The YAML, JSON and TOML examples of docs/definition-format.md are valid definitions (deadlines, choice titles)."""
     page = (ROOT / "docs" / "definition-format.md").read_text(encoding="utf-8")
     examples = re.findall(r"^```(yaml|json|toml)\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
-    assert [syntax for syntax, _ in examples] == ["yaml", "yaml", "json", "toml"]
+    assert [syntax for syntax, _ in examples] == ["yaml", "yaml", "yaml", "json", "toml"]
     for syntax, text in examples:
         assert parse_definition(text, syntax=syntax).transitions
 

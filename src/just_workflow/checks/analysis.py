@@ -357,6 +357,7 @@ def _text_findings(definition: Definition) -> Iterator[Finding]:
     for field in definition.context:
         what, path = f"field {field.name!r}", f"$.context.{field.name}"
         yield from _translations(what, path, field.title, field.description)
+        yield from _choice_titles(field, path)
     for state in definition.states:
         yield from _titled(f"state {state.name!r}", f"$.states.{state.name}", state.title, state.description)
     for index, transition in enumerate(definition.transitions):
@@ -367,6 +368,19 @@ def _text_findings(definition: Definition) -> Iterator[Finding]:
         yield from _translations(what, path, None, invariant.description)
 
 
+def _choice_titles(field: Field, path: str) -> Iterator[Finding]:
+    """A choice is shown to people as an option of a form: each needs a title in every language."""
+    titles = field.choice_titles or {}
+    for choice in field.choices or ():
+        title = titles.get(choice)
+        what = f"choice {choice!r} of field {field.name!r}"
+        if title is None:
+            message = f"The {what} has no title; give one in {', '.join(LANGUAGES)}"
+            yield warning(FindingCode.MISSING_TRANSLATION, f"{path}.choices.{choice}", message)
+        else:
+            yield from _translations(what, f"{path}.choices", title, None, key=choice)
+
+
 def _titled(what: str, path: str, title: Text | None, description: Text | None) -> Iterator[Finding]:
     """States, roles and transitions are shown to people: each needs a title."""
     if title is None:
@@ -375,11 +389,14 @@ def _titled(what: str, path: str, title: Text | None, description: Text | None) 
     yield from _translations(what, path, title, description)
 
 
-def _translations(what: str, path: str, title: Text | None, description: Text | None) -> Iterator[Finding]:
-    for key, text in (("title", title), ("description", description)):
+def _translations(
+    what: str, path: str, title: Text | None, description: Text | None, key: str = "title"
+) -> Iterator[Finding]:
+    """A text missing languages, located at ``path.key`` (``key``: where the title is; a choice's is its value)."""
+    for where, kind, text in ((key, "title", title), ("description", "description", description)):
         if text is not None and text.missing():
-            message = f"{key.capitalize()} of {what} has no translation in {', '.join(text.missing())}"
-            yield warning(FindingCode.MISSING_TRANSLATION, f"{path}.{key}", message)
+            message = f"{kind.capitalize()} of {what} has no translation in {', '.join(text.missing())}"
+            yield warning(FindingCode.MISSING_TRANSLATION, f"{path}.{where}", message)
 
 
 # Value sets: what a condition admits, in a form where disjointness and inclusion can be decided

@@ -56,7 +56,11 @@ definitions_option = click.option(
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 lang_option = click.option(
-    "--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language of titles."
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of titles, reasons and labels, names shown by their titles "
+    "(default: English titles, names as the definition gives them).",
 )
 
 

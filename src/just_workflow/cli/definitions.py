@@ -238,7 +238,9 @@ def schema_command() -> None:
 @db_option(must_exist=False)
 @click.option("--format", "diagram_format", type=click.Choice(FORMATS), default="mermaid", show_default=True)
 @lang_option
-def diagram_command(path: Path, instance_id: str | None, db: Path, diagram_format: str, lang: str) -> None:
+def diagram_command(
+    path: Path, instance_id: str | None, db: Path, diagram_format: str, lang: str | None
+) -> None:
     """Print the state diagram of a definition file, in Mermaid or Graphviz dot.
 
     With --instance and --db, the instance's current state and the path it

@@ -44,7 +44,7 @@ def instance_json(instance: Instance) -> dict[str, Any]:
     }
 
 
-def _print_instance(engine: Engine, instance: Instance, as_json: bool, lang: str = "en") -> None:
+def _print_instance(engine: Engine, instance: Instance, as_json: bool, lang: str | None = None) -> None:
     due = engine.deadline(instance.id)
     if as_json:
         shown = instance_json(instance)
@@ -53,7 +53,7 @@ def _print_instance(engine: Engine, instance: Instance, as_json: bool, lang: str
         click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
         return
     state = engine.definition(instance.protocol, instance.version).state_map[instance.state]
-    title = state.title.get(lang) if state.title else instance.state
+    title = state.title.get(lang or "en") if state.title else instance.state
     click.echo(f"instance {instance.id}  {instance.protocol} v{instance.version}")
     click.echo(f"state    {instance.state} ({title})  seq {instance.seq}  head {instance.head[:16]}…")
     for name, value in instance.context.items():
@@ -221,7 +221,7 @@ def options_command(
     role: str,
     db: Path,
     definitions_folder: Path | None,
-    lang: str,
+    lang: str | None,
     as_json: bool,
 ) -> None:
     """List what an actor may fire on instance ID now, and why not.
@@ -231,8 +231,8 @@ def options_command(
     with open_engine(db, definitions_folder) as engine:
         instance = engine.get(instance_id)
         definition = engine.definition(instance.protocol, instance.version)
-        options = engine.options(instance_id, Actor(actor_id, role))
-    titles = {t.trigger: t.title.get(lang) for t in definition.transitions if t.title}
+        options = engine.options(instance_id, Actor(actor_id, role), lang)
+    titles = {t.trigger: t.title.get(lang or "en") for t in definition.transitions if t.title}
     if as_json:
         rows = [
             {

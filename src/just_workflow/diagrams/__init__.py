@@ -47,7 +47,7 @@ def diagram(
     format: str = "mermaid",
     *,
     history: Sequence[Event] = (),
-    lang: str = "en",
+    lang: str | None = None,
 ) -> str:
     """The state diagram of ``definition`` as Mermaid (default) or Graphviz ``dot`` text.
 
@@ -55,7 +55,10 @@ def diagram(
     :func:`~just_workflow.definition.out_of_bounds`) raises DefinitionError.
     ``instance`` marks its current state; ``history`` (the instance's events,
     as :meth:`Engine.history` returns them) marks the path taken. Titles are
-    in ``lang``, English where a translation is missing.
+    in ``lang``, English where a translation is missing; with a language,
+    the edge labels name triggers, roles, fields and choices by their
+    titles in it too (without, states are titled in English and labels
+    name things as the definition does).
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown diagram format {format!r}; formats are: {', '.join(FORMATS)}.")

@@ -69,7 +69,7 @@ def _markdown_text(text: str) -> str:
     return html.escape(line, quote=False)
 
 
-def protocols_markdown(definitions: Iterable[Definition], lang: str = "en") -> str:
+def protocols_markdown(definitions: Iterable[Definition], lang: str | None = None) -> str:
     """The Markdown page of ``docs/protocols.md``: each definition's summary and Mermaid diagram.
 
     Every text from a definition is written with :func:`_markdown_text`.
@@ -77,18 +77,20 @@ def protocols_markdown(definitions: Iterable[Definition], lang: str = "en") -> s
     sections = [_DOC_HEAD]
     for definition in sorted(definitions, key=lambda d: d.key):
         roles = ", ".join(
-            f"`{role.name}` ({_markdown_text(role.title.get(lang))})" if role.title else f"`{role.name}`"
+            f"`{role.name}` ({_markdown_text(role.title.get(lang or 'en'))})"
+            if role.title
+            else f"`{role.name}`"
             for role in definition.roles
         )
         lines = [
-            f"## {_markdown_text(definition.title.get(lang))}",
+            f"## {_markdown_text(definition.title.get(lang or 'en'))}",
             "",
             f"`{definition.protocol}`, version {definition.version}. Roles: {roles}.",
         ]
         if definition.source:
             lines += ["", f"Source: {_markdown_text(definition.source)}"]
         if definition.description:
-            lines += ["", _markdown_text(definition.description.get(lang))]
+            lines += ["", _markdown_text(definition.description.get(lang or "en"))]
         diagram = mermaid(picture_of(definition, lang=lang))
         lines += ["", "```mermaid", diagram.rstrip("\n"), "```", ""]
         sections.append("\n".join(lines))

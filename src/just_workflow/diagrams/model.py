@@ -14,12 +14,12 @@ declaration order, so the text is stable.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
 from just_workflow.deadlines import parse_duration
-from just_workflow.definition import Condition, Deadline, Definition, Op, Transition, Value
+from just_workflow.definition import Condition, Deadline, Definition, Named, Op, Transition, Value
 from just_workflow.errors import WorkflowError
 from just_workflow.events import START, Event
 from just_workflow.instance import Instance
@@ -85,43 +85,127 @@ class Picture:
     parties: tuple[str, ...] = ()  # one line per role: who acts in it, and who is bound on the instance
 
 
-def edge_label(transition: Transition) -> str:
-    """How an arrow names a transition: ``sign_moa [sme+department sign] requires fields_of_collaboration``."""
-    roles = transition.firing_roles
-    who = "+".join(roles) + " sign" if transition.signoff else "/".join(roles)
-    guards = [f"requires {', '.join(transition.requires)}"] if transition.requires else []
-    guards.extend(_condition_text(condition) for condition in transition.conditions)
-    guards.extend(f"guard {name}" for name in transition.guards)
-    return " ".join([f"{transition.trigger} [{who}]", " · ".join(guards)]).rstrip()
+#: The words of labels, by language; a picture without a language names things as the definition does.
+_WORDS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "sign": "sign",
+        "requires": "requires",
+        "if": "if",
+        "guard": "guard",
+        "after": "after",
+        "at": "at",
+    },
+    "sk": {
+        "sign": "podpisujú",
+        "requires": "vyžaduje",
+        "if": "ak",
+        "guard": "kontrola",
+        "after": "po",
+        "at": "k",
+    },
+    "es": {
+        "sign": "firman",
+        "requires": "requiere",
+        "if": "si",
+        "guard": "control",
+        "after": "tras",
+        "at": "en",
+    },
+    "it": {
+        "sign": "firmano",
+        "requires": "richiede",
+        "if": "se",
+        "guard": "controllo",
+        "after": "dopo",
+        "at": "a",
+    },
+    "sl": {
+        "sign": "podpišejo",
+        "requires": "zahteva",
+        "if": "če",
+        "guard": "preverjanje",
+        "after": "po",
+        "at": "ob",
+    },
+}
 
 
-def deadline_label(deadline: Deadline) -> str:
-    """How an arrow names a deadline: ``⏱ expire (after 14 days)``, ``⏱ close (at call_closes + 1 day)``."""
-    after = parse_duration(deadline.after).describe() if deadline.after is not None else ""
+@attrs.frozen
+class _Namer:
+    """Names things in labels: as the definition does (no language), or by their titles in ``lang``."""
+
+    definition: Definition | None = None
+    lang: str | None = None
+
+    def __call__(self, kind: Named, name: str, field: str | None = None) -> str:
+        if self.definition is None or self.lang is None:
+            return name
+        return self.definition.title_of(kind, name, self.lang, field=field)
+
+    def word(self, word: str) -> str:
+        return _WORDS.get(self.lang or "en", _WORDS["en"])[word]
+
+
+def edge_label(transition: Transition, definition: Definition | None = None, lang: str | None = None) -> str:
+    """How an arrow names a transition: ``sign_moa [sme+department sign] requires fields_of_collaboration``.
+
+    With ``definition`` and ``lang``, the trigger, roles, fields and choice
+    values are named by their titles in ``lang``, and the words are in it too.
+    """
+    name = _Namer(definition, lang)
+    roles = [name(Named.ROLE, role) for role in transition.firing_roles]
+    who = "+".join(roles) + f" {name.word('sign')}" if transition.signoff else "/".join(roles)
+    trigger = transition.title.get(lang) if lang is not None and transition.title else transition.trigger
+    fields = [name(Named.FIELD, field) for field in transition.requires]
+    guards = [f"{name.word('requires')} {', '.join(fields)}"] if fields else []
+    guards.extend(_condition_text(condition, name) for condition in transition.conditions)
+    guards.extend(f"{name.word('guard')} {guard}" for guard in transition.guards)
+    return " ".join([f"{trigger} [{who}]", " · ".join(guards)]).rstrip()
+
+
+def deadline_label(deadline: Deadline, definition: Definition | None = None, lang: str | None = None) -> str:
+    """How an arrow names a deadline: ``⏱ expire (after 14 days)``, ``⏱ close (at call_closes + 1 day)``.
+
+    With ``definition`` and ``lang``, the trigger and the field by their titles, the duration in ISO 8601
+    (``P14D``), which every language reads.
+    """
+    name = _Namer(definition, lang)
+    after = ""
+    if deadline.after is not None:
+        after = parse_duration(deadline.after).describe() if lang is None else deadline.after
     offset = f" + {after}" if after else ""
-    when = f"after {after}" if deadline.at is None else f"at {deadline.at}{offset}"
-    return f"⏱ {deadline.fire} ({when})"
+    if deadline.at is None:
+        when = f"{name.word('after')} {after}"
+    else:
+        when = f"{name.word('at')} {name(Named.FIELD, deadline.at)}{offset}"
+    return f"⏱ {name(Named.TRIGGER, deadline.fire)} ({when})"
 
 
-def _condition_text(condition: Condition) -> str:
-    return f"if {condition.field} {_OPERATORS[condition.op]} {_value_text(condition.value)}"
+def _condition_text(condition: Condition, name: _Namer) -> str:
+    field = condition.field
+    shown = _value_text(condition.value, lambda value: name(Named.CHOICE, value, field))
+    return f"{name.word('if')} {name(Named.FIELD, field)} {_OPERATORS[condition.op]} {shown}"
 
 
-def _value_text(value: Value) -> str:
+def _value_text(value: Value, choice: Callable[[str], str]) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
-        return "(" + ", ".join(_value_text(item) for item in value) + ")"
-    return str(value)
+        return "(" + ", ".join(_value_text(item, choice) for item in value) + ")"
+    return choice(value) if isinstance(value, str) else str(value)
 
 
 def picture_of(
     definition: Definition,
     instance: Instance | None = None,
     history: Sequence[Event] = (),
-    lang: str = "en",
+    lang: str | None = None,
 ) -> Picture:
     """The picture of ``definition``, titled in ``lang``, with ``instance``'s state and ``history``'s path.
+
+    Without ``lang``, states and the protocol are titled in English and the
+    labels name triggers, roles and fields as the definition does; with a
+    language, the labels name them by their titles in it too.
 
     Without an instance, the last event of ``history`` gives the current
     state. An instance or an event of another protocol is refused.
@@ -147,17 +231,23 @@ def picture_of(
         return Style.PREVIOUS if state in visited else Style.DEFAULT
 
     nodes = tuple(
-        Node(s.name, (s.title.get(lang) if s.title else "") or s.name, s.final, style(s.name))
+        Node(s.name, (s.title.get(lang or "en") if s.title else "") or s.name, s.final, style(s.name))
         for s in definition.states
     )
     arrows = tuple(
-        _arrow(transition, source, tuple(taken.get((index, source), ())), definition.deadlines.get(source))
+        _arrow(
+            transition,
+            source,
+            tuple(taken.get((index, source), ())),
+            definition.deadlines.get(source),
+            _Namer(definition, lang),
+        )
         for index, transition in enumerate(definition.transitions)
         for source in transition.sources
     )
     return Picture(
         definition.protocol,
-        definition.title.get(lang),
+        definition.title.get(lang or "en"),
         definition.initial,
         nodes,
         arrows,
@@ -188,14 +278,17 @@ def party_lines(definition: Definition, instance: Instance | None = None) -> tup
 
 
 def _arrow(
-    transition: Transition, source: str, taken: tuple[int, ...], deadline: Deadline | None = None
+    transition: Transition, source: str, taken: tuple[int, ...], deadline: Deadline | None, name: _Namer
 ) -> Arrow:
     """The arrow of ``transition`` from ``source``; once taken, its label starts with ``✓`` and the seqs.
 
     The arrow of ``source``'s ``deadline`` says when it falls due instead of who fires it.
     """
     fires = deadline is not None and deadline.fire == transition.trigger
-    label = deadline_label(deadline) if deadline is not None and fires else edge_label(transition)
+    if deadline is not None and fires:
+        label = deadline_label(deadline, name.definition, name.lang)
+    else:
+        label = edge_label(transition, name.definition, name.lang)
     if taken:
         label = "✓ " + ", ".join(str(seq) for seq in taken) + " · " + label
     return Arrow(source, transition.target or source, label, taken, fires)

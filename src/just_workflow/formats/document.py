@@ -68,6 +68,9 @@ _Choice = TypeVar("_Choice", bound=enum.StrEnum)
 #: A state, a role or a list of them: ``from: draft`` is ``from: [draft]``.
 Names = NewType("Names", tuple[str, ...])
 
+#: A field's choices, each with its title (None: none); the file gives a list, or a mapping to titles.
+Choices = NewType("Choices", tuple[tuple[str, Text | None], ...])
+
 
 class InputMode(enum.StrEnum):
     """How a transition takes a field from the payload."""
@@ -103,7 +106,7 @@ class FieldEntry:
     type: FieldType
     title: Text | None = None
     description: Text | None = None
-    choices: tuple[str, ...] | None = None
+    choices: Choices | None = None
     min_items: int | None = None
 
 
@@ -166,6 +169,7 @@ _MAPPING_NOUNS: dict[Any, str] = {
     StateEntry: "state names to states",
     FieldEntry: "field names to field specs",
     InputMode: "field names to required or optional",
+    Text: "choices to their titles",
 }
 
 
@@ -209,7 +213,9 @@ def definition_to_document(definition: Definition) -> dict[str, Any]:
             for role in definition.roles
         },
         context={
-            field.name: FieldEntry(field.type, field.title, field.description, field.choices, field.min_items)
+            field.name: FieldEntry(
+                field.type, field.title, field.description, _choices(field), field.min_items
+            )
             for field in definition.context
         }
         or None,
@@ -243,10 +249,7 @@ def _definition(document: DefinitionDocument, origin: str | None) -> Definition:
             Role(name, entry.title, entry.description, entry.open, entry.invited_by)
             for name, entry in _entries(document.roles, RoleEntry())
         ),
-        context=tuple(
-            Field(name, entry.type, entry.title, entry.description, entry.choices, entry.min_items)
-            for name, entry in (document.context or {}).items()
-        ),
+        context=tuple(_field(name, entry) for name, entry in (document.context or {}).items()),
         initial=document.initial,
         start_by=document.start_by,
         states=tuple(
@@ -260,6 +263,21 @@ def _definition(document: DefinitionDocument, origin: str | None) -> Definition:
         ),
         origin=origin,
     )
+
+
+def _field(name: str, entry: FieldEntry) -> Field:
+    if entry.choices is None:
+        return Field(name, entry.type, entry.title, entry.description, None, entry.min_items)
+    choices = tuple(value for value, _ in entry.choices)
+    titles = {value: title for value, title in entry.choices if title is not None} or None
+    return Field(name, entry.type, entry.title, entry.description, choices, entry.min_items, titles)
+
+
+def _choices(field: Field) -> Choices | None:
+    if field.choices is None:
+        return None
+    titles = field.choice_titles or {}
+    return Choices(tuple((value, titles.get(value)) for value in field.choices))
 
 
 def _entries(entries: Mapping[str, _Entry | None] | None, empty: _Entry) -> list[tuple[str, _Entry]]:
@@ -409,6 +427,23 @@ def _names(value: Any, _: Any) -> Names:
     return Names(_CONVERTER.structure(value, tuple[str, ...]))
 
 
+def _choice_list(value: Any, _: Any) -> Choices:
+    if isinstance(value, Mapping):
+        return Choices(tuple(_CONVERTER.structure(value, dict[str, Text | None]).items()))
+    if not isinstance(value, list | tuple):
+        raise _ShapeError(
+            f"Expected a list of choices, or a mapping of choices to their titles; got {_describe(value)}"
+        )
+    return Choices(tuple((choice, None) for choice in _CONVERTER.structure(value, tuple[str, ...])))
+
+
+def _unstructure_choices(value: Choices) -> list[str] | dict[str, Any]:
+    """A list, or a mapping to titles when a choice has one."""
+    if all(title is None for _, title in value):
+        return [choice for choice, _ in value]
+    return {choice: None if title is None else _CONVERTER.unstructure(title, Text) for choice, title in value}
+
+
 def _condition_value(value: Any, _: Any) -> Value:
     scalar = (str, int, bool)
     if isinstance(value, scalar):
@@ -504,11 +539,13 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(InputMode, _choice(InputMode, "input mode"))
     converter.register_structure_hook(Text, _text)
     converter.register_structure_hook(Names, _names)
+    converter.register_structure_hook(Choices, _choice_list)
     converter.register_structure_hook(Value, _condition_value)
     converter.register_structure_hook_factory(_is_sequence, _sequence_factory)
     converter.register_structure_hook_factory(_is_mapping, _mapping_factory)
     converter.register_structure_hook_factory(attrs.has, _class_factory)
     converter.register_unstructure_hook_factory(attrs.has, _class_unstructure_factory)
+    converter.register_unstructure_hook(Choices, _unstructure_choices)
     return converter
 
 

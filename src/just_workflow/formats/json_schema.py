@@ -168,11 +168,21 @@ def definition_schema() -> dict[str, Any]:
                     "title": _TEXT,
                     "description": _TEXT,
                     "choices": {
-                        "type": "array",
-                        "items": {"type": "string"},
-                        "minItems": 1,
-                        "uniqueItems": True,
-                        "description": "The allowed values (str and list[str] fields).",
+                        "description": "The allowed values (str and list[str] fields): a list, or a mapping "
+                        "of each value to its title (null: none).",
+                        "oneOf": [
+                            {
+                                "type": "array",
+                                "items": {"type": "string"},
+                                "minItems": 1,
+                                "uniqueItems": True,
+                            },
+                            {
+                                "type": "object",
+                                "minProperties": 1,
+                                "additionalProperties": {"oneOf": [_TEXT, {"type": "null"}]},
+                            },
+                        ],
                     },
                     "min_items": {
                         "type": "integer",
