@@ -184,3 +184,24 @@ def test_a_refusal_renders_its_choice_values_by_their_titles() -> None:
     message = refused.value.message("es")
     assert "«luck» no es una opción de «Por qué la pyme es una buena opción»" in message
     assert "«Reputación», «Ambición»" in message
+
+
+def test_refusals_of_start_and_of_a_batch_render_with_titles() -> None:
+    """The engine gives every refusal its definition: a start, and a fire in a batch, render by titles."""
+    engine = jw.Engine(jw.load_definitions(ROOT / "definitions"))
+    with pytest.raises(jw.NotAuthorized) as refused:
+        engine.start("sme_approaching_hei", jw.Actor("carla", "career_services"))
+    assert refused.value.code == "start-not-allowed"
+    assert refused.value.message("it") == (
+        "Il ruolo «Servizio placement dell'istituzione» non può avviare il processo "
+        "«PMI che si rivolge a un'istituzione di istruzione superiore»; possono farlo: «Rappresentante della PMI»."
+    )
+    anna = jw.Actor("anna", "sme")
+    case = engine.start("sme_approaching_hei", anna)
+    with pytest.raises(jw.BatchFailed) as failed, engine.batch() as batch:
+        batch.fire(case.id, "sign_moa", anna)
+    refusal = failed.value.error
+    assert isinstance(refusal, jw.Refusal) and refusal.code == "trigger-not-available"
+    assert "«Firma del convenio de colaboración» no es posible en el estado «Borrador»" in refusal.message(
+        "es"
+    )

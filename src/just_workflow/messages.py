@@ -234,10 +234,10 @@ KINDS: Mapping[str, Mapping[str, str]] = {
 
 CATALOG: Mapping[str, Mapping[str, str]] = {
     "start-not-allowed": {
-        "en": "The role {role} may not start {protocol}; roles that may: {roles}.",
-        "sk": "Rola {role} nemôže začať {protocol}; môžu: {roles}.",
-        "es": "El rol {role} no puede iniciar {protocol}; pueden hacerlo: {roles}.",
-        "it": "Il ruolo {role} non può avviare {protocol}; possono farlo: {roles}.",
+        "en": "The role {role} may not start the process {protocol}; roles that may: {roles}.",
+        "sk": "Rola {role} nemôže začať proces {protocol}; môžu: {roles}.",
+        "es": "El rol {role} no puede iniciar el proceso {protocol}; pueden hacerlo: {roles}.",
+        "it": "Il ruolo {role} non può avviare il processo {protocol}; possono farlo: {roles}.",
         "sl": "Vloga {role} ne more začeti postopka {protocol}; to lahko storijo: {roles}.",
     },
     "role-may-not-fire-it": {
@@ -256,7 +256,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "not-a-party": {
         "en": "“{actor}” does not take part in this process as {role}",
-        "sk": "„{actor}“ sa na tomto procese nezúčastňuje ako {role}",
+        "sk": "„{actor}“ sa tohto procesu nezúčastňuje ako {role}",
         "es": "«{actor}» no participa en este proceso como {role}",
         "it": "«{actor}» non partecipa a questo processo come {role}",
         "sl": "„{actor}“ v tem postopku ne sodeluje kot {role}",
@@ -264,7 +264,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "not-a-party-to-fire": {
         "en": "“{actor}” does not take part in this process as {role} (taking part: {actors}); "
         "only they may do {trigger}.",
-        "sk": "„{actor}“ sa na tomto procese nezúčastňuje ako {role} (zúčastnení: {actors}); "
+        "sk": "„{actor}“ sa tohto procesu nezúčastňuje ako {role} (zúčastnení: {actors}); "
         "krok {trigger} môžu vykonať len oni.",
         "es": "«{actor}» no participa en este proceso como {role} (participan: {actors}); "
         "solo ellos pueden realizar {trigger}.",
