@@ -118,6 +118,11 @@ INSERT_INSTANCE = _insert("instances", INSTANCE_COLUMNS)
 INSERT_EVENT = _insert("events", EVENT_COLUMNS)
 #: The snapshot of one instance, by id: the instance's fields, in their order.
 SELECT_INSTANCE = f"SELECT {', '.join(_INSTANCE_FIELDS)} FROM instances WHERE id = ?"
+#: The snapshots of many instances, by id: one parameter, a JSON array of the ids (a statement whose text
+#: does not depend on how many there are, so SQLite prepares it once).
+SELECT_INSTANCES = (
+    f"SELECT {', '.join(_INSTANCE_FIELDS)} FROM instances WHERE id IN (SELECT value FROM json_each(?))"
+)
 #: The events of one instance with ``after < seq <= upto``, in seq order.
 SELECT_EVENTS = (
     f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE instance = ? AND seq > ? AND seq <= ? ORDER BY seq"
