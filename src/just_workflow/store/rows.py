@@ -27,7 +27,7 @@ import attrs
 
 from just_workflow.canonical import canonical_text
 from just_workflow.errors import StoreError
-from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Actor, Event
+from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Actor, Event, encode_mapping
 from just_workflow.instance import NO_ENTRIES, Instance, read_only
 from just_workflow.queries import InstanceQuery, Match
 
@@ -239,7 +239,7 @@ def _among_states(count: int) -> str:
 
 def encode_values(values: Mapping[str, Any]) -> str:
     """A context, signatures, parties or payload mapping as canonical JSON text (tuples become arrays)."""
-    return canonical_text(values) if values else "{}"
+    return encode_mapping(values)
 
 
 # The C scanner behind json.loads, called directly: canonical text has no whitespace for json.loads to skip
