@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from bench import machine, page
 
 #: The benchmark modules, in the order they run; each has ``results(argv)`` and ``main(argv)``, and accepts ``--quick``.
-MODULES = ("bench.startup", "bench.engine", "bench.persistence", "bench.replay", "bench.lists")
+MODULES = (
+    "bench.startup",
+    "bench.engine",
+    "bench.persistence",
+    "bench.postgres",
+    "bench.replay",
+    "bench.lists",
+    "bench.verify",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -14,8 +14,14 @@ CONTRACT = {
     "load_definition", "load_definitions", "check", "Engine", "SQLiteStore", "Actor", "Instance", "Event",
     "Option", "WorkflowError", "DefinitionError", "TransitionNotAllowed", "GuardFailed", "NotAuthorized",
     "InvalidPayload", "ConcurrencyConflict", "InstanceNotFound", "AuditError", "replay", "read_log",
-    "ReplayReport", "diagram", "model_check", "testing", "Page",
+    "ReplayReport", "diagram", "model_check", "testing", "Page", "open_store", "PostgresStore",
 }  # fmt: skip
+
+#: The portal kit's names: JSON views, forms, and errors as HTTP answers.
+PORTAL_KIT = {"views", "forms", "http_status", "error_body", "HTTP_ERRORS", "HttpError"}
+
+#: The public names that are modules.
+PUBLIC_MODULES = {"testing", "views", "forms"}
 
 
 def test_all_is_sorted_and_unique() -> None:
@@ -24,13 +30,13 @@ def test_all_is_sorted_and_unique() -> None:
 
 
 def test_all_lists_exactly_the_public_names() -> None:
-    """Every public attribute of the package is in `__all__` and nothing else is (submodules aside, but testing)."""
+    """Every public attribute of the package is in `__all__` and nothing else is (submodules aside, but the public ones)."""
     for name in jw.__all__:
         getattr(jw, name)  # the lazy names too, so that each is resolved and counted below
     public = {
         name
         for name, value in vars(jw).items()
-        if not name.startswith("_") and (not inspect.ismodule(value) or name == "testing")
+        if not name.startswith("_") and (not inspect.ismodule(value) or name in PUBLIC_MODULES)
     }
     assert set(jw.__all__) == public
 
@@ -55,24 +61,24 @@ def test_importing_the_package_imports_none_of_its_modules() -> None:
 
 
 def test_the_public_names_load_no_heavy_dependency_but_their_own() -> None:
-    """Every public name loads neither Hypothesis, transitions, sqlite-utils, click nor pytest, but these three.
+    """Every public name loads neither Hypothesis, transitions, sqlite-utils, psycopg, click nor pytest, but these four.
 
-    `SQLiteStore` loads sqlite-utils and `testing` Hypothesis on their first use; `diagram` loads
-    transitions when it first draws.
+    `SQLiteStore` loads sqlite-utils, `PostgresStore` psycopg and `testing` Hypothesis on their first use;
+    `diagram` loads transitions when it first draws.
     """
     probe = (
         "import sys, just_workflow as jw\n"
-        "heavy = ('hypothesis', 'transitions', 'sqlite_utils', 'click', 'pytest')\n"
+        "heavy = ('hypothesis', 'transitions', 'sqlite_utils', 'psycopg', 'click', 'pytest')\n"
         "for name in jw.__all__:\n"
-        "    if name not in ('SQLiteStore', 'testing'):\n"
+        "    if name not in ('SQLiteStore', 'PostgresStore', 'testing'):\n"
         "        getattr(jw, name)\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
-        "jw.SQLiteStore, jw.testing\n"
+        "jw.SQLiteStore, jw.PostgresStore, jw.testing\n"
         f"jw.diagram(jw.load_definition({str(BUNDLED[0])!r}))\n"
-        "print(sorted(m for m in heavy[:3] if m in sys.modules))\n"
+        "print(sorted(m for m in heavy[:4] if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["[]", "['hypothesis', 'sqlite_utils', 'transitions']"]
+    assert out.splitlines() == ["[]", "['hypothesis', 'psycopg', 'sqlite_utils', 'transitions']"]
 
 
 def _loaded_after(code: str, watched: tuple[str, ...]) -> list[str]:
@@ -90,6 +96,8 @@ LAZY_PARTS = (
     "just_workflow.checks.modelcheck",
     "just_workflow.audit.replay",
     "just_workflow.store.sqlite",
+    "just_workflow.store.postgres",
+    "psycopg",
     "transitions",
 )
 
@@ -112,3 +120,11 @@ def test_the_command_line_help_loads_only_click_and_the_core() -> None:
 def test_the_contract_names_are_public() -> None:
     """The names of the design's API contract are all exported."""
     assert set(jw.__all__) >= CONTRACT
+
+
+def test_the_portal_kit_names_are_public() -> None:
+    """The portal kit's views, forms and HTTP mapping are exported, and load no heavy dependency."""
+    assert set(jw.__all__) >= PORTAL_KIT
+    heavy = ("hypothesis", "transitions", "sqlite_utils", "click", "pytest", "yaml", "cattrs")
+    code = "import just_workflow as jw\n" + "\n".join(f"jw.{name}" for name in sorted(PORTAL_KIT))
+    assert _loaded_after(code, heavy) == ["[]"]

@@ -4,15 +4,16 @@ Importing the package imports none of its modules: each public name is
 imported on first use (PEP 562), so that what a program does not use costs
 it nothing. The pytest plugin, which every pytest run loads wherever the
 library is installed, relies on it. Of the modules behind the names, only
-those of ``SQLiteStore`` (sqlite-utils), ``diagram`` (transitions) and
-``testing`` (Hypothesis) import a heavy dependency.
+those of ``SQLiteStore`` (sqlite-utils), ``PostgresStore`` (psycopg),
+``diagram`` (transitions) and ``testing`` (Hypothesis) import a heavy
+dependency.
 """
 
 import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from just_workflow import testing
+    from just_workflow import forms, testing, views
     from just_workflow.audit.logfile import export_log, read_log
     from just_workflow.audit.replay import replay
     from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem, ReplayReport
@@ -44,14 +45,18 @@ if _typing.TYPE_CHECKING:
         StoreError,
         TransitionNotAllowed,
         UnknownProtocol,
+        UnreadableDefinitions,
         WorkflowError,
     )
     from just_workflow.events import Actor, Event
     from just_workflow.formats.loading import load_all_versions, load_definition, load_definitions
+    from just_workflow.http import HTTP_ERRORS, HttpError, error_body, http_status
     from just_workflow.instance import Instance, Option
     from just_workflow.queries import Page
     from just_workflow.store.base import Store
     from just_workflow.store.memory import MemoryStore
+    from just_workflow.store.opening import open_store
+    from just_workflow.store.postgres import PostgresStore
     from just_workflow.store.sqlite import SQLiteStore
 
 #: The public names, by the module that defines them (the imports above, for type checkers).
@@ -87,19 +92,27 @@ _EXPORTS = {
         "StoreError",
         "TransitionNotAllowed",
         "UnknownProtocol",
+        "UnreadableDefinitions",
         "WorkflowError",
     ),
     "just_workflow.events": ("Actor", "Event"),
     "just_workflow.formats.loading": ("load_all_versions", "load_definition", "load_definitions"),
+    "just_workflow.http": ("HTTP_ERRORS", "HttpError", "error_body", "http_status"),
     "just_workflow.instance": ("Instance", "Option"),
     "just_workflow.queries": ("Page",),
     "just_workflow.store.base": ("Store",),
     "just_workflow.store.memory": ("MemoryStore",),
+    "just_workflow.store.opening": ("open_store",),
+    "just_workflow.store.postgres": ("PostgresStore",),
     "just_workflow.store.sqlite": ("SQLiteStore",),
 }
 _HOMES = {name: module for module, names in _EXPORTS.items() for name in names}
 #: The public names that are modules themselves.
-_SUBMODULES = {"testing": "just_workflow.testing"}
+_SUBMODULES = {
+    "forms": "just_workflow.forms",
+    "testing": "just_workflow.testing",
+    "views": "just_workflow.views",
+}
 
 
 def __getattr__(name: str) -> _typing.Any:
@@ -133,8 +146,10 @@ __all__ = [  # noqa: RUF022
     "Finding",
     "FindingCode",
     "GuardFailed",
+    "HTTP_ERRORS",
     "Head",
     "HookError",
+    "HttpError",
     "IdempotencyKeyReused",
     "Instance",
     "InstanceExists",
@@ -149,6 +164,7 @@ __all__ = [  # noqa: RUF022
     "NotAuthorized",
     "Option",
     "Page",
+    "PostgresStore",
     "ProblemKind",
     "Refusal",
     "ReplayProblem",
@@ -161,16 +177,22 @@ __all__ = [  # noqa: RUF022
     "StoreError",
     "TransitionNotAllowed",
     "UnknownProtocol",
+    "UnreadableDefinitions",
     "WorkflowError",
     "check",
     "diagram",
+    "error_body",
     "export_log",
+    "forms",
+    "http_status",
     "import_log",
     "load_all_versions",
     "load_definition",
     "load_definitions",
     "model_check",
+    "open_store",
     "read_log",
     "replay",
     "testing",
+    "views",
 ]

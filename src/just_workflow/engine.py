@@ -31,7 +31,9 @@ from just_workflow.errors import (
     InstanceNotFound,
     InvalidRequest,
     Refusal,
+    StoreError,
     UnknownProtocol,
+    UnreadableDefinitions,
 )
 from just_workflow.events import Actor, Event
 from just_workflow.guards import NamedGuard
@@ -123,19 +125,31 @@ class Engine:
             version = self._newest[protocol]
         table = self._tables.get((protocol, version))
         if table is None:
-            for stored in self.store.definitions():
-                if stored.key == (protocol, version):
-                    table = compile_definition(stored, self._guards)
-                    self._tables[stored.key] = self._by_digest[stored.digest] = table
-                    break
-            else:
-                raise UnknownProtocol(
-                    f"Protocol {protocol!r} version {version} is neither loaded nor stored.",
-                    protocol=protocol,
-                    version=version,
-                    known=sorted(self._newest),
-                )
+            stored = self._stored_definition(protocol, version)
+            table = compile_definition(stored, self._guards)
+            self._tables[stored.key] = self._by_digest[stored.digest] = table
         return table
+
+    def _stored_definition(self, protocol: str, version: int) -> Definition:
+        """The definition of a protocol version the store keeps; one that does not read back fails alone."""
+        try:
+            kept = self.store.definitions()
+        except UnreadableDefinitions as damaged:
+            reason = damaged.unreadable.get((protocol, version))
+            if reason is not None:
+                raise StoreError(
+                    f"Protocol {protocol!r} version {version} is stored, but cannot be read back: {reason}."
+                ) from None
+            kept = damaged.readable
+        for stored in kept:
+            if stored.key == (protocol, version):
+                return stored
+        raise UnknownProtocol(
+            f"Protocol {protocol!r} version {version} is neither loaded nor stored.",
+            protocol=protocol,
+            version=version,
+            known=sorted(self._newest),
+        )
 
     def find_table(self, protocol: str, version: int) -> Table | None:
         """The compiled table of a protocol version, or None when it is neither loaded nor stored."""

@@ -17,7 +17,8 @@
     ├── InstanceNotFound           no instance with that id in the store
     ├── InstanceExists             an instance with that id is already stored
     ├── StoreError                 the store could not do what was asked
-    │   └── StoreBusy              the database stayed locked past the busy timeout
+    │   ├── StoreBusy              the database stayed locked past the busy timeout
+    │   └── UnreadableDefinitions  stored definitions that no longer read back; the others are given
     ├── BatchFailed                an item of a batch failed; nothing of the batch was written
     ├── HookError                  an app hook raised after the event was stored
     └── AuditError                 a log or a stored history fails verification
@@ -29,7 +30,9 @@ A refused fire (every class above but ``HookError``) writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
 
 import attrs
 
@@ -152,7 +155,18 @@ class GuardFailed(Refusal):
 
 
 class InvalidPayload(Refusal):
-    """The payload does not fit the trigger's inputs; ``reasons`` names each bad field."""
+    """The payload does not fit the trigger's inputs; ``reasons`` names each bad field.
+
+    ``fields`` maps each bad input to its reason (every bad field at once), so
+    that a form shows each message beside its input; it is empty when the
+    reasons are about no single input.
+    """
+
+    def __init__(
+        self, message: str, *, trigger: str, reasons: Sequence[str], fields: Mapping[str, str] | None = None
+    ) -> None:
+        self.fields: Mapping[str, str] = MappingProxyType(dict(fields or {}))
+        super().__init__(message, trigger=trigger, reasons=reasons)
 
 
 class InvalidRequest(WorkflowError):
@@ -210,6 +224,28 @@ class StoreError(WorkflowError):
 
 class StoreBusy(StoreError):
     """The database stayed locked by other writers past the busy timeout."""
+
+
+class UnreadableDefinitions(StoreError):
+    """Some stored definitions cannot be read back: one damaged row must not take every protocol with it.
+
+    ``unreadable`` maps each such ``(protocol, version)`` to what is wrong
+    with it; ``readable`` holds every other stored definition (each a
+    :class:`~just_workflow.definition.Definition`, which this module, below
+    it, does not name), for the callers that go on with them.
+    """
+
+    def __init__(
+        self, where: str, unreadable: Mapping[tuple[str, int], str], readable: Sequence[Any]
+    ) -> None:
+        self.unreadable = dict(unreadable)
+        self.readable = list(readable)
+        problems = "; ".join(
+            f"{protocol!r} version {version}: {reason}"
+            for (protocol, version), reason in self.unreadable.items()
+        )
+        noun = "definition" if len(self.unreadable) == 1 else "definitions"
+        super().__init__(f"{where}: {len(self.unreadable)} stored {noun} cannot be read back: {problems}")
 
 
 class BatchFailed(WorkflowError):

@@ -222,8 +222,12 @@ def _apply(
     if payload or move.required_inputs:
         values, problems = move.normalize_payload(payload)
         if problems:
+            reasons = list(problems.values())
             raise InvalidPayload(
-                f"Invalid payload for {trigger!r}: {'; '.join(problems)}.", trigger=trigger, reasons=problems
+                f"Invalid payload for {trigger!r}: {'; '.join(reasons)}.",
+                trigger=trigger,
+                reasons=reasons,
+                fields=problems,
             )
         if values:
             values = read_only(values)
@@ -350,6 +354,4 @@ def apply_event(
     """Recompute ``event`` from the snapshot before it: what replay compares the record against."""
     if instance is None:
         return begin(table, event.instance, event.actor, event.at, seal=seal)
-    return step(
-        table, instance, Command(event.trigger or "", event.actor, event.payload), event.at, seal=seal
-    )
+    return step_with(table, instance, event.trigger or "", event.actor, event.payload, event.at, seal=seal)

@@ -1,10 +1,14 @@
-"""Fuzzing the reader: over any bytes, and over mutations of a real log, read_log + replay end in a report."""
+"""Fuzzing the reader: over any bytes, and over mutations of a real log, replay ends in a report.
+
+Each log is replayed twice, read whole by ``read_log`` and as a file read line by line: the reports agree.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import json
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -12,8 +16,10 @@ from hypothesis import strategies as st
 
 import just_workflow as jw
 from fixtures import ANNA, DORA, moa_definition
+from just_workflow.audit import reader
 from just_workflow.audit.report import ProblemKind
 from just_workflow.testing import TickingClock
+from just_workflow.testing.store_contract import MOA as NOTED  # its define takes a free-text note
 
 MOA = moa_definition()
 
@@ -35,10 +41,16 @@ LINES = LOG.splitlines(keepends=True)
 
 
 def audit(data: bytes) -> jw.ReplayReport:
-    """What an auditor runs on untrusted bytes: a lenient read, then replay. Must never raise."""
+    """What an auditor runs on untrusted bytes: a lenient read, then replay. Must never raise.
+
+    The file replayed as it is read gives the very same report as the log read whole first.
+    """
     report = jw.replay(jw.read_log(io.BytesIO(data), strict=False), [MOA])
     report.format()
     report.to_json()
+    assert jw.replay(io.BytesIO(data), [MOA]) == report
+    # With no definition given, the ones the log embeds serve, wherever their lines stand.
+    assert jw.replay(io.BytesIO(data)) == jw.replay(jw.read_log(io.BytesIO(data), strict=False))
     return report
 
 
@@ -113,6 +125,17 @@ def test_any_arrangement_of_real_lines_ends_in_a_report(data: bytes) -> None:
     audit(data)
 
 
+def read_strictly(data: bytes) -> jw.Log:
+    """The log as the strict decoder alone reads it, every line: the fast way for canonical lines turned off."""
+    with mock.patch.object(reader, "_canonical_event", lambda text, shared: None):
+        return jw.read_log(io.BytesIO(data), strict=False)
+
+
+@given(mutated_logs())
+def test_the_fast_way_for_canonical_lines_reads_what_the_strict_decoder_reads(data: bytes) -> None:
+    assert jw.read_log(io.BytesIO(data), strict=False) == read_strictly(data)
+
+
 @given(mutated_logs())
 def test_a_mutated_log_ends_in_a_report(data: bytes) -> None:
     strict_read(data)
@@ -135,3 +158,23 @@ def test_a_field_edit_is_a_malformed_line(old: bytes, new: bytes) -> None:
     kinds = [problem.kind for problem in audit(b"".join(lines)).problems]
     assert kinds[0] is ProblemKind.MALFORMED
     assert json.loads(LINES[0]) == {"format": "just_workflow.log", "version": "1.0"}
+
+
+@pytest.mark.parametrize(
+    "note",
+    ['},"prev_hash":"' + "0" * 64 + '","protocol":"moa"', 'a "quoted" \\ note', "tab\there", "Zürich · ½ 😀"],
+)
+def test_a_payload_holding_the_text_of_the_members_after_it_reads_the_same_both_ways(note: str) -> None:
+    engine = jw.Engine([NOTED], clock=TickingClock())
+    engine.start("moa", ANNA, instance_id="a")
+    engine.fire("a", "contact", ANNA)
+    engine.fire("a", "define", DORA, {"fields": ["labs"], "note": note})
+    data = io.BytesIO()
+    jw.export_log(engine, data)
+    define_line = data.getvalue().splitlines(keepends=True)[3].decode()
+    assert reader._canonical_event(define_line, {}) is not None  # the fast way takes it
+    log = jw.read_log(io.BytesIO(data.getvalue()))
+    assert log == read_strictly(data.getvalue())
+    assert log.events[2].payload["note"] == note
+    assert jw.replay(io.BytesIO(data.getvalue()), [NOTED]) == jw.replay(log, [NOTED])
+    assert jw.replay(log, [NOTED]).ok

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,23 @@ def test_tick_reports_a_skipped_deadline_and_fails(here: Path) -> None:
     assert report["fired"] == [] and [s["instance"] for s in report["skipped"]] == ["l1"]
     assert "required field 'note' is not set" in report["skipped"][0]["reason"]
     assert run("tick", "--now", "tomorrow").exit_code == 2
+
+
+def test_a_stored_definition_that_no_longer_reads_back_leaves_the_other_protocols_usable(here: Path) -> None:
+    """With no definition files at hand, the stored ones serve; a damaged one fails alone, named."""
+    started("moa")
+    assert (
+        run("start", "hei_approaching_sme", "--actor", "hugo", "--role", "hei", "--id", "hei").exit_code == 0
+    )
+    shutil.rmtree(here / "definitions")
+    with sqlite3.connect(here / "workflows.db") as conn:
+        conn.execute("UPDATE definitions SET source = 'not json' WHERE protocol = 'sme_approaching_hei'")
+    conn.close()
+    healthy = run(
+        "fire", "hei", "contact_departments", "--actor", "hugo", "--role", "hei",
+        "--payload", '{"sme_departments": ["marketing"]}',
+    )  # fmt: skip
+    assert healthy.exit_code == 0, healthy.output
+    damaged = run("fire", "moa", "contact_career_services", "--actor", "anna", "--role", "sme")
+    assert damaged.exit_code == 1
+    assert "Protocol 'sme_approaching_hei' version 2 is stored, but cannot be read back" in damaged.output

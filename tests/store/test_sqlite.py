@@ -465,3 +465,38 @@ def test_a_version_1_database_gains_parties_and_signers(path: Path) -> None:
             {"sign": {"department": ("dora",)}},
         )
         assert jw.Engine([moa_definition()], store=store).verify().ok
+
+
+def test_a_scan_reads_the_indexes_in_order_without_sorting(store: jw.SQLiteStore) -> None:
+    """The scan's query walks instances by rowid and events by (instance, seq): no temporary b-tree to sort in."""
+    conn = store._session().conn
+    for sql, args in [
+        (rows.SCAN_INSTANCES, (rows.LAST_SEQ,)),
+        (rows.SCAN_PROTOCOL_INSTANCES, (rows.LAST_SEQ, "tally")),
+    ]:
+        plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+        assert "TEMP B-TREE" not in plan, plan
+        assert "USING INDEX events_by_instance_seq" in plan, plan
+
+
+def test_an_unreadable_row_is_the_problem_of_its_instance_in_a_scan(
+    store: jw.SQLiteStore, path: Path
+) -> None:
+    """A row edited past reading is its instance's problem; the scan goes on to the next instances."""
+    engine = started(store, "t1")
+    for instance_id in ("t2", "t3", "t4"):
+        engine.start("tally", CLERK, instance_id=instance_id)
+        engine.fire(instance_id, "count", CLERK, {"count": 1})
+    with raw(path) as conn:
+        conn.execute("UPDATE events SET payload = '{' WHERE instance = 't2' AND seq = 2")
+        conn.execute("UPDATE instances SET seq = 'x' WHERE id = 't3'")
+        conn.execute("DELETE FROM events WHERE instance = 't4'")
+    found = {scanned.id: scanned for scanned in store.scan()}
+    assert list(found) == ["t1", "t2", "t3", "t4"]
+    assert found["t1"].problem is None and [e.seq for e in found["t1"].events] == [1]
+    assert "event 2 of instance 't2' is unreadable: column 'payload'" in str(found["t2"].problem)
+    assert [e.seq for e in found["t2"].events] == [1]
+    assert "column 'seq' holds 'x'" in str(found["t3"].problem)
+    assert (found["t3"].snapshot, found["t3"].events) == (None, ())
+    assert found["t4"].problem is None and found["t4"].events == ()
+    assert found["t4"].snapshot == store.load("t4")

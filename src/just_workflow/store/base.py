@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from just_workflow.definition import Definition
+from just_workflow.errors import StoreError
 from just_workflow.events import Event
 from just_workflow.instance import Instance
 from just_workflow.queries import InstanceQuery
@@ -40,6 +41,23 @@ class KeyAnswer:
     seq: int
     request: str | None = None
     instance: Instance | None = None
+
+
+@attrs.frozen
+class StoredInstance:
+    """One instance as :meth:`Store.scan` reads it: its snapshot and its whole history, in seq order.
+
+    ``problem`` is the :class:`~just_workflow.errors.StoreError` of a row that
+    could not be read (edited past its column's type, JSON that does not
+    parse); then ``snapshot`` is None when the instance's own row is the
+    unreadable one, and ``events`` holds the events read before the bad one.
+    ``id`` is the stored id (its ``repr`` when the id itself is not text).
+    """
+
+    id: str
+    snapshot: Instance | None
+    events: tuple[Event, ...]
+    problem: StoreError | None = None
 
 
 @attrs.frozen
@@ -79,7 +97,13 @@ class Store(Protocol):
         """
 
     def definitions(self) -> list[Definition]:
-        """Every definition version the store keeps."""
+        """Every definition version the store keeps, by protocol then version.
+
+        A stored definition that no longer reads back (its row altered) raises
+        :class:`~just_workflow.errors.UnreadableDefinitions`, which names each
+        such protocol version with what is wrong and holds every other one:
+        one damaged row must not make the other protocols unusable.
+        """
         ...
 
     def create(self, instance: Instance, event: Event) -> None:
@@ -118,6 +142,20 @@ class Store(Protocol):
 
     def instance_ids(self, protocol: str | None = None) -> Iterator[str]:
         """Ids of the stored instances (of one protocol, when given), oldest first."""
+        ...
+
+    def scan(self, protocol: str | None = None) -> Iterator[StoredInstance]:
+        """Every stored instance (of one protocol, when given) with its history: instance after instance.
+
+        Instances come oldest first, as :meth:`instance_ids` lists them, each
+        with its snapshot and every event in seq order, the two read together
+        (a fire landing meanwhile is either wholly in them or not at all). The
+        rows are streamed: memory holds one instance at a time, whatever the
+        size of the store; it is what verification and export read. A row that cannot be read is the
+        :attr:`StoredInstance.problem` of its instance, never an exception
+        that would end the scan; a store that cannot be read at all raises
+        :class:`~just_workflow.errors.StoreError`.
+        """
         ...
 
     def import_events(self, events: Iterable[Event], snapshots: Iterable[Instance]) -> None:

@@ -16,7 +16,7 @@ from just_workflow.errors import (
 from just_workflow.events import Event
 from just_workflow.instance import Instance
 from just_workflow.queries import InstanceQuery, Match, StateKey
-from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer
+from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer, StoredInstance
 from just_workflow.store.registry import DefinitionRegistry
 
 
@@ -167,6 +167,13 @@ class MemoryStore:
         with self._lock:
             ids = [i for i, snap in self._snapshots.items() if protocol is None or snap.protocol == protocol]
         return iter(ids)
+
+    def scan(self, protocol: str | None = None) -> Iterator[StoredInstance]:
+        for instance_id in self.instance_ids(protocol):
+            with self._lock:  # the snapshot and its events together: a fire changes both under the lock
+                snapshot = self._snapshots[instance_id]
+                history = tuple(self._events[instance_id])
+            yield StoredInstance(instance_id, snapshot, history)
 
     def import_events(self, events: Iterable[Event], snapshots: Iterable[Instance]) -> None:
         with self._lock:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal
@@ -38,26 +37,23 @@ from just_workflow.definition import Definition
 from just_workflow.errors import (
     BatchFailed,
     ConcurrencyConflict,
-    DefinitionError,
     InstanceExists,
     InstanceNotFound,
     StoreBusy,
     StoreError,
 )
 from just_workflow.events import Event
-from just_workflow.formats.document import definition_from_document, definition_to_document
+from just_workflow.formats.document import definition_to_document
 from just_workflow.instance import Instance
 from just_workflow.queries import InstanceQuery
 from just_workflow.store import rows
-from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer
+from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer, StoredInstance
+from just_workflow.store.connections import ThreadConnections
 from just_workflow.store.migrations import is_current, migrate
 from just_workflow.store.registry import changed_definition
 
 #: Durability levels: NORMAL survives any crash of the application; FULL also a power cut or OS crash.
 Synchronous = Literal["NORMAL", "FULL"]
-
-# Connections a forked child inherited: referenced forever so that they are never closed there.
-_INHERITED: list[sqlite3.Connection] = []
 
 
 class SQLiteStore:
@@ -85,10 +81,7 @@ class SQLiteStore:
             raise StoreError(f"busy_timeout must be 0 or more seconds, got {busy_timeout!r}.")
         self.synchronous = synchronous
         self.busy_timeout = busy_timeout
-        self._pid = os.getpid()
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
+        self._threads: ThreadConnections[sqlite3.Connection] = ThreadConnections()
         self._rebuilt: dict[tuple[str, int, str], Definition] = {}
         self._migrate()
 
@@ -99,18 +92,12 @@ class SQLiteStore:
 
     def _session(self) -> _Session:
         """This thread's session, opened on first use (and again in a forked child)."""
-        try:
-            session: _Session = self._local.session
-        except AttributeError:
-            return self._open()
-        if session.pid != os.getpid():
+        session: _Session | None = getattr(self._threads.here(), "session", None)
+        if session is None:
             return self._open()
         return session
 
     def _open(self) -> _Session:
-        pid = os.getpid()
-        if pid != self._pid:
-            self._forget_parent_connections(pid)
         try:
             # isolation_level=None: the driver opens no transaction of its own; this module says BEGIN.
             conn = sqlite3.connect(
@@ -120,7 +107,7 @@ class SQLiteStore:
             raise self._failure(error, "open the database") from error
         try:
             mode = configure_connection(conn, self.synchronous)
-            session = _Session(conn, pid)
+            session = _Session(conn)
         except sqlite3.Error as error:
             conn.close()
             raise self._failure(error, "configure the connection") from error
@@ -130,26 +117,13 @@ class SQLiteStore:
                 f"{self.path}: the database cannot use write-ahead logging (journal mode {mode!r}); "
                 "put it on a local file system."
             )
-        with self._connections_lock:
-            self._connections.append(conn)
-        self._local.session = session
+        self._threads.add(conn)
+        self._threads.here().session = session
         return session
-
-    def _forget_parent_connections(self, pid: int) -> None:
-        """In a forked child: set aside the parent's connections and start afresh."""
-        _INHERITED.extend(self._connections)
-        self._connections = []
-        self._connections_lock = threading.Lock()  # the parent's lock may have been held at fork time
-        self._local = threading.local()
-        self._pid = pid
 
     def close(self) -> None:
         """Close every connection this process opened; the store reopens one on its next use."""
-        with self._connections_lock:
-            connections, self._connections = self._connections, []
-            self._local = threading.local()
-        for conn in connections:
-            conn.close()
+        self._threads.close()
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -203,31 +177,9 @@ class SQLiteStore:
         return None if row is None else str(row[0])
 
     def definitions(self) -> list[Definition]:
-        kept: list[Definition] = []
-        for protocol, version, digest, source in self._fetch_all(rows.SELECT_DEFINITIONS, (), "definitions"):
-            key = (protocol, version, digest)
-            definition = self._rebuilt.get(key)
-            if definition is None:
-                definition = self._stored_definition(protocol, version, source)
-                if definition.digest != digest:
-                    raise StoreError(
-                        f"The stored definition {protocol!r} version {version} in {self.path!r} "
-                        f"reads back with digest {definition.digest[:12]}…, not the digest it was stored "
-                        f"under, {digest[:12]}…: the definitions table was altered."
-                    )
-                self._rebuilt[key] = definition
-            kept.append(definition)
-        return kept
-
-    def _stored_definition(self, protocol: Any, version: Any, source: Any) -> Definition:
-        """The definition a ``definitions`` row keeps; :class:`StoreError` when the row was altered past reading."""
-        try:
-            return definition_from_document(json.loads(source))
-        except (ValueError, TypeError, RecursionError, DefinitionError) as error:
-            raise StoreError(
-                f"The stored definition {protocol!r} version {version!r} in {self.path!r} is unreadable: "
-                f"{error}"
-            ) from None
+        """Every stored definition; :class:`UnreadableDefinitions` (holding the others) if a row is altered."""
+        found = self._fetch_all(rows.SELECT_DEFINITIONS, (), "definitions")
+        return rows.stored_definitions(found, self._rebuilt, f"The definitions table of {self.path!r}")
 
     # -- instances ---------------------------------------------------------------------------
 
@@ -366,6 +318,31 @@ class SQLiteStore:
             found = self._fetch_all(rows.SELECT_PROTOCOL_INSTANCE_IDS, (protocol,), "instances")
         return iter([instance_id for (instance_id,) in found])
 
+    def scan(self, protocol: str | None = None) -> Iterator[StoredInstance]:
+        """Every instance with its history, streamed by one query on a connection of its own.
+
+        One statement is one read transaction: the scan sees the database as
+        it was when it began, whatever is written meanwhile (under WAL, writers
+        go on; the write-ahead log cannot be checkpointed past the scan's view
+        until it ends).
+        """
+        args: tuple[Any, ...]
+        if protocol is None:
+            sql, args = rows.SCAN_INSTANCES, (rows.LAST_SEQ,)
+        else:
+            sql, args = rows.SCAN_PROTOCOL_INSTANCES, (rows.LAST_SEQ, protocol)
+        try:
+            # A connection of its own: the thread's connection may write while the scan's statement is open.
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._failure(error, "open the database") from error
+        try:
+            yield from rows.stored_instances(conn.execute(sql, args))
+        except sqlite3.Error as error:
+            raise self._failure(error, "read the instances and events tables") from error
+        finally:
+            conn.close()
+
     def import_events(self, events: Iterable[Event], snapshots: Iterable[Instance]) -> None:
         new = {snapshot.id: snapshot for snapshot in snapshots}
         staged: dict[str, list[Event]] = {instance_id: [] for instance_id in new}
@@ -488,14 +465,13 @@ class _Session:
     encode them again.
     """
 
-    __slots__ = ("conn", "data_version", "db", "pid", "snapshots")
+    __slots__ = ("conn", "data_version", "db", "snapshots")
 
     #: How many snapshots a session keeps before it starts afresh.
     LIMIT = 1024
 
-    def __init__(self, conn: sqlite3.Connection, pid: int) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.pid = pid
         self.db = sqlite_utils.Database(conn)
         self.data_version = conn.execute("PRAGMA data_version").fetchone()[0]
         self.snapshots: dict[str, tuple[Instance, rows.Encoded]] = {}

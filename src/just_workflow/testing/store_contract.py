@@ -57,7 +57,7 @@ from just_workflow.events import Actor, Event, compute_hash, genesis_hash
 from just_workflow.instance import Command, Instance
 from just_workflow.queries import InstanceQuery, Match, StateKey
 from just_workflow.step import begin, step
-from just_workflow.store.base import Appended, Created, KeyAnswer, LoadsMany, Store
+from just_workflow.store.base import Appended, Created, KeyAnswer, LoadsMany, Store, StoredInstance
 from just_workflow.store.memory import MemoryStore, fits
 from just_workflow.testing.harness import TickingClock
 
@@ -277,6 +277,37 @@ class StoreContract:
         assert list(store.instance_ids()) == ["b", "a", "c"]
         assert list(store.instance_ids("moa")) == ["b", "c"]
         assert list(store.instance_ids("nothing")) == []
+
+    def test_scan_gives_every_instance_oldest_first_with_its_history(
+        self, engine: Engine, store: Store
+    ) -> None:
+        """scan yields each instance (of one protocol, when given) with its snapshot and its events in seq order."""
+        assert list(store.scan()) == []
+        started_and_defined(engine, "b")
+        engine.start("other", ANNA, instance_id="a")
+        engine.fire(started_and_defined(engine, "c").id, "sign", ANNA)
+        scanned = store.scan()
+        assert iter(scanned) is scanned  # an iterator, read as it goes: not a list of the whole store
+        expected = [StoredInstance(i, store.load(i), tuple(store.events(i))) for i in ("b", "a", "c")]
+        assert list(scanned) == expected
+        assert [len(found.events) for found in expected] == [3, 1, 4]
+        assert list(store.scan("moa")) == [expected[0], expected[2]]
+        assert list(store.scan("nothing")) == []
+
+    def test_a_scan_sees_each_instance_whole_while_fires_land(self, engine: Engine, store: Store) -> None:
+        """Fires during a scan never give an instance whose snapshot and events disagree."""
+        for instance_id in ("a", "b", "c"):
+            engine.start("moa", ANNA, instance_id=instance_id)
+        scanned = store.scan()
+        first = next(scanned)
+        for instance_id in ("a", "b", "c"):
+            engine.fire(instance_id, "contact", ANNA)
+        rest = list(scanned)
+        assert [found.id for found in [first, *rest]] == ["a", "b", "c"]
+        for found in [first, *rest]:
+            assert found.problem is None and found.snapshot is not None
+            assert found.snapshot.seq == len(found.events) and found.snapshot.head == found.events[-1].hash
+            assert_chain(list(found.events))
 
     def test_import_stores_histories_and_refuses_existing_ids(self, store: Store) -> None:
         """Imported histories read back as given; an import naming an existing instance imports nothing."""
