@@ -237,3 +237,72 @@ def test_hooks_run_after_the_commit_in_item_order(engine: jw.Engine) -> None:
         batch.fire("c", "contact", ANNA)
     assert engine.get("c").seq == 2
     assert [item[:2] for item in seen[-2:]] == [("c", 1), ("c", 2)]  # every item's hooks ran
+
+
+def test_prefetch_reads_the_instances_ahead_and_changes_no_check(engine: jw.Engine, store: jw.Store) -> None:
+    """Fires on prefetched instances are checked and chained as without it; unknown ids are refused by their fire."""
+    for instance_id in ("a", "b"):
+        engine.start("moa", ANNA, instance_id=instance_id)
+    other = jw.Engine([MOA], store=store, clock=TickingClock())
+    with pytest.raises(jw.BatchFailed) as failed, engine.batch() as batch:
+        started = batch.start("moa", ANNA, instance_id="new")
+        batch.prefetch(["a", "b", "new", "ghost", "a"])
+        assert batch.fire("a", "contact", ANNA).seq == 2
+        assert batch.fire("a", "define", DORA, {"fields": ["ai"]}).seq == 3  # on the batch's own snapshot
+        assert batch.fire("new", "contact", ANNA, expected_seq=started.seq).seq == 2
+        batch.fire("ghost", "contact", ANNA)
+    assert failed.value.index == 4 and isinstance(failed.value.error, jw.InstanceNotFound)
+    assert engine.get("a").seq == 1  # the failed batch wrote nothing
+    batch = engine.batch()
+    batch.prefetch(["a", "b"])
+    batch.fire("a", "contact", ANNA)
+    batch.fire("b", "contact", ANNA)
+    other.fire("b", "contact", ANNA)  # after the prefetch: the commit still catches it
+    with pytest.raises(jw.BatchFailed) as conflict:
+        batch.commit()
+    assert conflict.value.index == 1 and isinstance(conflict.value.error, jw.ConcurrencyConflict)
+    with engine.batch() as batch:
+        batch.prefetch(iter(["a"]))
+        assert batch.fire("a", "contact", ANNA, expected_seq=1).seq == 2
+    assert [e.trigger for e in engine.history("a")] == [None, "contact"]
+
+
+def test_prefetch_refuses_what_is_no_id_and_a_closed_batch(engine: jw.Engine) -> None:
+    """An id that is not text is an InvalidRequest naming its place; a committed batch prefetches nothing."""
+    batch = engine.batch()
+    with pytest.raises(
+        jw.InvalidRequest, match="prefetch takes instance ids .text.; item 1 is 7 of type int"
+    ):
+        batch.prefetch(["a", 7])  # type: ignore[list-item]
+    batch.commit()
+    with pytest.raises(jw.InvalidRequest, match="committed already"):
+        batch.prefetch(["a"])
+
+
+def test_a_store_without_load_many_is_read_one_load_at_a_time() -> None:
+    """``load_many`` is optional: prefetch on a store that lacks it loads each id, skipping unknown ones."""
+
+    class PlainStore:
+        """A MemoryStore showing only the Store interface."""
+
+        def __init__(self) -> None:
+            self.inner = jw.MemoryStore()
+            self.loaded: list[str] = []
+
+        def load(self, instance_id: str) -> jw.Instance:
+            self.loaded.append(instance_id)
+            return self.inner.load(instance_id)
+
+        def __getattr__(self, name: str) -> object:
+            if name == "load_many":
+                raise AttributeError(name)
+            return getattr(self.inner, name)
+
+    plain = PlainStore()
+    engine = jw.Engine([MOA], store=plain, clock=TickingClock())  # type: ignore[arg-type]
+    engine.start("moa", ANNA, instance_id="a")
+    with engine.batch() as batch:
+        batch.prefetch(["a", "ghost"])
+        batch.fire("a", "contact", ANNA)
+    assert plain.loaded == ["a", "ghost"]
+    assert engine.get("a").seq == 2

@@ -13,7 +13,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from just_workflow.canonical import MAX_SAFE_INTEGER, canonical_json
+from just_workflow.canonical import MAX_SAFE_INTEGER, canonical_json, canonical_text
 from just_workflow.events import (
     ACTOR_FIELDS,
     BODY_FIELDS,
@@ -25,6 +25,7 @@ from just_workflow.events import (
     Event,
     compute_hash,
     encode_body,
+    encode_mapping,
     genesis_hash,
     new_event,
     seal,
@@ -92,6 +93,12 @@ def fields(event: Event) -> dict[str, Any]:
 def test_the_fast_encoder_writes_canonical_json(event: Event) -> None:
     """encode_body gives exactly the canonical JSON bytes of the event body, escapes and unicode included."""
     assert encode_body(event) == canonical_json(event.body())
+
+
+@given(st.dictionaries(texts, recorded_values | other_values, max_size=4))
+def test_a_payload_or_a_context_is_stored_as_its_canonical_json(values: dict[str, Any]) -> None:
+    """``encode_mapping`` writes the text the general encoder writes, fast or not."""
+    assert encode_mapping(values) == canonical_text(values)
 
 
 @given(events)

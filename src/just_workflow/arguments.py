@@ -45,6 +45,17 @@ def check_text(argument: str, value: object) -> None:
 
 def check_request(instance_id: object, trigger: object, actor: Actor, key: object = None) -> None:
     """Refuse the text arguments of a start or fire that no event can hold, naming the argument."""
+    try:  # ASCII text is valid Unicode: the common case is settled without looking at each character
+        if (
+            instance_id.isascii()  # type: ignore[attr-defined]
+            and (trigger is None or trigger.isascii())  # type: ignore[attr-defined]
+            and actor.id.isascii()
+            and actor.role.isascii()
+            and (key is None or key.isascii())  # type: ignore[attr-defined]
+        ):
+            return
+    except AttributeError:
+        pass  # not text, or no actor: the checks below name what they can, the step refuses the rest
     # getattr: a malformed actor is refused later, by the step, with its own message
     actor_id, role = getattr(actor, "id", None), getattr(actor, "role", None)
     check_text("instance_id", instance_id)

@@ -256,7 +256,15 @@ class Engine:
         ``with engine.batch() as batch:`` then ``batch.start(...)`` and
         ``batch.fire(...)`` as on the engine; the block's end writes them all.
         """
-        return Batch(self.store, self.table, self._now, new_instance_id, self._answer, self._run_hooks)
+        return Batch(
+            self.store,
+            self.table,
+            self._now,
+            new_instance_id,
+            self._answer,
+            self._run_hooks,
+            lambda: bool(self._hooks),
+        )
 
     def _answer(self, instance_id: str, key: str, request: str | None) -> Instance | None:
         """The snapshot a request stored with ``key`` produced, or None; a different request is refused."""

@@ -391,3 +391,9 @@ def new_event(
 def seal(event: Event) -> Event:
     """The event with its ``hash`` computed (its ``prev_hash`` is already set by the step)."""
     return attrs.evolve(event, hash=compute_hash(event))
+
+
+def encode_mapping(values: Mapping[str, Any]) -> str:
+    """Canonical JSON text of a payload, or of a mapping of the same values (a context, parties), as the hash chain
+    writes a payload: the stores keep the text the chain hashed, encoded the same fast way."""
+    return _encode_payload(values) if values else "{}"

@@ -259,6 +259,27 @@ def test_a_snapshot_changed_by_another_connection_is_read_afresh(path: Path) -> 
         assert engine.fire("t1", "count", CLERK, {"count": 8}, expected_seq=2).seq == 3
 
 
+def test_load_many_reads_afresh_what_another_connection_changed_in_one_select(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``load_many`` serves the snapshots this session knows only while no other connection has committed;
+    the others come in one SELECT, whatever their number."""
+    statements = traced(monkeypatch)
+    with jw.SQLiteStore(path) as mine, jw.SQLiteStore(path) as theirs:
+        engine = started(mine)
+        engine.start("tally", CLERK, instance_id="t2")
+        engine.start("tally", CLERK, instance_id="t3")
+        mine._session().snapshots.clear()  # as after many other reads: nothing of these kept
+        statements.clear()
+        assert [i.seq for i in mine.load_many(["t1", "t2", "t3"]).values()] == [1, 1, 1]
+        assert len([s for s in statements if s.startswith("SELECT")]) == 1
+        statements.clear()
+        assert set(mine.load_many(["t1", "t2"])) == {"t1", "t2"}  # now known: no SELECT
+        assert not [s for s in statements if s.startswith("SELECT")]
+        jw.Engine([TALLY], store=theirs).fire("t1", "count", CLERK, {"count": 7})
+        assert mine.load_many(["t1", "t2"])["t1"].context == {"count": 7}
+
+
 # -- connections: threads and fork -----------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ position, so that the engine can cut pages by keyset.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -192,3 +192,15 @@ class Store(Protocol):
         :class:`~just_workflow.errors.BatchFailed` is raised with its index
         and the error ``create`` or ``append`` would have raised.
         """
+
+
+@runtime_checkable
+class LoadsMany(Protocol):
+    """A store that reads many snapshots at once: a batch that knows its instances upfront reads them so.
+
+    Optional: a store without ``load_many`` is read one ``load`` at a time.
+    """
+
+    def load_many(self, instance_ids: Sequence[str]) -> dict[str, Instance]:
+        """The current snapshots of the instances among ``instance_ids`` that exist, by id; unknown ids are left out."""
+        ...

@@ -148,6 +148,10 @@ class MemoryStore:
         except KeyError:
             raise InstanceNotFound(instance_id) from None
 
+    def load_many(self, instance_ids: Sequence[str]) -> dict[str, Instance]:
+        snapshots = self._snapshots
+        return {i: snapshots[i] for i in instance_ids if i in snapshots}
+
     def events(self, instance_id: str, after_seq: int = 0, upto_seq: int | None = None) -> list[Event]:
         with self._lock:
             if instance_id not in self._events:

@@ -52,6 +52,7 @@ from typing import Any, TypeVar
 import psycopg
 import psycopg.errors
 
+from just_workflow.canonical import is_valid_text
 from just_workflow.definition import Definition
 from just_workflow.errors import (
     BatchFailed,
@@ -136,6 +137,8 @@ _SELECT_CHANGES = (
     "ORDER BY position LIMIT %s"
 )
 _SELECT_INSTANCE = f"SELECT {', '.join(rows.INSTANCE_FIELDS)} FROM instances WHERE id = %s"
+#: The snapshots of many instances: one parameter, the ids as an array.
+_SELECT_INSTANCES = f"SELECT {', '.join(rows.INSTANCE_FIELDS)} FROM instances WHERE id = ANY(%s)"
 _SELECT_EVENTS = (
     f"SELECT {_EVENT_COLUMNS} FROM events WHERE instance = %s AND seq > %s AND seq <= %s ORDER BY seq"
 )
@@ -394,6 +397,20 @@ class PostgresStore:
         instance, encoded = rows.instance_from_row(row)
         self._session().remember(instance, encoded)
         return instance
+
+    def load_many(self, instance_ids: Sequence[str]) -> dict[str, Instance]:
+        """The snapshots of the instances among ``instance_ids`` that exist, read in one query."""
+        # An id that is not valid Unicode is no stored id (the engine refuses it), and the driver cannot send it.
+        wanted = [i for i in dict.fromkeys(instance_ids) if is_valid_text(i)]
+        if not wanted:
+            return {}
+        found: dict[str, Instance] = {}
+        session = self._session()
+        for row in self._fetch_all(_SELECT_INSTANCES, (wanted,), "instances"):
+            instance, encoded = rows.instance_from_row(row)
+            session.remember(instance, encoded)
+            found[instance.id] = instance
+        return found
 
     def events(self, instance_id: str, after_seq: int = 0, upto_seq: int | None = None) -> list[Event]:
         upto = rows.LAST_SEQ if upto_seq is None else upto_seq

@@ -30,7 +30,7 @@ import attrs
 from just_workflow.canonical import canonical_text
 from just_workflow.definition import Definition
 from just_workflow.errors import DefinitionError, StoreError, UnreadableDefinitions
-from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Actor, Event
+from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Actor, Event, encode_mapping
 from just_workflow.formats.document import definition_from_document
 from just_workflow.instance import NO_ENTRIES, Instance, read_only
 from just_workflow.queries import InstanceQuery, Match
@@ -124,6 +124,11 @@ INSERT_INSTANCE = _insert("instances", INSTANCE_COLUMNS)
 INSERT_EVENT = _insert("events", EVENT_COLUMNS)
 #: The snapshot of one instance, by id: the instance's fields, in their order.
 SELECT_INSTANCE = f"SELECT {', '.join(INSTANCE_FIELDS)} FROM instances WHERE id = ?"
+#: The snapshots of many instances, by id: one parameter, a JSON array of the ids (a statement whose text
+#: does not depend on how many there are, so SQLite prepares it once).
+SELECT_INSTANCES = (
+    f"SELECT {', '.join(INSTANCE_FIELDS)} FROM instances WHERE id IN (SELECT value FROM json_each(?))"
+)
 #: The events of one instance with ``after < seq <= upto``, in seq order.
 SELECT_EVENTS = (
     f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE instance = ? AND seq > ? AND seq <= ? ORDER BY seq"
@@ -275,7 +280,7 @@ _SCAN_EVENT_INSTANCE = 1 + len(INSTANCE_FIELDS) + _INSTANCE_COLUMN
 
 def encode_values(values: Mapping[str, Any]) -> str:
     """A context, signatures, parties or payload mapping as canonical JSON text (tuples become arrays)."""
-    return canonical_text(values) if values else "{}"
+    return encode_mapping(values)
 
 
 # The C scanner behind json.loads, called directly: canonical text has no whitespace for json.loads to skip

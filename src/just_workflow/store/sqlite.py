@@ -270,6 +270,32 @@ class SQLiteStore:
         session.remember(instance, encoded)
         return instance
 
+    def load_many(self, instance_ids: Sequence[str]) -> dict[str, Instance]:
+        """The snapshots of the instances among ``instance_ids`` that exist: those this session knows to be
+        current, and the others read in one query (the ids go in as one JSON array, so that the statement
+        is the same whatever their number, prepared once)."""
+        session = self._session()
+        found: dict[str, Instance] = {}
+        try:
+            kept = session.current()
+            missing = []
+            for instance_id in instance_ids:
+                known = kept.get(instance_id)
+                if known is None:
+                    missing.append(instance_id)
+                else:
+                    found[instance_id] = known[0]
+            if not missing:
+                return found
+            read = session.conn.execute(rows.SELECT_INSTANCES, (json.dumps(missing),)).fetchall()
+        except sqlite3.Error as error:
+            raise self._failure(error, "read") from error
+        for row in read:
+            instance, encoded = rows.instance_from_row(row)
+            session.remember(instance, encoded)
+            found[instance.id] = instance
+        return found
+
     def events(self, instance_id: str, after_seq: int = 0, upto_seq: int | None = None) -> list[Event]:
         upto = rows.LAST_SEQ if upto_seq is None else upto_seq
         found = self._fetch_all(rows.SELECT_EVENTS, (instance_id, after_seq, upto), "events")
@@ -452,13 +478,16 @@ class _Session:
 
     def recall(self, instance_id: str) -> Instance | None:
         """The snapshot of ``instance_id`` if it is known to be current."""
+        kept = self.current().get(instance_id)
+        return None if kept is None else kept[0]
+
+    def current(self) -> dict[str, tuple[Instance, rows.Encoded]]:
+        """The snapshots known to be current (none once another connection has committed)."""
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self.data_version:
             self.snapshots.clear()
             self.data_version = version
-            return None
-        kept = self.snapshots.get(instance_id)
-        return None if kept is None else kept[0]
+        return self.snapshots
 
     def remember(self, instance: Instance, encoded: rows.Encoded) -> None:
         """Keep ``instance``, as just read or committed, with its mappings as stored."""

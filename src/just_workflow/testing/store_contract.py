@@ -57,7 +57,7 @@ from just_workflow.events import Actor, Event, compute_hash, genesis_hash
 from just_workflow.instance import Command, Instance
 from just_workflow.queries import InstanceQuery, Match, StateKey
 from just_workflow.step import begin, step
-from just_workflow.store.base import Appended, Created, KeyAnswer, Store, StoredInstance
+from just_workflow.store.base import Appended, Created, KeyAnswer, LoadsMany, Store, StoredInstance
 from just_workflow.store.memory import MemoryStore, fits
 from just_workflow.testing.harness import TickingClock
 
@@ -191,6 +191,23 @@ class StoreContract:
         with pytest.raises(InstanceExists, match="An instance with id 'i1' already exists"):
             engine.start("moa", DORA, instance_id="i1")
         assert_unchanged(store, started)
+
+    def test_load_many_reads_the_current_snapshots_of_the_known_ids(
+        self, engine: Engine, store: Store
+    ) -> None:
+        """``load_many`` (optional) answers as ``load`` for each known id, once, and leaves unknown ids out."""
+        if not isinstance(store, LoadsMany):
+            pytest.skip(
+                f"{type(store).__name__} has no load_many (optional: a batch then loads one at a time)"
+            )
+        for instance_id in ("a", "bé", "c"):
+            engine.start("moa", ANNA, instance_id=instance_id)
+        store.load("a")  # a store that keeps what it read must still answer with what is stored now
+        engine.fire("a", "contact", ANNA)
+        found = store.load_many(["a", "ghost", "bé", "a", "\ud800"])
+        assert found == {"a": store.load("a"), "bé": store.load("bé")}
+        assert found["a"].seq == 2
+        assert store.load_many([]) == {}
 
     def test_appended_events_come_back_in_order_and_by_range(self, engine: Engine, store: Store) -> None:
         """events() returns the history in seq order, sliced by after_seq and upto_seq."""
