@@ -64,6 +64,7 @@ from just_workflow.instance import Command, Instance
 from just_workflow.step import begin, step, step_with
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import Table, compile_definition
+from just_workflow.testing.harness import every_role_open
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2025-01-01T12:00:00+00:00"
@@ -142,17 +143,6 @@ CYCLE = d.Definition(
 )
 CYCLE_SETUP: tuple[Fire, ...] = (("fund", "owner", {"budget": 100}),)
 CYCLE_FIRES: tuple[Fire, ...] = (("go", "owner", {}), ("back", "reviewer", {}))
-
-
-def every_role_open(definition: d.Definition) -> d.Definition:
-    """``definition`` with every role an office: the peers know no parties, so no contender binds one.
-
-    The engine still asks, on every fire, whether the actor acts in an open
-    role; only the invitations, which have no counterpart in the peers, are
-    left out of the workload.
-    """
-    roles = tuple(attrs.evolve(role, open=True, invited_by=()) for role in definition.roles)
-    return attrs.evolve(definition, roles=roles)
 
 
 class Refused(Exception):

@@ -43,14 +43,11 @@ import test_differential  # the reference semantics, shared with the differentia
 from just_workflow import definition as d
 from just_workflow.events import START, genesis_hash
 from just_workflow.instance import Command
-from just_workflow.testing import TickingClock, payloads
+from just_workflow.testing import TickingClock, every_role_open, payloads
 
 # Every role open: the model here is of states, guards and sign-offs; parties have tests of their own.
-SME = attrs.evolve(
-    _BUNDLED_SME := jw.load_definition(
-        Path(__file__).resolve().parent.parent / "definitions" / "sme_approaching_hei.yaml"
-    ),
-    roles=tuple(attrs.evolve(role, open=True, invited_by=()) for role in _BUNDLED_SME.roles),
+SME = every_role_open(
+    jw.load_definition(Path(__file__).resolve().parent.parent / "definitions" / "sme_approaching_hei.yaml")
 )
 
 

@@ -100,7 +100,7 @@ def test_an_options_form_is_that_of_the_variant_the_engine_chose() -> None:
         (i.field, i.required) for i in widest.inputs
     ]
     merged = {f.field.name: f.required for f in jw.forms.fields(definition, "start_placement")}
-    assert merged == {"start_date": True, "mobility_arrangements": False}
+    assert merged == {"start_date": True, "end_date": False, "mobility_arrangements": False}
 
 
 def test_an_unknown_trigger_is_refused_naming_the_triggers() -> None:

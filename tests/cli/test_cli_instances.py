@@ -238,9 +238,9 @@ def test_a_stored_definition_that_no_longer_reads_back_leaves_the_other_protocol
     conn.close()
     healthy = run(
         "fire", "hei", "contact_departments", "--actor", "hugo", "--role", "hei",
-        "--payload", '{"sme_departments": ["marketing"]}',
+        "--payload", '{"sme_departments": ["marketing"], "interest": "joint research"}',
     )  # fmt: skip
     assert healthy.exit_code == 0, healthy.output
     damaged = run("fire", "moa", "contact_career_services", "--actor", "anna", "--role", "sme")
     assert damaged.exit_code == 1
-    assert "Protocol 'sme_approaching_hei' version 2 is stored, but cannot be read back" in damaged.output
+    assert "Protocol 'sme_approaching_hei' version 3 is stored, but cannot be read back" in damaged.output

@@ -26,7 +26,13 @@
 
 from just_workflow.checks.abstraction import representatives
 from just_workflow.checks.trace import Trace, TraceStep
-from just_workflow.testing.harness import ProtocolViolation, TickingClock, invite_everyone, sweep
+from just_workflow.testing.harness import (
+    ProtocolViolation,
+    TickingClock,
+    every_role_open,
+    invite_everyone,
+    sweep,
+)
 from just_workflow.testing.stateful import ProtocolMachine, protocol_machine, protocol_test, run_protocol_test
 from just_workflow.testing.strategies import (
     Walk,
@@ -48,6 +54,7 @@ __all__ = [
     "broken_values",
     "commands",
     "definitions",
+    "every_role_open",
     "field_values",
     "invite_everyone",
     "payloads",

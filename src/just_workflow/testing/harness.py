@@ -30,6 +30,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TypeGuard
 
+import attrs
+
 from just_workflow.audit.verify import verify
 from just_workflow.checks.abstraction import Abstraction
 from just_workflow.checks.trace import Trace, TraceStep, signature_note
@@ -468,3 +470,19 @@ def sweep(
 def _guarded(table: Table, state: str, trigger: str) -> bool:
     """Whether a move for ``trigger`` in ``state`` has named guards."""
     return any(candidate.named_guards for candidate in table.moves[state][trigger])
+
+
+def every_role_open(definition: Definition) -> Definition:
+    """``definition`` with every role an office, for tests and benchmarks that model states, guards and sign-offs.
+
+    Nobody is bound or invited, so a sign-off that asked every party of a
+    role asks one signature of it, as of any role in ``all_of``.
+    """
+    roles = tuple(attrs.evolve(role, open=True, invited_by=()) for role in definition.roles)
+    transitions = tuple(
+        attrs.evolve(t, signoff=attrs.evolve(t.signoff, every_party=()))
+        if t.signoff is not None and t.signoff.every_party
+        else t
+        for t in definition.transitions
+    )
+    return attrs.evolve(definition, roles=roles, transitions=transitions)
