@@ -17,6 +17,12 @@ CONTRACT = {
     "ReplayReport", "diagram", "model_check", "testing", "Page",
 }  # fmt: skip
 
+#: The portal kit's names: JSON views, forms, and errors as HTTP answers.
+PORTAL_KIT = {"views", "forms", "http_status", "error_body", "HTTP_ERRORS", "HttpError"}
+
+#: The public names that are modules.
+PUBLIC_MODULES = {"testing", "views", "forms"}
+
 
 def test_all_is_sorted_and_unique() -> None:
     """`__all__` is sorted, without repeats."""
@@ -24,13 +30,13 @@ def test_all_is_sorted_and_unique() -> None:
 
 
 def test_all_lists_exactly_the_public_names() -> None:
-    """Every public attribute of the package is in `__all__` and nothing else is (submodules aside, but testing)."""
+    """Every public attribute of the package is in `__all__` and nothing else is (submodules aside, but the public ones)."""
     for name in jw.__all__:
         getattr(jw, name)  # the lazy names too, so that each is resolved and counted below
     public = {
         name
         for name, value in vars(jw).items()
-        if not name.startswith("_") and (not inspect.ismodule(value) or name == "testing")
+        if not name.startswith("_") and (not inspect.ismodule(value) or name in PUBLIC_MODULES)
     }
     assert set(jw.__all__) == public
 
@@ -112,3 +118,11 @@ def test_the_command_line_help_loads_only_click_and_the_core() -> None:
 def test_the_contract_names_are_public() -> None:
     """The names of the design's API contract are all exported."""
     assert set(jw.__all__) >= CONTRACT
+
+
+def test_the_portal_kit_names_are_public() -> None:
+    """The portal kit's views, forms and HTTP mapping are exported, and load no heavy dependency."""
+    assert set(jw.__all__) >= PORTAL_KIT
+    heavy = ("hypothesis", "transitions", "sqlite_utils", "click", "pytest", "yaml", "cattrs")
+    code = "import just_workflow as jw\n" + "\n".join(f"jw.{name}" for name in sorted(PORTAL_KIT))
+    assert _loaded_after(code, heavy) == ["[]"]

@@ -12,7 +12,7 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from just_workflow import testing
+    from just_workflow import forms, testing, views
     from just_workflow.audit.logfile import export_log, read_log
     from just_workflow.audit.replay import replay
     from just_workflow.audit.report import Head, Log, ProblemKind, ReplayProblem, ReplayReport
@@ -49,6 +49,7 @@ if _typing.TYPE_CHECKING:
     )
     from just_workflow.events import Actor, Event
     from just_workflow.formats.loading import load_all_versions, load_definition, load_definitions
+    from just_workflow.http import HTTP_ERRORS, HttpError, error_body, http_status
     from just_workflow.instance import Instance, Option
     from just_workflow.queries import Page
     from just_workflow.store.base import Store
@@ -93,6 +94,7 @@ _EXPORTS = {
     ),
     "just_workflow.events": ("Actor", "Event"),
     "just_workflow.formats.loading": ("load_all_versions", "load_definition", "load_definitions"),
+    "just_workflow.http": ("HTTP_ERRORS", "HttpError", "error_body", "http_status"),
     "just_workflow.instance": ("Instance", "Option"),
     "just_workflow.queries": ("Page",),
     "just_workflow.store.base": ("Store",),
@@ -101,7 +103,11 @@ _EXPORTS = {
 }
 _HOMES = {name: module for module, names in _EXPORTS.items() for name in names}
 #: The public names that are modules themselves.
-_SUBMODULES = {"testing": "just_workflow.testing"}
+_SUBMODULES = {
+    "forms": "just_workflow.forms",
+    "testing": "just_workflow.testing",
+    "views": "just_workflow.views",
+}
 
 
 def __getattr__(name: str) -> _typing.Any:
@@ -135,8 +141,10 @@ __all__ = [  # noqa: RUF022
     "Finding",
     "FindingCode",
     "GuardFailed",
+    "HTTP_ERRORS",
     "Head",
     "HookError",
+    "HttpError",
     "IdempotencyKeyReused",
     "Instance",
     "InstanceExists",
@@ -167,7 +175,10 @@ __all__ = [  # noqa: RUF022
     "WorkflowError",
     "check",
     "diagram",
+    "error_body",
     "export_log",
+    "forms",
+    "http_status",
     "import_log",
     "load_all_versions",
     "load_definition",
@@ -176,4 +187,5 @@ __all__ = [  # noqa: RUF022
     "read_log",
     "replay",
     "testing",
+    "views",
 ]

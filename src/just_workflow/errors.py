@@ -31,6 +31,7 @@ A refused fire (every class above but ``HookError``) writes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -154,7 +155,18 @@ class GuardFailed(Refusal):
 
 
 class InvalidPayload(Refusal):
-    """The payload does not fit the trigger's inputs; ``reasons`` names each bad field."""
+    """The payload does not fit the trigger's inputs; ``reasons`` names each bad field.
+
+    ``fields`` maps each bad input to its reason (every bad field at once), so
+    that a form shows each message beside its input; it is empty when the
+    reasons are about no single input.
+    """
+
+    def __init__(
+        self, message: str, *, trigger: str, reasons: Sequence[str], fields: Mapping[str, str] | None = None
+    ) -> None:
+        self.fields: Mapping[str, str] = MappingProxyType(dict(fields or {}))
+        super().__init__(message, trigger=trigger, reasons=reasons)
 
 
 class InvalidRequest(WorkflowError):

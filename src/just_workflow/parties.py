@@ -95,11 +95,13 @@ def change(
     bound = instance.parties.get(role, ())
     parties = dict(instance.parties)
     if trigger == INVITE:
-        _check_free(instance, trigger, party)
+        _check_free(instance, trigger, "party", party)
         parties[role] = (*bound, party)
     elif party not in bound:
         raise _invalid(
-            trigger, f"{party!r} is not a party as {role!r} (its parties: {', '.join(bound) or 'none'})"
+            trigger,
+            "party",
+            f"{party!r} is not a party as {role!r} (its parties: {', '.join(bound) or 'none'})",
         )
     elif trigger == REMOVE_PARTY:
         parties[role] = tuple(p for p in bound if p != party)
@@ -107,12 +109,13 @@ def change(
             if not table.inviters[role]:
                 raise _invalid(
                     trigger,
+                    "party",
                     f"{party!r} is the last party as {role!r}, which nobody may bind again: replace them instead",
                 )
             del parties[role]
     else:
         new_party = values["new_party"]
-        _check_free(instance, trigger, new_party)
+        _check_free(instance, trigger, "new_party", new_party)
         parties[role] = tuple(new_party if p == party else p for p in bound)
     return read_only(parties), NO_ENTRIES, values
 
@@ -169,19 +172,19 @@ def _last_unbindable(table: Table, instance: Instance, role: str) -> bool:
 
 def _payload(table: Table, trigger: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     expected = PARTY_INPUTS[trigger]
-    problems = [
-        f"unknown input {key!r}; {trigger!r} takes: {', '.join(expected)}"
+    problems = {
+        key: f"unknown input {key!r}; {trigger!r} takes: {', '.join(expected)}"
         for key in payload
         if key not in expected
-    ]
+    }
     for key in expected:
         value = payload.get(key)
         if value is None:
-            problems.append(f"required input {key!r} is missing")
+            problems[key] = f"required input {key!r} is missing"
         elif not isinstance(value, str) or not value:
-            problems.append(f"input {key!r} must be a non-empty string, got {value!r}")
+            problems[key] = f"input {key!r} must be a non-empty string, got {value!r}"
         elif not is_valid_text(value):
-            problems.append(f"input {key!r} is not valid Unicode text: {value!r} holds a lone surrogate")
+            problems[key] = f"input {key!r} is not valid Unicode text: {value!r} holds a lone surrogate"
     role = payload.get("role")
     if isinstance(role, str) and role and role not in table.inviters:
         roles = ", ".join(sorted(table.inviters)) or "none"
@@ -191,10 +194,14 @@ def _payload(table: Table, trigger: str, payload: Mapping[str, Any]) -> dict[str
             what = "is open: any actor with it acts, none is bound"
         else:
             what = "is not a role of this protocol"
-        problems.append(f"role {role!r} {what}; roles with parties: {roles}")
+        problems["role"] = f"role {role!r} {what}; roles with parties: {roles}"
     if problems:
+        reasons = list(problems.values())
         raise InvalidPayload(
-            f"Invalid payload for {trigger!r}: {'; '.join(problems)}.", trigger=trigger, reasons=problems
+            f"Invalid payload for {trigger!r}: {'; '.join(reasons)}.",
+            trigger=trigger,
+            reasons=reasons,
+            fields=problems,
         )
     return {key: payload[key] for key in expected}
 
@@ -219,13 +226,18 @@ def _check_changer(
         raise not_a_party(instance, trigger, actor)
 
 
-def _check_free(instance: Instance, trigger: str, party: str) -> None:
+def _check_free(instance: Instance, trigger: str, field: str, party: str) -> None:
     held = role_of(instance.parties, party)
     if held is not None:
         raise _invalid(
-            trigger, f"{party!r} is already a party as {held!r}; an actor holds one role per instance"
+            trigger, field, f"{party!r} is already a party as {held!r}; an actor holds one role per instance"
         )
 
 
-def _invalid(trigger: str, reason: str) -> InvalidPayload:
-    return InvalidPayload(f"Invalid payload for {trigger!r}: {reason}.", trigger=trigger, reasons=[reason])
+def _invalid(trigger: str, field: str, reason: str) -> InvalidPayload:
+    return InvalidPayload(
+        f"Invalid payload for {trigger!r}: {reason}.",
+        trigger=trigger,
+        reasons=[reason],
+        fields={field: reason},
+    )

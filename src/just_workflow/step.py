@@ -222,8 +222,12 @@ def _apply(
     if payload or move.required_inputs:
         values, problems = move.normalize_payload(payload)
         if problems:
+            reasons = list(problems.values())
             raise InvalidPayload(
-                f"Invalid payload for {trigger!r}: {'; '.join(problems)}.", trigger=trigger, reasons=problems
+                f"Invalid payload for {trigger!r}: {'; '.join(reasons)}.",
+                trigger=trigger,
+                reasons=reasons,
+                fields=problems,
             )
         if values:
             values = read_only(values)

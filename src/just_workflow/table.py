@@ -34,25 +34,25 @@ class CompiledTransition:
     every_party: frozenset[str] = frozenset()  # signer roles whose every bound party signs
     joins: bool = False
 
-    def normalize_payload(self, payload: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-        """The payload with values normalized, and the reasons it does not fit the inputs."""
-        reasons: list[str] = []
+    def normalize_payload(self, payload: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The payload with values normalized, and why it does not fit the inputs: a reason by input."""
+        reasons: dict[str, str] = {}
         values: dict[str, Any] = {}
         inputs = self.inputs
         for key, value in payload.items():
             check = inputs.get(key)
             if check is None:
                 accepted = ", ".join(inputs) or "none"
-                reasons.append(f"unknown input '{key}'; '{self.source.trigger}' accepts: {accepted}")
+                reasons[key] = f"unknown input '{key}'; '{self.source.trigger}' accepts: {accepted}"
                 continue
             normalized, reason = check(value)
             if reason is None:
                 values[key] = normalized
             else:
-                reasons.append(reason)
+                reasons[key] = reason
         for key in self.required_inputs:
             if key not in payload:
-                reasons.append(f"required input '{key}' is missing")
+                reasons[key] = f"required input '{key}' is missing"
         return values, reasons
 
     def guard_reasons(
