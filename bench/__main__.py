@@ -21,6 +21,7 @@ MODULES = (
     "bench.startup",
     "bench.engine",
     "bench.persistence",
+    "bench.postgres",
     "bench.replay",
     "bench.lists",
     "bench.verify",

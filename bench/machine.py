@@ -17,6 +17,7 @@ PACKAGES = (
     "PyYAML",
     "click",
     "sqlite-utils",
+    "psycopg",
     "transitions",
     "python-statemachine",
 )

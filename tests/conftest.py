@@ -1,10 +1,15 @@
-"""Shared test configuration: the Hypothesis profiles (shared test data lives in fixtures.py)."""
+"""Shared test configuration: the Hypothesis profiles and the PostgreSQL database (shared test data lives in fixtures.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from pg_server import drop_schema, fresh_schema, unavailable
 
 # A quick profile for local runs, a thorough one for CI (HYPOTHESIS_PROFILE=ci in .ci/run).
 settings.register_profile("dev", max_examples=60, deadline=None)
@@ -12,3 +17,32 @@ settings.register_profile(
     "ci", max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """The URL of a PostgreSQL database for the session's tests (see pg_server.py)."""
+    url = os.environ.get("JUST_WORKFLOW_TEST_PG_URL")
+    if url:
+        yield url
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        unavailable("psycopg is not installed (pip install -e '.[test]')")
+    from just_workflow.testing.postgres_server import ServerUnavailable, private_server
+
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(private_server(durable=False))
+        except ServerUnavailable as error:
+            unavailable(str(error))
+        yield server.create_database("just_workflow_tests")
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> Iterator[str]:
+    """The URL of a fresh, empty schema of the test database, dropped after the test."""
+    url = fresh_schema(postgres_database)
+    yield url
+    drop_schema(url)

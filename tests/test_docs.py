@@ -21,10 +21,18 @@ def python_blocks(document: Path) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_python_blocks_run(document: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every python block of the document runs without error, in a folder holding a copy of definitions/."""
+def test_python_blocks_run(
+    document: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """Every python block of the document runs without error, in a folder holding a copy of definitions/.
+
+    A page whose examples read the store's URL from ``JUST_WORKFLOW_DB`` gets
+    a fresh schema of the test PostgreSQL database there.
+    """
     shutil.copytree(DEFINITIONS, tmp_path / "definitions")
     monkeypatch.chdir(tmp_path)
+    if any('os.environ["JUST_WORKFLOW_DB"]' in source for _, source in python_blocks(document)):
+        monkeypatch.setenv("JUST_WORKFLOW_DB", request.getfixturevalue("postgres_url"))
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for line, source in python_blocks(document):
         code = compile(source, f"{document.name}:{line}", "exec")

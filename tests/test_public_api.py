@@ -14,7 +14,7 @@ CONTRACT = {
     "load_definition", "load_definitions", "check", "Engine", "SQLiteStore", "Actor", "Instance", "Event",
     "Option", "WorkflowError", "DefinitionError", "TransitionNotAllowed", "GuardFailed", "NotAuthorized",
     "InvalidPayload", "ConcurrencyConflict", "InstanceNotFound", "AuditError", "replay", "read_log",
-    "ReplayReport", "diagram", "model_check", "testing", "Page",
+    "ReplayReport", "diagram", "model_check", "testing", "Page", "open_store", "PostgresStore",
 }  # fmt: skip
 
 #: The portal kit's names: JSON views, forms, and errors as HTTP answers.
@@ -61,24 +61,24 @@ def test_importing_the_package_imports_none_of_its_modules() -> None:
 
 
 def test_the_public_names_load_no_heavy_dependency_but_their_own() -> None:
-    """Every public name loads neither Hypothesis, transitions, sqlite-utils, click nor pytest, but these three.
+    """Every public name loads neither Hypothesis, transitions, sqlite-utils, psycopg, click nor pytest, but these four.
 
-    `SQLiteStore` loads sqlite-utils and `testing` Hypothesis on their first use; `diagram` loads
-    transitions when it first draws.
+    `SQLiteStore` loads sqlite-utils, `PostgresStore` psycopg and `testing` Hypothesis on their first use;
+    `diagram` loads transitions when it first draws.
     """
     probe = (
         "import sys, just_workflow as jw\n"
-        "heavy = ('hypothesis', 'transitions', 'sqlite_utils', 'click', 'pytest')\n"
+        "heavy = ('hypothesis', 'transitions', 'sqlite_utils', 'psycopg', 'click', 'pytest')\n"
         "for name in jw.__all__:\n"
-        "    if name not in ('SQLiteStore', 'testing'):\n"
+        "    if name not in ('SQLiteStore', 'PostgresStore', 'testing'):\n"
         "        getattr(jw, name)\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
-        "jw.SQLiteStore, jw.testing\n"
+        "jw.SQLiteStore, jw.PostgresStore, jw.testing\n"
         f"jw.diagram(jw.load_definition({str(BUNDLED[0])!r}))\n"
-        "print(sorted(m for m in heavy[:3] if m in sys.modules))\n"
+        "print(sorted(m for m in heavy[:4] if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["[]", "['hypothesis', 'sqlite_utils', 'transitions']"]
+    assert out.splitlines() == ["[]", "['hypothesis', 'psycopg', 'sqlite_utils', 'transitions']"]
 
 
 def _loaded_after(code: str, watched: tuple[str, ...]) -> list[str]:
@@ -96,6 +96,8 @@ LAZY_PARTS = (
     "just_workflow.checks.modelcheck",
     "just_workflow.audit.replay",
     "just_workflow.store.sqlite",
+    "just_workflow.store.postgres",
+    "psycopg",
     "transitions",
 )
 

@@ -4,8 +4,9 @@ Importing the package imports none of its modules: each public name is
 imported on first use (PEP 562), so that what a program does not use costs
 it nothing. The pytest plugin, which every pytest run loads wherever the
 library is installed, relies on it. Of the modules behind the names, only
-those of ``SQLiteStore`` (sqlite-utils), ``diagram`` (transitions) and
-``testing`` (Hypothesis) import a heavy dependency.
+those of ``SQLiteStore`` (sqlite-utils), ``PostgresStore`` (psycopg),
+``diagram`` (transitions) and ``testing`` (Hypothesis) import a heavy
+dependency.
 """
 
 import importlib as _importlib
@@ -54,6 +55,8 @@ if _typing.TYPE_CHECKING:
     from just_workflow.queries import Page
     from just_workflow.store.base import Store
     from just_workflow.store.memory import MemoryStore
+    from just_workflow.store.opening import open_store
+    from just_workflow.store.postgres import PostgresStore
     from just_workflow.store.sqlite import SQLiteStore
 
 #: The public names, by the module that defines them (the imports above, for type checkers).
@@ -99,6 +102,8 @@ _EXPORTS = {
     "just_workflow.queries": ("Page",),
     "just_workflow.store.base": ("Store",),
     "just_workflow.store.memory": ("MemoryStore",),
+    "just_workflow.store.opening": ("open_store",),
+    "just_workflow.store.postgres": ("PostgresStore",),
     "just_workflow.store.sqlite": ("SQLiteStore",),
 }
 _HOMES = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -159,6 +164,7 @@ __all__ = [  # noqa: RUF022
     "NotAuthorized",
     "Option",
     "Page",
+    "PostgresStore",
     "ProblemKind",
     "Refusal",
     "ReplayProblem",
@@ -184,6 +190,7 @@ __all__ = [  # noqa: RUF022
     "load_definition",
     "load_definitions",
     "model_check",
+    "open_store",
     "read_log",
     "replay",
     "testing",

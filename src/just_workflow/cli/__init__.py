@@ -22,7 +22,8 @@ from just_workflow.cli.failures import ReportingGroup
 def main() -> None:
     """Run, check and audit collaboration protocols.
 
-    Shared conventions: --db (default ./workflows.db), --definitions (default
+    Shared conventions: --db (a SQLite file or a postgresql:// URL; default
+    ./workflows.db; env JUST_WORKFLOW_DB), --definitions (default
     ./definitions when present), --json for machine-readable output, --lang
     for titles. Exit 0 when all is well, 1 when the command found problems,
     2 on usage errors, 130 when interrupted; an error is one line, `Error:

@@ -15,6 +15,7 @@ from just_workflow.cli.common import (
     db_option,
     definitions_option,
     json_option,
+    opened_store,
     progress_bar,
     trusted_definitions,
 )
@@ -59,7 +60,7 @@ def _print_report(report: ReplayReport, as_json: bool) -> None:
 )
 @click.option("--with-definitions", is_flag=True, help="Embed the definitions the instances run under.")
 def export_command(
-    db: Path,
+    db: str,
     instance_ids: tuple[str, ...],
     output: Path | None,
     heads_file: Path | None,
@@ -74,10 +75,9 @@ def export_command(
     success, 1 when an instance is not found, 2 on usage errors.
     """
     from just_workflow.audit.logfile import export_heads, export_log
-    from just_workflow.store.sqlite import SQLiteStore
 
     # Both files are renamed into place only once both are written: no log without its heads file.
-    with SQLiteStore(db) as store, contextlib.ExitStack() as files:
+    with opened_store(db) as store, contextlib.ExitStack() as files:
         destination = sys.stdout.buffer if output is None else files.enter_context(written_whole(output))
         heads_destination = None if heads_file is None else files.enter_context(written_whole(heads_file))
         heads = export_log(store, destination, instance_ids or None, include_definitions=with_definitions)
@@ -140,7 +140,7 @@ _BYTES_PER_EVENT = 500
 @definitions_option
 @json_option
 def verify_command(
-    instance_ids: tuple[str, ...], db: Path, definitions_folder: Path | None, as_json: bool
+    instance_ids: tuple[str, ...], db: str, definitions_folder: Path | None, as_json: bool
 ) -> None:
     """Verify instances stored in a database (default: all): hash chains, steps, snapshots.
 
@@ -151,9 +151,8 @@ def verify_command(
     errors.
     """
     from just_workflow.audit.verify import verify
-    from just_workflow.store.sqlite import SQLiteStore
 
     definitions = trusted_definitions(definitions_folder) or None
-    with SQLiteStore(db) as store:
+    with opened_store(db) as store:
         report = verify(store, instance_ids or None, definitions=definitions)
     _print_report(report, as_json)

@@ -1,6 +1,7 @@
 """What every ``just-workflow`` command shares: its options, how it opens a store and an engine, how it fails.
 
-Conventions: ``--db`` (default ``workflows.db`` in the current folder),
+Conventions: ``--db`` (a SQLite file, ``sqlite:///`` or ``postgresql://`` URL, as
+:func:`~just_workflow.store.opening.open_store` takes; default ``workflows.db`` in the current folder),
 ``--definitions`` (default ``definitions/`` when present), ``--json`` for
 machine-readable output, ``--lang`` for titles; exit 0 when all is well, 1
 when the command found problems, 2 on usage errors, 130 when interrupted; an
@@ -16,6 +17,7 @@ answer at once.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,24 +30,51 @@ from just_workflow.errors import UnreadableDefinitions
 
 if TYPE_CHECKING:
     from just_workflow.engine import Engine
+    from just_workflow.store.base import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The database commands use when ``--db`` is not given.
-DEFAULT_DB = Path("workflows.db")
+DEFAULT_DB = "workflows.db"
 #: The folder of definitions commands use when ``--definitions`` is not given and it exists.
 DEFAULT_DEFINITIONS = Path("definitions")
 
 
+class StoreLocation(click.ParamType):  # type: ignore[type-arg]
+    """A store's URL or a SQLite file's path, as text; with ``must_exist``, a file must exist already."""
+
+    name = "URL|PATH"
+
+    def __init__(self, *, must_exist: bool) -> None:
+        self.must_exist = must_exist
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from just_workflow.errors import StoreError
+        from just_workflow.store.opening import is_server_url, sqlite_path
+
+        text = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
+        if is_server_url(text):
+            return text
+        try:
+            path = Path(sqlite_path(text))
+        except StoreError as error:
+            self.fail(str(error), param, ctx)
+        if path.is_dir():
+            self.fail(f"{text!r} is a directory, not a database file.", param, ctx)
+        if self.must_exist and not path.exists():
+            self.fail(f"Database file {str(path)!r} does not exist.", param, ctx)
+        return text
+
+
 def db_option(*, must_exist: bool) -> Callable[[F], F]:
-    """``--db PATH``: the SQLite database (default ``workflows.db``; env ``JUST_WORKFLOW_DB``)."""
+    """``--db URL|PATH``: the store (default ``workflows.db``; env ``JUST_WORKFLOW_DB``)."""
     return click.option(
         "--db",
-        type=click.Path(dir_okay=False, path_type=Path, exists=must_exist),
+        type=StoreLocation(must_exist=must_exist),
         default=DEFAULT_DB,
         envvar="JUST_WORKFLOW_DB",
         show_default=True,
-        help="The SQLite database file.",
+        help="The store: a SQLite file's path or sqlite:///path, or a postgresql:// URL.",
     )
 
 
@@ -85,12 +114,25 @@ def trusted_definitions(folder: Path | None) -> list[Definition]:
 
 
 @contextlib.contextmanager
-def open_engine(db: Path, folder: Path | None) -> Iterator[Engine]:
-    """An engine on the database ``db`` with the definitions of ``folder`` and those the database keeps."""
-    from just_workflow.engine import Engine
-    from just_workflow.store.sqlite import SQLiteStore
+def opened_store(db: str) -> Iterator[Store]:
+    """The store ``db`` names (see :func:`~just_workflow.store.opening.open_store`), closed at the end."""
+    from just_workflow.store.opening import open_store
 
-    with SQLiteStore(db) as store:
+    store = open_store(db)
+    try:
+        yield store
+    finally:
+        close = getattr(store, "close", None)
+        if callable(close):
+            close()
+
+
+@contextlib.contextmanager
+def open_engine(db: str, folder: Path | None) -> Iterator[Engine]:
+    """An engine on the store ``db`` with the definitions of ``folder`` and those the store keeps."""
+    from just_workflow.engine import Engine
+
+    with opened_store(db) as store:
         loaded = trusted_definitions(folder)
         keys = {definition.key for definition in loaded}
         try:

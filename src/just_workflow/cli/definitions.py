@@ -19,6 +19,7 @@ from just_workflow.cli.common import (
     definitions_folder_or_default,
     json_option,
     lang_option,
+    opened_store,
 )
 from just_workflow.cli.failures import ReportingCommand
 from just_workflow.diagrams import FORMATS
@@ -238,7 +239,7 @@ def schema_command() -> None:
 @db_option(must_exist=False)
 @click.option("--format", "diagram_format", type=click.Choice(FORMATS), default="mermaid", show_default=True)
 @lang_option
-def diagram_command(path: Path, instance_id: str | None, db: Path, diagram_format: str, lang: str) -> None:
+def diagram_command(path: Path, instance_id: str | None, db: str, diagram_format: str, lang: str) -> None:
     """Print the state diagram of a definition file, in Mermaid or Graphviz dot.
 
     With --instance and --db, the instance's current state and the path it
@@ -249,9 +250,9 @@ def diagram_command(path: Path, instance_id: str | None, db: Path, diagram_forma
     """
     from just_workflow.diagrams import diagram, protocols_markdown
     from just_workflow.formats.loading import load_definition, load_definitions
-    from just_workflow.store.sqlite import SQLiteStore
+    from just_workflow.store.opening import is_server_url, sqlite_path
 
-    if instance_id is not None and not db.is_file():
+    if instance_id is not None and not is_server_url(db) and not Path(sqlite_path(db)).is_file():
         raise click.UsageError(f"No database at {db}: give the one holding the instance with --db.")
     if path.is_dir():
         if instance_id is not None or diagram_format != "mermaid":
@@ -265,7 +266,7 @@ def diagram_command(path: Path, instance_id: str | None, db: Path, diagram_forma
     instance: Instance | None = None
     history: list[Event] = []
     if instance_id is not None:
-        with SQLiteStore(db) as store:
+        with opened_store(db) as store:
             instance = store.load(instance_id)
             history = store.events(instance_id)
             definition = _definition_run_by(instance, definition, store.definitions())

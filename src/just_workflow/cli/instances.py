@@ -110,7 +110,7 @@ def start_command(
     role: str,
     instance_id: str | None,
     version: int | None,
-    db: Path,
+    db: str,
     definitions_folder: Path | None,
     as_json: bool,
 ) -> None:
@@ -145,7 +145,7 @@ def fire_command(
     settings: tuple[str, ...],
     expected_seq: int | None,
     idempotency_key: str | None,
-    db: Path,
+    db: str,
     definitions_folder: Path | None,
     as_json: bool,
 ) -> None:
@@ -186,7 +186,7 @@ def invite_command(
     role: str,
     expected_seq: int | None,
     idempotency_key: str | None,
-    db: Path,
+    db: str,
     definitions_folder: Path | None,
     as_json: bool,
 ) -> None:
@@ -219,7 +219,7 @@ def options_command(
     instance_id: str,
     actor_id: str,
     role: str,
-    db: Path,
+    db: str,
     definitions_folder: Path | None,
     lang: str,
     as_json: bool,
@@ -268,7 +268,7 @@ def options_command(
 @click.argument("instance_id", metavar="ID")
 @db_option(must_exist=True)
 @json_option
-def history_command(instance_id: str, db: Path, as_json: bool) -> None:
+def history_command(instance_id: str, db: str, as_json: bool) -> None:
     """Print the history of instance ID, oldest event first.
 
     Exit 0 on success, 1 when the instance is unknown, 2 on usage errors.
@@ -297,7 +297,7 @@ def history_command(instance_id: str, db: Path, as_json: bool) -> None:
 @db_option(must_exist=True)
 @definitions_option
 @json_option
-def tick_command(now_text: str | None, db: Path, definitions_folder: Path | None, as_json: bool) -> None:
+def tick_command(now_text: str | None, db: str, definitions_folder: Path | None, as_json: bool) -> None:
     """Fire every deadline that has passed, as the engine's clock; print what fired.
 
     Each event is stamped with the time given (default: now); a deadline

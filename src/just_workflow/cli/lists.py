@@ -73,7 +73,7 @@ def list_command(
     newest_first: bool,
     limit: int,
     after: str | None,
-    db: Path,
+    db: str,
     definitions_folder: Path | None,
     as_json: bool,
 ) -> None:
@@ -110,7 +110,7 @@ def inbox_command(
     role: str,
     limit: int,
     after: str | None,
-    db: Path,
+    db: str,
     definitions_folder: Path | None,
     as_json: bool,
 ) -> None:

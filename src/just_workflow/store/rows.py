@@ -1,4 +1,4 @@
-"""The SQLite store's rows: how instances and events map to rows, and the statements that write and read them.
+"""The stores' rows: how instances and events map to rows, and the SQLite statements that write and read them.
 
 The ``instances`` table holds an :class:`~just_workflow.instance.Instance`
 field by field, ``context``, ``signatures`` and ``parties`` as canonical JSON text, and
@@ -10,8 +10,10 @@ named in its class alone; the tables themselves are created by
 :mod:`just_workflow.store.migrations`, whose past versions never change (a
 test checks that these columns are the schema's).
 
-The store and the persistence benchmark's raw baseline both write through
-these statements, so that the baseline writes exactly the store's rows.
+The SQLite store and the persistence benchmark's raw baseline both write
+through these statements, so that the baseline writes exactly the store's
+rows. The PostgreSQL store (:mod:`just_workflow.store.postgres`) writes and
+reads the same rows, through its own statements on the same columns.
 """
 
 from __future__ import annotations
@@ -26,16 +28,19 @@ from typing import Any
 import attrs
 
 from just_workflow.canonical import canonical_text
-from just_workflow.errors import StoreError
+from just_workflow.definition import Definition
+from just_workflow.errors import DefinitionError, StoreError, UnreadableDefinitions
 from just_workflow.events import ACTOR_FIELDS, FIELD_TYPES, FIELDS, Actor, Event
+from just_workflow.formats.document import definition_from_document
 from just_workflow.instance import NO_ENTRIES, Instance, read_only
 from just_workflow.queries import InstanceQuery, Match
 from just_workflow.store.base import StoredInstance
 
-_INSTANCE_FIELDS = tuple(field.name for field in attrs.fields(Instance))
+#: The fields of an :class:`~just_workflow.instance.Instance`, in the order SELECT_INSTANCE reads them.
+INSTANCE_FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(Instance))
 
 #: The columns of the ``instances`` table: the instance's fields, then the times of its first and last events.
-INSTANCE_COLUMNS: tuple[str, ...] = (*_INSTANCE_FIELDS, "created_at", "updated_at")
+INSTANCE_COLUMNS: tuple[str, ...] = (*INSTANCE_FIELDS, "created_at", "updated_at")
 #: The columns of the ``events`` table: the event's fields, ``actor`` as ``actor_id`` and ``actor_role``.
 EVENT_COLUMNS: tuple[str, ...] = tuple(
     column
@@ -45,7 +50,7 @@ EVENT_COLUMNS: tuple[str, ...] = tuple(
 
 #: The snapshot fields stored as JSON text, in the order of :data:`Encoded`.
 JSON_FIELDS = ("context", "signatures", "parties")
-_JSON_AT = tuple(_INSTANCE_FIELDS.index(name) for name in JSON_FIELDS)
+_JSON_AT = tuple(INSTANCE_FIELDS.index(name) for name in JSON_FIELDS)
 #: A snapshot's context, signatures and parties as stored.
 Encoded = tuple[str, str, str]
 _ACTOR_AT = FIELDS.index("actor")
@@ -53,7 +58,7 @@ _ACTOR_COLUMNS = slice(_ACTOR_AT, _ACTOR_AT + len(ACTOR_FIELDS))
 _PAYLOAD_AT = FIELDS.index("payload")
 _SEQ_COLUMN = EVENT_COLUMNS.index("seq")
 _INSTANCE_COLUMN = EVENT_COLUMNS.index("instance")
-_instance_values = operator.attrgetter(*_INSTANCE_FIELDS)
+_instance_values = operator.attrgetter(*INSTANCE_FIELDS)
 _event_values = operator.attrgetter(*FIELDS)
 _actor_values = operator.attrgetter(*ACTOR_FIELDS)
 
@@ -62,7 +67,7 @@ _actor_values = operator.attrgetter(*ACTOR_FIELDS)
 _COLUMN_TYPES: dict[Any, tuple[type, ...]] = {str: (str,), int: (int,), str | None: (str, type(None))}
 _INSTANCE_TYPES = typing.get_type_hints(Instance)
 _INSTANCE_ROW_TYPES = tuple(
-    (str,) if name in JSON_FIELDS else _COLUMN_TYPES[_INSTANCE_TYPES[name]] for name in _INSTANCE_FIELDS
+    (str,) if name in JSON_FIELDS else _COLUMN_TYPES[_INSTANCE_TYPES[name]] for name in INSTANCE_FIELDS
 )
 _EVENT_ROW_TYPES = tuple(
     types
@@ -97,7 +102,7 @@ class _RowShape:
         )
 
 
-_INSTANCE_SHAPE = _RowShape(_INSTANCE_FIELDS, _INSTANCE_ROW_TYPES)
+_INSTANCE_SHAPE = _RowShape(INSTANCE_FIELDS, _INSTANCE_ROW_TYPES)
 _EVENT_SHAPE = _RowShape(EVENT_COLUMNS, _EVENT_ROW_TYPES)
 
 
@@ -118,7 +123,7 @@ def _insert(table: str, columns: Sequence[str]) -> str:
 INSERT_INSTANCE = _insert("instances", INSTANCE_COLUMNS)
 INSERT_EVENT = _insert("events", EVENT_COLUMNS)
 #: The snapshot of one instance, by id: the instance's fields, in their order.
-SELECT_INSTANCE = f"SELECT {', '.join(_INSTANCE_FIELDS)} FROM instances WHERE id = ?"
+SELECT_INSTANCE = f"SELECT {', '.join(INSTANCE_FIELDS)} FROM instances WHERE id = ?"
 #: The events of one instance with ``after < seq <= upto``, in seq order.
 SELECT_EVENTS = (
     f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE instance = ? AND seq > ? AND seq <= ? ORDER BY seq"
@@ -166,17 +171,20 @@ SELECT_CHANGES = (
 
 #: Up to this many states, a match of states alone is one arm per state; beyond it, one arm with IN.
 _ARMS_PER_MATCH = 64
-_FOUND_COLUMNS = ", ".join(f"i.{name}" for name in _INSTANCE_FIELDS)
+_FOUND_COLUMNS = ", ".join(f"i.{name}" for name in INSTANCE_FIELDS)
 
 
-def find_statement(query: InstanceQuery) -> tuple[str, list[Any]] | None:
+def find_statement(query: InstanceQuery, *, limit_each_arm: bool = False) -> tuple[str, list[Any]] | None:
     """The SELECT of a find and its parameters; None when no instance can match.
 
     Each row is the instance's position, then the columns of SELECT_INSTANCE.
+    ``limit_each_arm``: each arm ordered and cut to a page itself, for a
+    database that reads every arm whole before merging them (PostgreSQL).
     """
     arms: list[str] = []
-    args: list[Any] = []
+    args: list[list[Any]] = []  # each arm's
     below = query.newest_first
+    order = "DESC" if below else "ASC"
     after = query.after if query.after is not None else (LAST_SEQ if below else 0)
     for match in query.matches:
         for arm, arm_args in _arms(match):
@@ -191,11 +199,15 @@ def find_statement(query: InstanceQuery) -> tuple[str, list[Any]] | None:
                 )
                 arm_args.append(match.unbound)
             arms.append(f"{arm} AND {' AND '.join(clauses)}")
-            args += arm_args
+            args.append(arm_args)
     if not arms:
         return None
-    args.append(query.limit)
-    return f"{' UNION '.join(arms)} ORDER BY 1 {'DESC' if below else 'ASC'} LIMIT ?", args
+    if limit_each_arm and len(arms) > 1:
+        arms = [f"({arm} ORDER BY 1 {order} LIMIT ?)" for arm in arms]
+        args = [[*arm_args, query.limit] for arm_args in args]
+    flat = [value for arm_args in args for value in arm_args]
+    flat.append(query.limit)
+    return f"{' UNION '.join(arms)} ORDER BY 1 {order} LIMIT ?", flat
 
 
 def _position_of(match: Match) -> str:
@@ -237,18 +249,28 @@ def _among_states(count: int) -> str:
 # instance's events in seq order, straight from the indexes (no sort). An instance's columns repeat on each
 # of its event rows; a LEFT JOIN keeps an instance whose events are gone. A seq edited to text falls out of
 # the range, as in SELECT_EVENTS, so that it reads as a missing event.
-_SCAN = (
-    f"SELECT i.rowid, {', '.join(f'i.{name}' for name in _INSTANCE_FIELDS)}, "
-    f"{', '.join(f'e.{column}' for column in EVENT_COLUMNS)} "
-    "FROM instances AS i LEFT JOIN events AS e ON e.instance = i.id AND e.seq > 0 AND e.seq <= ? "
-)
+def scan_statement(position: str, placeholder: str, of_protocol: bool) -> str:
+    """The scan's SELECT, every instance (of one protocol) and its events, for :func:`stored_instances`.
+
+    ``position`` is the instances' column of creation order, ``placeholder``
+    the driver's parameter mark; parameters: LAST_SEQ, then the protocol.
+    """
+    where = f"WHERE i.protocol = {placeholder} " if of_protocol else ""
+    return (
+        f"SELECT i.{position}, {', '.join(f'i.{name}' for name in INSTANCE_FIELDS)}, "
+        f"{', '.join(f'e.{column}' for column in EVENT_COLUMNS)} "
+        f"FROM instances AS i LEFT JOIN events AS e ON e.instance = i.id AND e.seq > 0 AND e.seq <= {placeholder} "
+        f"{where}ORDER BY i.{position}, e.seq"
+    )
+
+
 #: Every instance and its events, for :func:`stored_instances`; parameter: LAST_SEQ.
-SCAN_INSTANCES = _SCAN + "ORDER BY i.rowid, e.seq"
+SCAN_INSTANCES = scan_statement("rowid", "?", of_protocol=False)
 #: The same for the instances of one protocol; parameters: LAST_SEQ, the protocol.
-SCAN_PROTOCOL_INSTANCES = _SCAN + "WHERE i.protocol = ? ORDER BY i.rowid, e.seq"
-_SCAN_INSTANCE = slice(1, 1 + len(_INSTANCE_FIELDS))
-_SCAN_EVENT = slice(1 + len(_INSTANCE_FIELDS), None)
-_SCAN_EVENT_INSTANCE = 1 + len(_INSTANCE_FIELDS) + _INSTANCE_COLUMN
+SCAN_PROTOCOL_INSTANCES = scan_statement("rowid", "?", of_protocol=True)
+_SCAN_INSTANCE = slice(1, 1 + len(INSTANCE_FIELDS))
+_SCAN_EVENT = slice(1 + len(INSTANCE_FIELDS), None)
+_SCAN_EVENT_INSTANCE = 1 + len(INSTANCE_FIELDS) + _INSTANCE_COLUMN
 
 
 def encode_values(values: Mapping[str, Any]) -> str:
@@ -440,3 +462,44 @@ def stored_instances(found: Iterable[Sequence[Any]]) -> Iterator[StoredInstance]
         except StoreError as error:
             problem = error
         yield StoredInstance(instance_id, snapshot, tuple(events), problem)
+
+
+def stored_definitions(
+    found: Iterable[Sequence[Any]], rebuilt: dict[tuple[str, int, str], Definition], where: str
+) -> list[Definition]:
+    """The definitions SELECT_DEFINITIONS rows hold, each rebuilt once (``rebuilt`` keeps them by key and digest).
+
+    :class:`UnreadableDefinitions` (holding the others) if a row is altered:
+    one damaged row must not take every protocol with it. ``where`` names
+    the table in the message.
+    """
+    kept: list[Definition] = []
+    unreadable: dict[tuple[str, int], str] = {}
+    for protocol, version, digest, source in found:
+        key = (protocol, version, digest)
+        definition = rebuilt.get(key)
+        if definition is None:
+            try:
+                definition = _stored_definition(source, digest)
+            except ValueError as error:  # one damaged row: the others stay usable
+                unreadable[(protocol, version)] = str(error)
+                continue
+            rebuilt[key] = definition
+        kept.append(definition)
+    if unreadable:
+        raise UnreadableDefinitions(where, unreadable, kept)
+    return kept
+
+
+def _stored_definition(source: Any, digest: Any) -> Definition:
+    """The definition a ``definitions`` row keeps; ValueError saying what is wrong when it was altered."""
+    try:
+        definition = definition_from_document(json.loads(source))
+    except (ValueError, TypeError, RecursionError, DefinitionError) as error:
+        raise ValueError(f"its source is unreadable: {error}") from None
+    if definition.digest != digest:
+        raise ValueError(
+            f"it reads back with digest {definition.digest[:12]}…, not the digest it was stored under, "
+            f"{str(digest)[:12]}…: the definitions table was altered"
+        )
+    return definition

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal
@@ -38,27 +37,23 @@ from just_workflow.definition import Definition
 from just_workflow.errors import (
     BatchFailed,
     ConcurrencyConflict,
-    DefinitionError,
     InstanceExists,
     InstanceNotFound,
     StoreBusy,
     StoreError,
-    UnreadableDefinitions,
 )
 from just_workflow.events import Event
-from just_workflow.formats.document import definition_from_document, definition_to_document
+from just_workflow.formats.document import definition_to_document
 from just_workflow.instance import Instance
 from just_workflow.queries import InstanceQuery
 from just_workflow.store import rows
 from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer, StoredInstance
+from just_workflow.store.connections import ThreadConnections
 from just_workflow.store.migrations import is_current, migrate
 from just_workflow.store.registry import changed_definition
 
 #: Durability levels: NORMAL survives any crash of the application; FULL also a power cut or OS crash.
 Synchronous = Literal["NORMAL", "FULL"]
-
-# Connections a forked child inherited: referenced forever so that they are never closed there.
-_INHERITED: list[sqlite3.Connection] = []
 
 
 class SQLiteStore:
@@ -86,10 +81,7 @@ class SQLiteStore:
             raise StoreError(f"busy_timeout must be 0 or more seconds, got {busy_timeout!r}.")
         self.synchronous = synchronous
         self.busy_timeout = busy_timeout
-        self._pid = os.getpid()
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
+        self._threads: ThreadConnections[sqlite3.Connection] = ThreadConnections()
         self._rebuilt: dict[tuple[str, int, str], Definition] = {}
         self._migrate()
 
@@ -100,18 +92,12 @@ class SQLiteStore:
 
     def _session(self) -> _Session:
         """This thread's session, opened on first use (and again in a forked child)."""
-        try:
-            session: _Session = self._local.session
-        except AttributeError:
-            return self._open()
-        if session.pid != os.getpid():
+        session: _Session | None = getattr(self._threads.here(), "session", None)
+        if session is None:
             return self._open()
         return session
 
     def _open(self) -> _Session:
-        pid = os.getpid()
-        if pid != self._pid:
-            self._forget_parent_connections(pid)
         try:
             # isolation_level=None: the driver opens no transaction of its own; this module says BEGIN.
             conn = sqlite3.connect(
@@ -121,7 +107,7 @@ class SQLiteStore:
             raise self._failure(error, "open the database") from error
         try:
             mode = configure_connection(conn, self.synchronous)
-            session = _Session(conn, pid)
+            session = _Session(conn)
         except sqlite3.Error as error:
             conn.close()
             raise self._failure(error, "configure the connection") from error
@@ -131,26 +117,13 @@ class SQLiteStore:
                 f"{self.path}: the database cannot use write-ahead logging (journal mode {mode!r}); "
                 "put it on a local file system."
             )
-        with self._connections_lock:
-            self._connections.append(conn)
-        self._local.session = session
+        self._threads.add(conn)
+        self._threads.here().session = session
         return session
-
-    def _forget_parent_connections(self, pid: int) -> None:
-        """In a forked child: set aside the parent's connections and start afresh."""
-        _INHERITED.extend(self._connections)
-        self._connections = []
-        self._connections_lock = threading.Lock()  # the parent's lock may have been held at fork time
-        self._local = threading.local()
-        self._pid = pid
 
     def close(self) -> None:
         """Close every connection this process opened; the store reopens one on its next use."""
-        with self._connections_lock:
-            connections, self._connections = self._connections, []
-            self._local = threading.local()
-        for conn in connections:
-            conn.close()
+        self._threads.close()
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -205,36 +178,8 @@ class SQLiteStore:
 
     def definitions(self) -> list[Definition]:
         """Every stored definition; :class:`UnreadableDefinitions` (holding the others) if a row is altered."""
-        kept: list[Definition] = []
-        unreadable: dict[tuple[str, int], str] = {}
-        for protocol, version, digest, source in self._fetch_all(rows.SELECT_DEFINITIONS, (), "definitions"):
-            key = (protocol, version, digest)
-            definition = self._rebuilt.get(key)
-            if definition is None:
-                try:
-                    definition = self._stored_definition(source, digest)
-                except ValueError as error:  # one damaged row: the others stay usable
-                    unreadable[(protocol, version)] = str(error)
-                    continue
-                self._rebuilt[key] = definition
-            kept.append(definition)
-        if unreadable:
-            raise UnreadableDefinitions(f"The definitions table of {self.path!r}", unreadable, kept)
-        return kept
-
-    @staticmethod
-    def _stored_definition(source: Any, digest: Any) -> Definition:
-        """The definition a ``definitions`` row keeps; ValueError saying what is wrong when it was altered."""
-        try:
-            definition = definition_from_document(json.loads(source))
-        except (ValueError, TypeError, RecursionError, DefinitionError) as error:
-            raise ValueError(f"its source is unreadable: {error}") from None
-        if definition.digest != digest:
-            raise ValueError(
-                f"it reads back with digest {definition.digest[:12]}…, not the digest it was stored under, "
-                f"{str(digest)[:12]}…: the definitions table was altered"
-            )
-        return definition
+        found = self._fetch_all(rows.SELECT_DEFINITIONS, (), "definitions")
+        return rows.stored_definitions(found, self._rebuilt, f"The definitions table of {self.path!r}")
 
     # -- instances ---------------------------------------------------------------------------
 
@@ -494,14 +439,13 @@ class _Session:
     encode them again.
     """
 
-    __slots__ = ("conn", "data_version", "db", "pid", "snapshots")
+    __slots__ = ("conn", "data_version", "db", "snapshots")
 
     #: How many snapshots a session keeps before it starts afresh.
     LIMIT = 1024
 
-    def __init__(self, conn: sqlite3.Connection, pid: int) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.pid = pid
         self.db = sqlite_utils.Database(conn)
         self.data_version = conn.execute("PRAGMA data_version").fetchone()[0]
         self.snapshots: dict[str, tuple[Instance, rows.Encoded]] = {}
