@@ -45,7 +45,7 @@ def create_app(store_url: str | None = None) -> flask.Flask:
     engine = jw.Engine(jw.load_definitions(DEFINITIONS), store=jw.open_store(url))
     definition = engine.definition(PROTOCOL)
     titled = {t.trigger for t in definition.transitions} | {"invite", "remove_party", "replace_party"}
-    app = flask.Flask(__name__)
+    app = flask.Flask(__name__, root_path=str(Path(__file__).parent))
     app.secret_key = os.environ.get("JW_PORTAL_SECRET", "demo only: set JW_PORTAL_SECRET")
 
     def actor() -> jw.Actor:

@@ -123,7 +123,9 @@ def test_the_three_parties_sign_the_memorandum(
     diagram = dario.request.get(url + path + "/diagram.svg")
     # The path taken is marked; drawn as SVG by Graphviz where it is installed (CI installs it).
     assert diagram.ok and "✓" in diagram.text()
-    assert diagram.headers["content-type"].startswith("image/svg+xml" if shutil.which("dot") else "text/plain")
+    assert diagram.headers["content-type"].startswith(
+        "image/svg+xml" if shutil.which("dot") else "text/plain"
+    )
 
     with dario.expect_navigation():
         dario.get_by_role("button", name="sk").click()
