@@ -116,3 +116,17 @@ def test_the_picture_says_how_each_role_is_bound_and_who_is() -> None:
     )
     wbl = jw.load_definition(DEFINITIONS / "wbl_placement.yaml")
     assert "student: joins" in picture_of(wbl).parties
+
+
+def test_a_loop_taken_many_times_counts_its_seqs_instead_of_listing_them(
+    moa: d.Definition, moa_run: tuple[jw.Engine, jw.Instance]
+) -> None:
+    """Up to three seqs are listed; beyond, the label says how many, from the first to the last."""
+    engine, instance = moa_run
+    engine.fire(instance.id, "define", ANNA, {"fields": ["ai"]})
+    assert "✓ 3, 4, 6 · define" in picture_of(moa, history=engine.history(instance.id)).arrows[1].label
+    for _ in range(200):
+        engine.fire(instance.id, "define", ANNA, {"fields": ["ai"]})
+    arrow = picture_of(moa, history=engine.history(instance.id)).arrows[1]
+    assert len(arrow.taken) == 203
+    assert arrow.label == "✓ 203× 3…206 · define [sme/department]"
