@@ -240,7 +240,7 @@ def schema_command() -> None:
 @click.option("--format", "diagram_format", type=click.Choice(FORMATS), default="mermaid", show_default=True)
 @lang_option
 def diagram_command(path: Path, instance_id: str | None, db: str, diagram_format: str, lang: str) -> None:
-    """Print the state diagram of a definition file, in Mermaid or Graphviz dot.
+    """Print the state diagram of a definition file, in Mermaid, Graphviz dot or SVG (drawn by Graphviz).
 
     With --instance and --db, the instance's current state and the path it
     took are highlighted, drawn on the definition version it runs under.
