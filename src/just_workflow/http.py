@@ -38,6 +38,7 @@ from just_workflow.errors import (
     StoreError,
     TransitionNotAllowed,
     UnknownProtocol,
+    UnreadableDefinitions,
     WorkflowError,
 )
 from just_workflow.events import START
@@ -70,6 +71,7 @@ HTTP_ERRORS: Mapping[type[WorkflowError], HttpError] = MappingProxyType(
         InstanceExists: HttpError(409, "instance_exists"),
         StoreError: HttpError(500, "store_error"),
         StoreBusy: HttpError(503, "store_busy"),
+        UnreadableDefinitions: HttpError(500, "unreadable_definitions"),
         BatchFailed: HttpError(422, "batch_failed"),  # the failing item's own status, when it has one
         # The event is stored; only a side effect failed: telling the user it failed would make them retry.
         HookError: HttpError(200, "hook_failed"),
