@@ -36,7 +36,7 @@ def instance(snapshot: Instance) -> dict[str, Any]:
 
 
 def option(choice: Option) -> dict[str, Any]:
-    """An option as JSON data: ``trigger``, ``allowed``, ``reasons`` (why not), ``title``, ``inputs``, ``pending``."""
+    """An option as JSON data: ``trigger``, ``allowed``, ``reasons`` (why not), ``title``, ``inputs``, ``pending``, ``due``."""
     return _record(choice)
 
 
