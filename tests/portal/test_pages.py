@@ -1,8 +1,10 @@
-"""The partner portal on PostgreSQL: one setting (the store's URL) and nothing else changes."""
+"""The partner portal in process (Flask's test client): its list pages, and PostgreSQL by one setting."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -39,3 +41,18 @@ def test_the_portal_runs_on_postgresql(postgres_url: str, monkeypatch: pytest.Mo
     listed = carla.get("/instances?state=contacted", headers=json).json
     assert [item["id"] for item in listed["items"]] == ["pg-1"] and listed["next"] is None
     assert [item["id"] for item in carla.get("/inbox", headers=json).json["items"]] == ["pg-1"]
+
+
+def test_a_list_page_links_the_next_page_with_its_cursor(tmp_path: Path) -> None:
+    """Twenty requests a page, newest first; the "next" link carries the cursor and the state filter."""
+    app = portal_module().create_app(str(tmp_path / "portal.db"))
+    anna = app.test_client()
+    anna.post("/", data={"user": "anna@sme-a"})
+    for number in range(22):
+        assert anna.post("/instances", data={"key": f"r{number:02d}"}).status_code == 303
+    first = anna.get("/instances?state=draft").text
+    assert first.count('href="/instances/r') == 20 and 'href="/instances/r21"' in first
+    link = re.search(r'id="next" href="([^"]+)"', first)
+    assert link is not None and "state=draft" in link.group(1)
+    rest = anna.get(link.group(1).replace("&amp;", "&")).text
+    assert re.findall(r'href="/instances/(r\d+)"', rest) == ["r01", "r00"] and 'id="next"' not in rest
