@@ -130,3 +130,17 @@ def test_the_parties_note_in_a_language_names_roles_by_their_titles() -> None:
         assert not any(
             word in line for line in lines for word in ("open", "invited by", "starts", "career_services")
         )
+
+
+def test_a_loop_taken_many_times_counts_its_seqs_instead_of_listing_them(
+    moa: d.Definition, moa_run: tuple[jw.Engine, jw.Instance]
+) -> None:
+    """Up to three seqs are listed; beyond, the label says how many, from the first to the last."""
+    engine, instance = moa_run
+    engine.fire(instance.id, "define", ANNA, {"fields": ["ai"]})
+    assert "✓ 3, 4, 6 · define" in picture_of(moa, history=engine.history(instance.id)).arrows[1].label
+    for _ in range(200):
+        engine.fire(instance.id, "define", ANNA, {"fields": ["ai"]})
+    arrow = picture_of(moa, history=engine.history(instance.id)).arrows[1]
+    assert len(arrow.taken) == 203
+    assert arrow.label == "✓ 203× 3…206 · define [sme/department]"

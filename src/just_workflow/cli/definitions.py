@@ -242,7 +242,7 @@ def schema_command() -> None:
 def diagram_command(
     path: Path, instance_id: str | None, db: str, diagram_format: str, lang: str | None
 ) -> None:
-    """Print the state diagram of a definition file, in Mermaid or Graphviz dot.
+    """Print the state diagram of a definition file, in Mermaid, Graphviz dot or SVG (drawn by Graphviz).
 
     With --instance and --db, the instance's current state and the path it
     took are highlighted, drawn on the definition version it runs under.

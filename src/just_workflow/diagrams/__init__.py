@@ -1,4 +1,4 @@
-"""Diagrams of protocols, in Mermaid or Graphviz dot, with an instance's current state and path highlighted.
+"""Diagrams of protocols, in Mermaid, Graphviz dot or SVG, with an instance's current state and path highlighted.
 
 :func:`diagram` draws a definition: each state titled in a chosen language,
 each transition an arrow labelled with its trigger, the roles that may fire
@@ -13,6 +13,7 @@ took it.
 - :mod:`~just_workflow.diagrams.model`: the picture a definition, an instance and its history make;
 - :mod:`~just_workflow.diagrams.mermaid`: its Mermaid text, the boxes drawn by transitions' Mermaid graph;
 - :mod:`~just_workflow.diagrams.dot`: its Graphviz dot text, in transitions' palette;
+- :mod:`~just_workflow.diagrams.svg`: a self-contained SVG of it, laid out by Graphviz's ``dot`` program;
 - :mod:`~just_workflow.diagrams.catalogue`: the page of all protocols, ``docs/protocols.md``.
 """
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 _WRITERS: Mapping[str, tuple[str, str]] = {
     "mermaid": ("just_workflow.diagrams.mermaid", "mermaid"),
     "dot": ("just_workflow.diagrams.dot", "dot"),
+    "svg": ("just_workflow.diagrams.svg", "svg"),
 }
 
 #: The formats :func:`diagram` writes.
@@ -49,7 +51,10 @@ def diagram(
     history: Sequence[Event] = (),
     lang: str | None = None,
 ) -> str:
-    """The state diagram of ``definition`` as Mermaid (default) or Graphviz ``dot`` text.
+    """The state diagram of ``definition`` as Mermaid (default) or Graphviz ``dot`` text, or ``svg``.
+
+    ``svg`` is a self-contained SVG document drawn by Graphviz's ``dot``
+    program (WorkflowError when it is not installed).
 
     A definition holding a value canonical JSON cannot (see
     :func:`~just_workflow.definition.out_of_bounds`) raises DefinitionError.

@@ -4,7 +4,8 @@
 history, into plain frozen data: a :class:`Node` per state, titled in a
 chosen language, and an :class:`Arrow` per transition and source state,
 labelled by :func:`edge_label` and, when the instance took it, marked with
-the seq numbers of the events that did. The current state is styled
+the seq numbers of the events that did (counted, with the first and the
+last, when there are many: a loop taken 200 times keeps a short label). The current state is styled
 ``active`` and the states the instance went through ``previous``. The
 writers (:mod:`.mermaid`, :mod:`.dot`) only turn a :class:`Picture` into
 text; everything they show is decided here, in the definition's
@@ -325,8 +326,19 @@ def _arrow(
     else:
         label = edge_label(transition, name.definition, name.lang)
     if taken:
-        label = "✓ " + ", ".join(str(seq) for seq in taken) + " · " + label
+        label = f"✓ {taken_text(taken)} · {label}"
     return Arrow(source, transition.target or source, label, taken, fires)
+
+
+#: Up to this many seqs an arrow lists them; beyond, it counts them, so a long history keeps a short label.
+LISTED_SEQS = 3
+
+
+def taken_text(taken: Sequence[int]) -> str:
+    """The seqs an arrow was taken at: ``3, 4``, or ``211× 3…845`` when there are more than :data:`LISTED_SEQS`."""
+    if len(taken) > LISTED_SEQS:
+        return f"{len(taken)}× {taken[0]}…{taken[-1]}"
+    return ", ".join(str(seq) for seq in taken)
 
 
 def _taken(definition: Definition, history: Sequence[Event]) -> dict[tuple[int, str], list[int]]:
