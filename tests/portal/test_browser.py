@@ -70,7 +70,7 @@ def test_the_three_parties_sign_the_memorandum(
     instance_id = anna.locator("h1").inner_text()
     path = f"/instances/{instance_id}"
     assert anna.locator("#state").inner_text() == "Draft"
-    assert submit(anna, "contact_career_services") == 200
+    assert submit(anna, "contact_career_services", purpose="Traineeships in data science") == 200
     assert anna.locator("#state").inner_text() == "Career services contacted"
 
     bruno = log_in(browser, url, "Bruno (SME B)")
@@ -88,30 +88,40 @@ def test_the_three_parties_sign_the_memorandum(
     dario.get_by_role("link", name=instance_id).click()
     draft = dario.locator("#form-draft_agreement")
     assert draft.locator("button").is_disabled()
-    assert "required field 'interest' is not set" in draft.locator(".reasons").inner_text()
+    # the engine's reason, in the user's language, naming the field by its title
+    assert "“Short-term ambitions” is not filled in yet" in draft.locator(".reasons").inner_text()
     dario.screenshot(path=artifacts / "reasons.png", full_page=True)
 
     anna.goto(url + path)  # the Memorandum signed before it is drafted: refused, the reason on the page
     assert post_by_hand(anna, path + "/sign_moa", {"expected_seq": "4"}) == 409
-    assert "'sign_moa' is not available in state 'defining'" in anna.locator("#refused").inner_text()
+    refused = anna.locator("#refused").inner_text()
+    assert (
+        "“Signing the Memorandum of Agreement” is not possible in the state “Defining the collaboration”"
+        in refused
+    )
 
     anna.goto(url + path)
     stale = anna.context.new_page()  # the same form open in two tabs: the second one is stale
     stale.goto(url + path)
-    assert submit(anna, "define_interest", interest="Joint teaching of data science") == 200
-    assert submit(stale, "define_interest", interest="Something else") == 412
+    interest = {"medium_term_ambitions": "joint teaching", "forms": "traineeships and lectures"}
+    assert submit(anna, "define_interest", short_term_ambitions="two trainees", **interest) == 200
+    assert submit(stale, "define_interest", short_term_ambitions="something else", **interest) == 412
     refusal = stale.locator("#refused").inner_text()
     assert "the request changed meanwhile" in refusal and "Defining the interest in collaboration" in refusal
     stale.screenshot(path=artifacts / "stale.png", full_page=True)
 
-    assert submit(anna, "define_offer") == 422  # nothing ticked: the error beside the field
+    assert (
+        submit(anna, "define_offer", offer_explanation="lab time") == 422
+    )  # nothing ticked: the error beside it
     assert "required input 'offer' is missing" in anna.locator("#form-define_offer .field-error").inner_text()
-    assert submit(anna, "define_offer", offer=["joint_teaching"]) == 200
-    assert submit(anna, "define_fit", fit=["reputation"]) == 200
-    assert submit(anna, "define_ways", ways_of_collaboration=["traineeship"]) == 200
+    assert submit(anna, "define_offer", offer=["joint_teaching"], offer_explanation="lab time") == 200
+    assert submit(anna, "define_fit", fit=["reputation"], fit_explanation="known in the region") == 200
+    ways = {"ways_of_collaboration": ["traineeship"], "ways_explanation": "two trainees a year"}
+    assert submit(anna, "define_ways", **ways) == 200
     dario.reload()
     assert submit(dario, "define_fields", fields_of_collaboration="data science") == 200
-    assert submit(dario, "draft_agreement") == 200
+    memorandum = {"moa_reference": "MoA-7", "sme_signatory": "A. Novak", "hei_signatory": "D. Dario, head"}
+    assert submit(dario, "draft_agreement", valid_until="2029-03-31", **memorandum) == 200
     anna.reload()
     assert submit(anna, "sign_moa") == 200
     # One signature of two: the Memorandum waits for the department's.
@@ -122,7 +132,7 @@ def test_the_three_parties_sign_the_memorandum(
     diagram = dario.request.get(url + path + "/diagram.svg")
     # The path taken is marked, on a drawing that needs nothing from the network.
     assert diagram.headers["content-type"].startswith("image/svg+xml")
-    assert "✓ 2 · contact_career_services" in diagram.text()
+    assert "✓ 2 · Establishing contact with the career services" in diagram.text()  # titled, in English
 
     with dario.expect_navigation():
         dario.get_by_role("button", name="sk").click()

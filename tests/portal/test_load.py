@@ -70,7 +70,8 @@ def test_a_few_thousand_requests_lose_nothing(
     for _ in range(INSTANCES):
         key = uuid.uuid4().hex
         assert anna.call("POST", "/instances", {"key": key})[0] == 303
-        assert anna.json("POST", f"/instances/{key}/contact_career_services", {"expected_seq": "1"})[0] == 200
+        contact = {"expected_seq": "1", "purpose": "traineeships"}
+        assert anna.json("POST", f"/instances/{key}/contact_career_services", contact)[0] == 200
         status, _ = carla.json(
             "POST", f"/instances/{key}/route_request", {"expected_seq": "2", "departments": "it"}
         )
@@ -89,7 +90,13 @@ def test_a_few_thousand_requests_lose_nothing(
             status, view = me.json("GET", f"/instances/{instance}")
             seen[status] += 1
             interest = f"client {number} round {round_}"
-            form = {"expected_seq": str(view["seq"]), "interest": interest, "key": uuid.uuid4().hex}
+            form = {
+                "expected_seq": str(view["seq"]),
+                "short_term_ambitions": interest,
+                "medium_term_ambitions": "joint teaching",
+                "forms": "traineeships",
+                "key": uuid.uuid4().hex,
+            }
             first = me.json("POST", f"/instances/{instance}/define_interest", form)
             retry = me.json("POST", f"/instances/{instance}/define_interest", form)
             seen[first[0]] += 1
@@ -128,7 +135,7 @@ def test_a_few_thousand_requests_lose_nothing(
     for instance in ids:
         for event in engine.history(instance):
             if event.trigger == "define_interest":
-                fired[(instance, event.seq, event.payload["interest"])] += 1
+                fired[(instance, event.seq, event.payload["short_term_ambitions"])] += 1
     assert fired == collections.Counter(acknowledged)  # every acknowledged fire stored, once; nothing else
     report = engine.verify()
     assert report.ok, report.problems

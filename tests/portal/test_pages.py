@@ -31,9 +31,11 @@ def test_the_portal_runs_on_postgresql(postgres_url: str, monkeypatch: pytest.Mo
 
     assert anna.post("/instances", data={"key": "pg-1"}).status_code == 303
     assert (
-        anna.post("/instances/pg-1/contact_career_services", data={"expected_seq": "1"}, headers=json).json[
-            "state"
-        ]
+        anna.post(
+            "/instances/pg-1/contact_career_services",
+            data={"expected_seq": "1", "purpose": "traineeships"},
+            headers=json,
+        ).json["state"]
         == "contacted"
     )
     stale = anna.post("/instances/pg-1/withdraw", data={"expected_seq": "1"})
