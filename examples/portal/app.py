@@ -62,8 +62,10 @@ def create_app(store_url: str | None = None) -> flask.Flask:
             lang=lang(),
             languages=LANGUAGES,
             words=WORDS[lang()],
-            role_title=lambda role: definition.role_map[role].title.get(lang()),
-            state_title=lambda name: definition.state_map[name].title.get(lang()),
+            role_title=lambda role: definition.title_of("role", role, lang()),
+            state_title=lambda name: definition.title_of(
+                "state", name, lang()
+            ),  # the name, if newer versions dropped it
             trigger_title=lambda trigger: (
                 jw.forms.schema(definition, trigger, lang=lang())["title"] if trigger in titled else trigger
             ),
@@ -79,8 +81,9 @@ def create_app(store_url: str | None = None) -> flask.Flask:
         if wants_json():
             return jw.views.instance(instance), status
         options = engine.options(instance.id, me, lang=lang())  # reasons in the user's language
+        runs_on = engine.definition(instance.protocol, instance.version)
         forms = {
-            o.trigger: jw.forms.schema(definition, o, context=instance.context, lang=lang()) for o in options
+            o.trigger: jw.forms.schema(runs_on, o, context=instance.context, lang=lang()) for o in options
         }
         return render(
             "instance.html",
@@ -178,7 +181,9 @@ def create_app(store_url: str | None = None) -> flask.Flask:
     def fire(instance_id: str, trigger: str) -> object:
         form, me = flask.request.form, actor()
         seq, key = form.get("expected_seq"), form.get("key")
-        payload = jw.forms.parse(definition, trigger, form)  # typed values, or every bad field named
+        running = engine.get(instance_id)  # its forms are those of the version it runs under
+        runs_on = engine.definition(running.protocol, running.version)
+        payload = jw.forms.parse(runs_on, trigger, form)  # typed values, or every bad field named
         instance = engine.fire(
             instance_id, trigger, actor=me, payload=payload, expected_seq=seq, idempotency_key=key
         )
@@ -189,7 +194,8 @@ def create_app(store_url: str | None = None) -> flask.Flask:
     @app.get("/instances/<instance_id>/diagram.svg")
     def diagram(instance_id: str) -> flask.Response:
         instance, history = engine.get(instance_id), engine.history(instance_id)
-        svg = jw.diagram(definition, instance, "svg", history=history, lang=lang())  # the path taken marked
+        runs_on = engine.definition(instance.protocol, instance.version)
+        svg = jw.diagram(runs_on, instance, "svg", history=history, lang=lang())  # the path taken marked
         return flask.Response(svg, mimetype="image/svg+xml")
 
     return app

@@ -58,3 +58,45 @@ def test_a_list_page_links_the_next_page_with_its_cursor(tmp_path: Path) -> None
     assert link is not None and "state=draft" in link.group(1)
     rest = anna.get(link.group(1).replace("&amp;", "&")).text
     assert re.findall(r'href="/instances/(r\d+)"', rest) == ["r01", "r00"] and 'id="next"' not in rest
+
+
+def test_an_instance_is_served_with_the_definition_version_it_runs_under(tmp_path: Path) -> None:
+    """An instance started on an older version keeps that version's forms, and its fires are parsed by them."""
+    import attrs
+
+    import just_workflow as jw
+
+    newest = jw.load_definition(PORTAL.parents[1] / "definitions" / "sme_approaching_hei.yaml")
+    contact = newest.transitions[0]
+    assert contact.trigger == "contact_career_services" and any(i.required for i in contact.inputs)
+    optional = attrs.evolve(contact, inputs=tuple(attrs.evolve(i, required=False) for i in contact.inputs))
+    invariants = tuple(i for i in newest.invariants if i.name != "request_states_its_purpose")
+    older = attrs.evolve(
+        newest,
+        version=newest.version - 1,
+        transitions=(optional, *newest.transitions[1:]),
+        invariants=invariants,
+    )
+    store = tmp_path / "workflows.db"
+    with jw.open_store(str(store)) as opened:
+        jw.Engine({"sme_approaching_hei": older}, store=opened).start(
+            "sme_approaching_hei", actor=jw.Actor("anna@sme-a", role="sme"), instance_id="old-1"
+        )
+    app = portal_module().create_app(str(store))
+    anna = app.test_client()
+    anna.post("/", data={"user": "anna@sme-a"})
+    page = anna.get("/instances/old-1").text
+    assert (
+        re.search(r'<input name="purpose"[^>]*>', page)
+        and 'name="purpose" type="text" value="" required' not in page
+    )
+    fired = anna.post(
+        "/instances/old-1/contact_career_services",
+        data={"expected_seq": "1"},
+        headers={"Accept": "application/json"},
+    )
+    assert (
+        fired.status_code == 200
+        and fired.json["state"] == "contacted"
+        and fired.json["version"] == older.version
+    )
