@@ -1,14 +1,16 @@
-"""Shared test configuration: the Hypothesis profiles and the PostgreSQL database (shared test data lives in fixtures.py)."""
+"""Shared test configuration: the Hypothesis profiles, the PostgreSQL database, each store kind (shared test data lives in fixtures.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+import just_workflow as jw
 from pg_server import drop_schema, fresh_schema, unavailable
 
 # A quick profile for local runs, a thorough one for CI (HYPOTHESIS_PROFILE=ci in .ci/run).
@@ -46,3 +48,13 @@ def postgres_url(postgres_database: str) -> Iterator[str]:
     url = fresh_schema(postgres_database)
     yield url
     drop_schema(url)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[jw.Store]:
+    """Each store kind the engine's own tests run on; a test file with a ``store`` of its own uses that."""
+    if request.param == "memory":
+        yield jw.MemoryStore()
+    else:
+        with jw.SQLiteStore(tmp_path / "workflows.db") as opened:
+            yield opened

@@ -24,6 +24,7 @@ INVALID = ROOT / "tests" / "definitions_invalid"
 ANNA = jw.Actor("anna", "sme")
 DORA = jw.Actor("dora", "department")
 CARL = jw.Actor("carl", "career_services")
+BRUNO = jw.Actor("bruno", "sme")  # another SME's representative
 
 
 def moa_definition(**changes: Any) -> jw.Definition:

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 import just_workflow as jw
-from fixtures import ANNA, CARL, DORA, moa_definition
+from fixtures import ANNA, BRUNO, CARL, DORA, moa_definition
 from just_workflow.testing import TickingClock
 
 MOA = moa_definition()
-BRUNO = jw.Actor("bruno", "sme")
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[jw.Store]:
-    """Each store kind."""
-    if request.param == "memory":
-        yield jw.MemoryStore()
-    else:
-        with jw.SQLiteStore(tmp_path / "batch.db") as opened:
-            yield opened
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 import just_workflow as jw
-from fixtures import DEFINITIONS, SME_STEPS
+from fixtures import BRUNO, DEFINITIONS, SME_STEPS
 from just_workflow.audit.report import ProblemKind
 from just_workflow.step import step_with
 from just_workflow.testing import TickingClock
@@ -19,7 +19,7 @@ WBL = jw.load_definition(DEFINITIONS / "wbl_placement.yaml")
 ERASMUS = jw.load_definition(DEFINITIONS / "erasmus_partnership.yaml")
 
 ANNA = jw.Actor("anna", "sme")
-BRUNO = jw.Actor("bruno", "sme")  # another SME's representative
+
 CARLA = jw.Actor("carla", "career_services")
 CIRO = jw.Actor("ciro", "career_services")  # a colleague in the same office
 DARIO = jw.Actor("dario", "department")

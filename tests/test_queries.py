@@ -6,7 +6,6 @@ import contextlib
 import datetime
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import just_workflow as jw
-from fixtures import ANNA, CARL, DORA, moa_definition, with_transition
+from fixtures import ANNA, BRUNO, CARL, DORA, moa_definition, with_transition
 from just_workflow import definition as d
 from just_workflow.testing import TickingClock
 
 MOA = moa_definition()
-BRUNO = jw.Actor("bruno", "sme")
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[jw.Store]:
-    """Each store kind."""
-    if request.param == "memory":
-        yield jw.MemoryStore()
-    else:
-        with jw.SQLiteStore(tmp_path / "lists.db") as opened:
-            yield opened
 
 
 @pytest.fixture
