@@ -46,7 +46,6 @@ import functools
 import json
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from types import TracebackType
 from typing import Any, TypeVar
 
 import psycopg
@@ -67,9 +66,10 @@ from just_workflow.formats.document import definition_to_document
 from just_workflow.instance import Instance
 from just_workflow.queries import InstanceQuery
 from just_workflow.store import rows
-from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer, StoredInstance
+from just_workflow.store.base import Appended, Change, Created, Found, StoredInstance
 from just_workflow.store.connections import ThreadConnections
 from just_workflow.store.postgres_schema import MIGRATIONS, migrate, schema_version
+from just_workflow.store.reads import ReadStatements, SqlReads
 from just_workflow.store.registry import changed_definition
 
 T = TypeVar("T")
@@ -166,7 +166,7 @@ def shown_url(url: str) -> str:
     return urllib.parse.urlunsplit(parts)
 
 
-class PostgresStore:
+class PostgresStore(SqlReads):
     """A :class:`~just_workflow.store.base.Store` in a PostgreSQL database, shared by threads, processes and servers.
 
     ``url`` is a libpq connection URL (``postgresql://user:password@host:5432/db``;
@@ -197,6 +197,20 @@ class PostgresStore:
     def __repr__(self) -> str:
         return f"PostgresStore({self._shown!r})"
 
+    _reads = ReadStatements(
+        events=_SELECT_EVENTS,
+        seq=_SELECT_SEQ,
+        key=_SELECT_KEY,
+        instance_ids=_SELECT_INSTANCE_IDS,
+        protocol_instance_ids=_SELECT_PROTOCOL_INSTANCE_IDS,
+        definition_digest=_SELECT_DEFINITION_DIGEST,
+        definitions=_SELECT_DEFINITIONS,
+    )
+
+    @property
+    def _definitions_table(self) -> str:
+        return f"The definitions table of {self._shown}"
+
     # -- connections -------------------------------------------------------------------------
 
     def _session(self) -> _Session:
@@ -225,18 +239,6 @@ class PostgresStore:
         session = _Session(conn)
         self._threads.here().session = session
         return session
-
-    def close(self) -> None:
-        """Close every connection this process opened; the store reopens one on its next use."""
-        self._threads.close()
-
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _failure(self, error: psycopg.Error, doing: str) -> StoreError:
         """The store error for a failed database call (StoreBusy when a row stayed locked too long)."""
@@ -293,15 +295,6 @@ class PostgresStore:
             kept = self._stored_digest(protocol, version)
         if kept != definition.digest:
             raise changed_definition(definition, kept or "")
-
-    def _stored_digest(self, protocol: str, version: int) -> str | None:
-        row = self._fetch_one(_SELECT_DEFINITION_DIGEST, (protocol, version))
-        return None if row is None else str(row[0])
-
-    def definitions(self) -> list[Definition]:
-        """Every stored definition; :class:`UnreadableDefinitions` (holding the others) if a row is altered."""
-        found = self._fetch_all(_SELECT_DEFINITIONS, (), "definitions")
-        return rows.stored_definitions(found, self._rebuilt, f"The definitions table of {self._shown}")
 
     # -- instances ---------------------------------------------------------------------------
 
@@ -411,28 +404,6 @@ class PostgresStore:
             session.remember(instance, encoded)
             found[instance.id] = instance
         return found
-
-    def events(self, instance_id: str, after_seq: int = 0, upto_seq: int | None = None) -> list[Event]:
-        upto = rows.LAST_SEQ if upto_seq is None else upto_seq
-        found = self._fetch_all(_SELECT_EVENTS, (instance_id, after_seq, upto), "events")
-        events = [rows.event_from_row(row) for row in found]
-        if not events and self._fetch_one(_SELECT_SEQ, (instance_id,)) is None:
-            raise InstanceNotFound(instance_id)
-        return events
-
-    def answer_for_key(self, instance_id: str, idempotency_key: str) -> KeyAnswer | None:
-        row = self._fetch_one(_SELECT_KEY, (instance_id, idempotency_key))
-        if row is None:
-            return None
-        seq, request, answer = row
-        return KeyAnswer(int(seq), request, None if answer is None else rows.answer_from_text(answer))
-
-    def instance_ids(self, protocol: str | None = None) -> Iterator[str]:
-        if protocol is None:
-            found = self._fetch_all(_SELECT_INSTANCE_IDS, (), "instances")
-        else:
-            found = self._fetch_all(_SELECT_PROTOCOL_INSTANCE_IDS, (protocol,), "instances")
-        return iter([instance_id for (instance_id,) in found])
 
     def scan(self, protocol: str | None = None) -> Iterator[StoredInstance]:
         """Every instance with its history, streamed through a server-side cursor on a connection of its own.

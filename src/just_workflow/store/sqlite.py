@@ -47,16 +47,17 @@ from just_workflow.formats.document import definition_to_document
 from just_workflow.instance import Instance
 from just_workflow.queries import InstanceQuery
 from just_workflow.store import rows
-from just_workflow.store.base import Appended, Change, Created, Found, KeyAnswer, StoredInstance
+from just_workflow.store.base import Appended, Change, Created, Found, StoredInstance
 from just_workflow.store.connections import ThreadConnections
 from just_workflow.store.migrations import is_current, migrate
+from just_workflow.store.reads import ReadStatements, SqlReads
 from just_workflow.store.registry import changed_definition
 
 #: Durability levels: NORMAL survives any crash of the application; FULL also a power cut or OS crash.
 Synchronous = Literal["NORMAL", "FULL"]
 
 
-class SQLiteStore:
+class SQLiteStore(SqlReads):
     """A :class:`~just_workflow.store.base.Store` in a SQLite database file, safe across threads and processes.
 
     ``synchronous`` is ``"NORMAL"`` (the default: an acknowledged fire survives
@@ -87,6 +88,20 @@ class SQLiteStore:
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r}, synchronous={self.synchronous!r})"
+
+    _reads = ReadStatements(
+        events=rows.SELECT_EVENTS,
+        seq=rows.SELECT_SEQ,
+        key=rows.SELECT_KEY,
+        instance_ids=rows.SELECT_INSTANCE_IDS,
+        protocol_instance_ids=rows.SELECT_PROTOCOL_INSTANCE_IDS,
+        definition_digest=rows.SELECT_DEFINITION_DIGEST,
+        definitions=rows.SELECT_DEFINITIONS,
+    )
+
+    @property
+    def _definitions_table(self) -> str:
+        return f"The definitions table of {self.path!r}"
 
     # -- connections -------------------------------------------------------------------------
 
@@ -120,18 +135,6 @@ class SQLiteStore:
         self._threads.add(conn)
         self._threads.here().session = session
         return session
-
-    def close(self) -> None:
-        """Close every connection this process opened; the store reopens one on its next use."""
-        self._threads.close()
-
-    def __enter__(self) -> SQLiteStore:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _write(self, doing: str) -> _WriteTransaction:
         """A write transaction on this thread's connection, ``doing`` what its errors will say it was doing."""
@@ -171,15 +174,6 @@ class SQLiteStore:
             kept = self._stored_digest(protocol, version)
         if kept != definition.digest:
             raise changed_definition(definition, kept or "")
-
-    def _stored_digest(self, protocol: str, version: int) -> str | None:
-        row = self._fetch_one(rows.SELECT_DEFINITION_DIGEST, (protocol, version))
-        return None if row is None else str(row[0])
-
-    def definitions(self) -> list[Definition]:
-        """Every stored definition; :class:`UnreadableDefinitions` (holding the others) if a row is altered."""
-        found = self._fetch_all(rows.SELECT_DEFINITIONS, (), "definitions")
-        return rows.stored_definitions(found, self._rebuilt, f"The definitions table of {self.path!r}")
 
     # -- instances ---------------------------------------------------------------------------
 
@@ -295,28 +289,6 @@ class SQLiteStore:
             session.remember(instance, encoded)
             found[instance.id] = instance
         return found
-
-    def events(self, instance_id: str, after_seq: int = 0, upto_seq: int | None = None) -> list[Event]:
-        upto = rows.LAST_SEQ if upto_seq is None else upto_seq
-        found = self._fetch_all(rows.SELECT_EVENTS, (instance_id, after_seq, upto), "events")
-        events = [rows.event_from_row(row) for row in found]
-        if not events and self._fetch_one(rows.SELECT_SEQ, (instance_id,)) is None:
-            raise InstanceNotFound(instance_id)
-        return events
-
-    def answer_for_key(self, instance_id: str, idempotency_key: str) -> KeyAnswer | None:
-        row = self._fetch_one(rows.SELECT_KEY, (instance_id, idempotency_key))
-        if row is None:
-            return None
-        seq, request, answer = row
-        return KeyAnswer(int(seq), request, None if answer is None else rows.answer_from_text(answer))
-
-    def instance_ids(self, protocol: str | None = None) -> Iterator[str]:
-        if protocol is None:
-            found = self._fetch_all(rows.SELECT_INSTANCE_IDS, (), "instances")
-        else:
-            found = self._fetch_all(rows.SELECT_PROTOCOL_INSTANCE_IDS, (protocol,), "instances")
-        return iter([instance_id for (instance_id,) in found])
 
     def scan(self, protocol: str | None = None) -> Iterator[StoredInstance]:
         """Every instance with its history, streamed by one query on a connection of its own.
