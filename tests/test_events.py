@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 import json
+import pickle
 from typing import Any
 
 import attrs
@@ -31,6 +33,7 @@ from just_workflow.events import (
     seal,
 )
 from just_workflow.instance import Command, Instance
+from just_workflow.records import unfrozen
 
 # Any text, escapes and non-ASCII included: quotes, backslashes, control characters, U+2028, emoji, and
 # keys that sort differently by UTF-16 code units than by code points (U+FFFF against U+10000 and up).
@@ -269,22 +272,51 @@ def test_events_read_with_a_shared_dict_share_their_repeated_strings_and_actors(
 
 
 def written_default(default: Any) -> Any:
-    """The default a written-out __init__ gives for an attrs default: a factory's is attrs' NOTHING."""
+    """The default a written-out constructor gives for an attrs default: a factory's is attrs' NOTHING."""
     if default is attrs.NOTHING:
         return inspect.Parameter.empty
     return attrs.NOTHING if isinstance(default, attrs.Factory) else default  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("record", [Event, Instance, Command])
-def test_a_written_out_init_takes_and_sets_exactly_the_attrs_fields(record: type[Any]) -> None:
-    """Event's, Instance's and Command's __init__, written out for speed, take the attrs fields in order and set each."""
+def test_a_written_out_constructor_takes_and_sets_exactly_the_attrs_fields(record: type[Any]) -> None:
+    """Event's, Instance's and Command's __new__, written out for speed, take the attrs fields in order and set each."""
     fields = attrs.fields(record)
-    parameters = list(inspect.signature(record.__init__).parameters.values())[1:]
+    parameters = list(inspect.signature(record.__new__).parameters.values())[1:]
     assert [(p.name, p.default) for p in parameters] == [(f.name, written_default(f.default)) for f in fields]
     values = {f.name: object() for f in fields}
     built = record(**values)
+    assert type(built) is record
     assert all(getattr(built, name) is value for name, value in values.items())
     assert attrs.evolve(built) == built
+
+
+@pytest.mark.parametrize("record", [Event, Instance, Command])
+def test_a_record_built_through_its_twin_is_frozen_and_copies_and_pickles(record: type[Any]) -> None:
+    """The record that leaves its twin refuses writes, and copy and pickle rebuild an equal one by its constructor."""
+    values = {f.name: f"value of {f.name}" for f in attrs.fields(record)}
+    built = record(**values)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.seq = 2
+    assert not hasattr(built, "__dict__")
+    for rebuilt in (copy.copy(built), copy.deepcopy(built), pickle.loads(pickle.dumps(built))):
+        assert rebuilt == built and type(rebuilt) is record and rebuilt is not built
+
+
+def test_only_a_slotted_attrs_class_without_a_weakref_slot_gets_a_twin() -> None:
+    """A class whose objects a twin could not become is refused when the twin is made, not at its first object."""
+
+    @attrs.frozen(weakref_slot=True)
+    class WithWeakref:
+        name: str
+
+    @attrs.frozen(slots=False)
+    class WithDict:
+        name: str
+
+    for record in (WithWeakref, WithDict):
+        with pytest.raises(TypeError, match="must be slotted, without a weakref slot"):
+            unfrozen(record)
 
 
 def test_a_command_without_a_payload_gets_a_new_empty_dict() -> None:

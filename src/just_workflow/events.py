@@ -27,11 +27,12 @@ import hashlib
 import operator
 import typing
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
 from just_workflow.canonical import MAX_SAFE_INTEGER, canonical_json, canonical_text, encode_string
+from just_workflow.records import reduced, unfrozen
 
 _sha256 = hashlib.sha256
 _encode_str = encode_string
@@ -105,11 +106,9 @@ class Actor:
     role: str
 
 
-# Not slotted: a frozen slotted class sets each of its 14 fields through object.__setattr__, which
-# makes building an event (once per fire) twice as slow as writing them to the instance dict. Its
-# __init__ is written out: attrs' own for a frozen class first fetches object.__setattr__, which it never
-# uses here. A test keeps its parameters the attrs fields.
-@attrs.frozen(slots=False, init=False)
+# Built through a plain twin class (see just_workflow.records): a step builds one event per fire. A test
+# keeps the parameters of its __new__ the attrs fields.
+@attrs.frozen(init=False, weakref_slot=False)
 class Event:
     """One recorded step: who fired what, from which state to which, with what payload.
 
@@ -133,8 +132,28 @@ class Event:
     prev_hash: str = ""
     hash: str = ""
 
-    def __init__(
-        self,
+    if TYPE_CHECKING:  # the signature type checkers see; __new__ sets the fields
+
+        def __init__(
+            self,
+            instance: str,
+            seq: int,
+            kind: str,
+            protocol: str,
+            version: int,
+            digest: str,
+            trigger: str | None,
+            source: str | None,
+            target: str,
+            actor: Actor,
+            payload: Mapping[str, Any],
+            at: str,
+            prev_hash: str = "",
+            hash: str = "",
+        ) -> None: ...
+
+    def __new__(
+        cls,
         instance: str,
         seq: int,
         kind: str,
@@ -149,23 +168,25 @@ class Event:
         at: str,
         prev_hash: str = "",
         hash: str = "",
-    ) -> None:
-        """Write the fields to the instance dict, as attrs does."""
-        fields = self.__dict__
-        fields["instance"] = instance
-        fields["seq"] = seq
-        fields["kind"] = kind
-        fields["protocol"] = protocol
-        fields["version"] = version
-        fields["digest"] = digest
-        fields["trigger"] = trigger
-        fields["source"] = source
-        fields["target"] = target
-        fields["actor"] = actor
-        fields["payload"] = payload
-        fields["at"] = at
-        fields["prev_hash"] = prev_hash
-        fields["hash"] = hash
+    ) -> Event:
+        """Set the fields on a twin, then make it an event."""
+        self = object.__new__(_UnfrozenEvent)
+        self.instance = instance
+        self.seq = seq
+        self.kind = kind
+        self.protocol = protocol
+        self.version = version
+        self.digest = digest
+        self.trigger = trigger
+        self.source = source
+        self.target = target
+        self.actor = actor
+        self.payload = payload
+        self.at = at
+        self.prev_hash = prev_hash
+        self.hash = hash
+        self.__class__ = cls
+        return self  # type: ignore[no-any-return]
 
     def body(self) -> dict[str, Any]:
         """The event as JSON data without ``hash``: the object whose canonical bytes are hashed."""
@@ -201,6 +222,10 @@ class Event:
         payload = values[_PAYLOAD_AT]
         values[_PAYLOAD_AT] = {name: tuple(v) if type(v) is list else v for name, v in payload.items()}
         return cls(*values)
+
+
+_UnfrozenEvent: Any = unfrozen(Event)
+Event.__reduce__ = reduced(Event)  # type: ignore[assignment,method-assign]
 
 
 # The codec: every encoding of an event (JSON data here, the SQLite store's rows, the audit log's checks)

@@ -26,7 +26,7 @@ from just_workflow.canonical import is_valid_text
 from just_workflow.definition import INVITE, REMOVE_PARTY, REPLACE_PARTY, SYSTEM_ROLE
 from just_workflow.errors import INVALID_PAYLOAD, InvalidPayload, NotAParty, NotAuthorized, headline
 from just_workflow.events import Actor
-from just_workflow.instance import NO_ENTRIES, Instance, Option, read_only
+from just_workflow.instance import NO_ENTRIES, Instance, Option, read_only, updated
 from just_workflow.messages import Reason
 from just_workflow.table import CompiledTransition, Table
 
@@ -86,7 +86,7 @@ def joined(instance: Instance, actor: Actor) -> Mapping[str, tuple[str, ...]]:
     bound = instance.parties.get(actor.role, ())
     if actor.id in bound:
         return instance.parties
-    return read_only({**instance.parties, actor.role: (*bound, actor.id)})
+    return updated(instance.parties, {actor.role: (*bound, actor.id)})
 
 
 def joined_by(before: Instance, after: Instance, actor: Actor) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from just_workflow.errors import NotAuthorized
 from just_workflow.events import Actor
-from just_workflow.instance import NO_ENTRIES, read_only
+from just_workflow.instance import NO_ENTRIES, read_only, updated
 from just_workflow.messages import Reason
 from just_workflow.table import CompiledTransition
 
@@ -80,7 +80,7 @@ def sign(
     role = actor.role
     signed = {**signed, role: (*signed.get(role, ()), actor.id)}
     if pending(move, signed, parties):
-        return read_only({**signatures, trigger: read_only(signed)}), False
+        return updated(signatures, {trigger: read_only(signed)}), False
     if trigger in signatures:
         return read_only({name: roles for name, roles in signatures.items() if name != trigger}), True
     return signatures, True

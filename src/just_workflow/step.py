@@ -31,7 +31,7 @@ from just_workflow.errors import (
     headline,
 )
 from just_workflow.events import FIRE, PARTY, SIGN, START, Actor, Event, genesis_hash, new_event
-from just_workflow.instance import NO_ENTRIES, Command, Instance, Option, read_only
+from just_workflow.instance import NO_ENTRIES, Command, Instance, Option, read_only, updated
 from just_workflow.messages import Reason, Titles, translated
 from just_workflow.table import CompiledTransition, Table
 
@@ -267,7 +267,7 @@ def _apply(
             )
         if values:
             values = read_only(values)
-            context = read_only({**context, **values})
+            context = updated(context, values)
             signatures = NO_ENTRIES  # a signature endorses the content it saw
     if not move.guards_hold(context, actor):
         reasons = move.guard_reasons(context, actor)

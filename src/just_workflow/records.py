@@ -1,0 +1,56 @@
+"""Frozen records built as fast as plain objects: the snapshot, the event and the command of every fire.
+
+attrs freezes a class by giving it a ``__setattr__`` that refuses every
+write, so a frozen class's ``__init__`` has to set each field through
+``object.__setattr__``: a call per field, most of the cost of building a
+record, and a step builds two. A dict-backed class written into through its
+``__dict__`` builds faster, but then reads its fields at half the speed and
+leaves the garbage collector two objects to track instead of one.
+
+So :class:`~just_workflow.instance.Instance`,
+:class:`~just_workflow.events.Event` and
+:class:`~just_workflow.instance.Command` are slotted frozen attrs classes
+whose ``__new__`` builds the object as an instance of their :func:`unfrozen`
+twin, a plain class with the same slots whose writes are plain attribute
+writes, then gives it its own class. Python allows that change of class
+between two classes that lay out the same slots; attrs' ``__weakref__`` slot
+is turned off (``weakref_slot=False``) because it makes the layouts differ.
+The object that comes out is the frozen class's in every way: its
+``__setattr__`` refuses, ``attrs.evolve`` and ``attrs.fields`` work, and it
+pickles and copies through :func:`reduced`.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+
+def unfrozen(record: type) -> type:
+    """A plain class with the slots of the slotted attrs class ``record``, written to before becoming one."""
+    slots = tuple(field.name for field in attrs.fields(record))
+    if getattr(record, "__slots__", None) != slots:
+        raise TypeError(f"{record.__name__} must be slotted, without a weakref slot, to build through a twin")
+    return type(f"_Unfrozen{record.__name__}", (), {"__slots__": slots})
+
+
+def values_of(record: type) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving the field values of an object of the attrs class ``record`` in order, in one C call."""
+    return operator.attrgetter(*(field.name for field in attrs.fields(record)))
+
+
+def reduced(record: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
+    """A ``__reduce__`` for ``record``: the class and its field values, so pickle and copy rebuild it by its constructor.
+
+    The class's ``__new__`` takes the fields, so the default reduction
+    (``__new__`` without arguments, then the state) would not do.
+    """
+    values = values_of(record)
+
+    def __reduce__(self: Any) -> tuple[type, tuple[Any, ...]]:
+        return type(self), values(self)
+
+    return __reduce__
