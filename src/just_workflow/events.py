@@ -226,6 +226,9 @@ class Event:
 
 _UnfrozenEvent: Any = unfrozen(Event)
 Event.__reduce__ = reduced(Event)  # type: ignore[assignment,method-assign]
+# Event(...) by its __new__ alone, called with the class first: without the class call around it, which
+# costs a third as much again, for new_event, the path of every step.
+_build_event = Event.__new__
 
 
 # The codec: every encoding of an event (JSON data here, the SQLite store's rows, the audit log's checks)
@@ -395,7 +398,8 @@ def new_event(
             prev_hash,
         )
         hash = _sha256(hashed).hexdigest()
-    return Event(
+    return _build_event(
+        Event,
         instance,
         seq,
         kind,

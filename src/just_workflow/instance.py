@@ -44,7 +44,7 @@ def detached(record: _Record) -> _Record:
     never reach the next fire.
     """
     kind = type(record)
-    return kind(*_VALUES[kind](record))
+    return kind.__new__(kind, *_VALUES[kind](record))  # its class's __new__ alone: see build_instance
 
 
 # Built through a plain twin class, as Event (see just_workflow.records): a snapshot is built once per fire.
@@ -119,6 +119,10 @@ class Instance:
 
 _UnfrozenInstance: Any = unfrozen(Instance)
 Instance.__reduce__ = reduced(Instance)  # type: ignore[assignment,method-assign]
+
+#: ``Instance(...)`` by its ``__new__`` alone, called with the class first: the same snapshot without the
+#: class call around it, which costs a third as much again, for the step that builds one per fire.
+build_instance = Instance.__new__
 
 
 # Built through a plain twin class, as Instance: a caller of step builds one per fire.

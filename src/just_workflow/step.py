@@ -31,7 +31,7 @@ from just_workflow.errors import (
     headline,
 )
 from just_workflow.events import FIRE, PARTY, SIGN, START, Actor, Event, genesis_hash, new_event
-from just_workflow.instance import NO_ENTRIES, Command, Instance, Option, read_only, updated
+from just_workflow.instance import NO_ENTRIES, Command, Instance, Option, build_instance, read_only, updated
 from just_workflow.messages import Reason, Titles, translated
 from just_workflow.table import CompiledTransition, Table
 
@@ -72,7 +72,8 @@ def begin(
         genesis_hash(instance_id, definition.protocol, definition.version),
         seal=seal,
     )
-    instance = Instance(
+    instance = build_instance(
+        Instance,
         instance_id,
         definition.protocol,
         definition.version,
@@ -350,8 +351,8 @@ def _recorded(
         instance.head,
         seal=seal,
     )
-    after = Instance(
-        instance_id, protocol, version, digest, target, context, signatures, seq, event.hash, bound
+    after = build_instance(
+        Instance, instance_id, protocol, version, digest, target, context, signatures, seq, event.hash, bound
     )
     return after, event
 
