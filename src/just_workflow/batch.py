@@ -34,7 +34,7 @@ from just_workflow.errors import (
     WorkflowError,
 )
 from just_workflow.events import Actor, Event
-from just_workflow.instance import Instance, detached
+from just_workflow.instance import NO_ENTRIES, Instance, detached
 from just_workflow.step import begin, step_with
 from just_workflow.store.base import Appended, Created, LoadsMany, Store
 from just_workflow.table import Table
@@ -72,9 +72,7 @@ class Batch:
         self._hooked = hooked
         self._items = 0
         self._writes: list[Created | Appended] = []
-        self._written_by: list[
-            tuple[int, Asked, str | None]
-        ] = []  # for each write: its item, what it asked, its source
+        self._item_of: list[int] = []  # for each write, the index of its item
         self._current: dict[str, Instance] = {}  # the snapshots the batch has made so far
         self._read: dict[str, Instance] = {}  # the stored snapshots read ahead by prefetch
         self._keys: dict[
@@ -92,7 +90,6 @@ class Batch:
     ) -> Instance:
         """Start an instance in the batch, as :meth:`Engine.start`; the snapshot it will have."""
         index = self._next_item()
-        what: Asked = ("start", protocol, None, actor)
         try:
             check_request(instance_id, None, actor)
             new_id = instance_id or self._new_id()
@@ -105,8 +102,8 @@ class Batch:
             if new_id in self._current:
                 raise InstanceExists([new_id])
         except WorkflowError as error:
-            raise self._failed(index, what, error) from error
-        self._add(index, what, Created(instance, event), None)
+            raise self._failed(index, ("start", protocol, None, actor), error) from error
+        self._add(index, Created(instance, event))
         return detached(instance)
 
     def fire(
@@ -124,18 +121,22 @@ class Batch:
         the same request, answers with its first snapshot and adds no write.
         """
         index = self._next_item()
-        what: Asked = ("fire", trigger, instance_id, actor)
         try:
             return self._fire(
-                index, what, instance_id, trigger, actor, payload or {}, expected_seq, idempotency_key
+                index,
+                instance_id,
+                trigger,
+                actor,
+                NO_ENTRIES if payload is None else payload,
+                expected_seq,
+                idempotency_key,
             )
         except WorkflowError as error:
-            raise self._failed(index, what, error) from error
+            raise self._failed(index, ("fire", trigger, instance_id, actor), error) from error
 
     def _fire(
         self,
         index: int,
-        what: Asked,
         instance_id: str,
         trigger: str,
         actor: Actor,
@@ -166,7 +167,7 @@ class Batch:
             raise
         if key is not None and request is not None:
             self._keys[(instance_id, key)] = (request, after)
-        self._add(index, what, Appended(after, event, instance.seq, key, request), instance.state)
+        self._add(index, Appended(after, event, instance.seq, key, request))
         return detached(after)
 
     def _answered(self, instance_id: str, key: str, request: str | None) -> Instance | None:
@@ -225,9 +226,9 @@ class Batch:
         self._items += 1
         return index
 
-    def _add(self, index: int, what: Asked, write: Created | Appended, source: str | None) -> None:
+    def _add(self, index: int, write: Created | Appended) -> None:
         self._writes.append(write)
-        self._written_by.append((index, what, source))
+        self._item_of.append(index)
         self._current[write.instance.id] = write.instance
 
     def _failed(self, index: int, what: Asked, error: WorkflowError) -> BatchFailed:
@@ -256,8 +257,8 @@ class Batch:
         try:
             self._store.write_many(self._writes)
         except BatchFailed as failed:
-            index, what, _source = self._written_by[failed.index]
-            raise self._failed(index, what, failed.error) from failed.error
+            write = self._writes[failed.index]
+            raise self._failed(self._item_of[failed.index], _asked(write), failed.error) from failed.error
         self._committed = True
         if self._hooked():
             self._hooks()
@@ -265,9 +266,10 @@ class Batch:
     def _hooks(self) -> None:
         """Run the hooks of every write in order; the first HookError is raised once all have run."""
         first: HookError | None = None
-        for write, (_index, _what, source) in zip(self._writes, self._written_by, strict=True):
+        for write in self._writes:
+            event = write.event  # its source is the state it left (None for a start)
             try:
-                self._run_hooks(detached(write.instance), detached(write.event), source)
+                self._run_hooks(detached(write.instance), detached(event), event.source)
             except HookError as error:
                 first = first or error
         if first is not None:
@@ -282,6 +284,14 @@ class Batch:
         """Commit when the block ends normally; write nothing when it raises."""
         if error is None:
             self._write()
+
+
+def _asked(write: Created | Appended) -> Asked:
+    """What the item that made ``write`` asked: its event says it (the trigger and actor it was fired with)."""
+    event = write.event
+    if isinstance(write, Created):
+        return ("start", write.instance.protocol, None, event.actor)
+    return ("fire", event.trigger, write.instance.id, event.actor)
 
 
 def _describe(what: Asked) -> str:

@@ -51,6 +51,7 @@ EVENT_COLUMNS: tuple[str, ...] = tuple(
 #: The snapshot fields stored as JSON text, in the order of :data:`Encoded`.
 JSON_FIELDS = ("context", "signatures", "parties")
 _JSON_AT = tuple(INSTANCE_FIELDS.index(name) for name in JSON_FIELDS)
+_CONTEXT_AT, _SIGNATURES_AT, _PARTIES_AT = _JSON_AT
 #: A snapshot's context, signatures and parties as stored.
 Encoded = tuple[str, str, str]
 _ACTOR_AT = FIELDS.index("actor")
@@ -400,12 +401,13 @@ def instance_from_row(row: Sequence[Any]) -> tuple[Instance, Encoded]:
     :class:`StoreError` naming its column.
     """
     values = list(row)
-    context, signatures, parties = (row[at] for at in _JSON_AT)
+    context, signatures, parties = row[_CONTEXT_AT], row[_SIGNATURES_AT], row[_PARTIES_AT]
     try:  # the message of a failure is worked out only for a row that fails: lists read thousands of rows
         if tuple(map(type, row)) not in _INSTANCE_SHAPE.rows:
             raise TypeError
-        for at in _JSON_AT:
-            values[at] = decode_values(row[at])
+        values[_CONTEXT_AT] = decode_values(context)
+        values[_SIGNATURES_AT] = decode_values(signatures)
+        values[_PARTIES_AT] = decode_values(parties)
     except (TypeError, ValueError, AttributeError, RecursionError):
         _refuse_instance_row(row)
     return Instance(*values), (context, signatures, parties)

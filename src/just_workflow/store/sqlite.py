@@ -281,12 +281,15 @@ class SQLiteStore(SqlReads):
                     found[instance_id] = known[0]
             if not missing:
                 return found
+            # In id order: the rows are looked up through the id index, neighbours one after the other.
+            missing.sort()
             read = session.conn.execute(rows.SELECT_INSTANCES, (json.dumps(missing),)).fetchall()
         except sqlite3.Error as error:
             raise self._failure(error, "read") from error
+        snapshots = session.make_room(len(read), found)
         for row in read:
             instance, encoded = rows.instance_from_row(row)
-            session.remember(instance, encoded)
+            snapshots[instance.id] = (instance, encoded)
             found[instance.id] = instance
         return found
 
@@ -467,6 +470,21 @@ class _Session:
             self.snapshots.clear()
         self.snapshots[instance.id] = (instance, encoded)
 
+    def make_room(self, count: int, keeping: Iterable[str]) -> dict[str, tuple[Instance, rows.Encoded]]:
+        """The snapshots, emptied first but for those of ``keeping`` when ``count`` more would pass the limit.
+
+        For the snapshots a batch reads ahead (``load_many``): all of them are
+        kept, past the limit if need be (the batch holds them anyway) until
+        the next ``remember``, so that its commit finds them, reuses their
+        stored text and writes only the columns each fire changed.
+        """
+        snapshots = self.snapshots
+        if len(snapshots) + count > self.LIMIT:
+            kept = [(instance_id, snapshots[instance_id]) for instance_id in keeping]
+            snapshots.clear()
+            snapshots.update(kept)
+        return snapshots
+
 
 class _OneByOne(Exception):
     """Raised inside a grouped batch write to roll it back and write one by one (see ``write_many``)."""
@@ -530,7 +548,11 @@ class _GroupedWrites:
             for instance_id, created_at in self.created.items()
         ]
         updates: dict[str, list[tuple[Any, ...]]] = {}  # statement -> parameters
-        for instance_id, expected in self.expected.items():
+        # In id order: each UPDATE finds its row through the id index, so consecutive ones read and dirty
+        # neighbouring pages, which stay in the page cache, instead of pages all over a large table.
+        expected_seqs = self.expected
+        for instance_id in sorted(expected_seqs):
+            expected = expected_seqs[instance_id]
             instance, encoded = snapshots[instance_id]
             before = self.kept.get(instance_id)
             statement, parameters = rows.snapshot_write(
