@@ -280,6 +280,33 @@ def test_load_many_reads_afresh_what_another_connection_changed_in_one_select(
         assert mine.load_many(["t1", "t2"])["t1"].context == {"count": 7}
 
 
+def test_a_prefetched_batch_writes_only_the_changed_columns_in_id_order(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshots a batch reads ahead stay known to the session until the commit, even past the number it
+    keeps, so each row is updated without its parties column (whose trigger rewrites the parties table); the
+    rows are updated in id order, whatever the order of the fires."""
+    monkeypatch.setattr(sqlite_store._Session, "LIMIT", 8)
+    statements = traced(monkeypatch)
+    with jw.SQLiteStore(path) as store:
+        engine = started(store, "t00")
+        ids = [f"t{number:02d}" for number in range(20, 0, -1)]
+        for instance_id in ids:
+            engine.start("tally", CLERK, instance_id=instance_id)
+        store.load("t00")  # one snapshot the session knows already: kept with those read
+        statements.clear()
+        with engine.batch() as batch:
+            batch.prefetch(["t00", *ids])
+            for number, instance_id in enumerate(["t00", *ids]):
+                batch.fire(instance_id, "count", CLERK, {"count": number})
+        updates = [s for s in statements if s.startswith("UPDATE instances")]
+        assert len(updates) == 21
+        assert all(s.startswith("UPDATE instances SET context = ") for s in updates), updates[0]
+        written = [s.split("WHERE id = ")[1].split("'")[1] for s in updates]
+        assert written == sorted(["t00", *ids])
+        assert [store.load(i).context["count"] for i in ("t00", "t20", "t01")] == [0, 1, 20]
+
+
 # -- connections: threads and fork -----------------------------------------------------------
 
 
