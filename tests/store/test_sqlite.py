@@ -307,6 +307,26 @@ def test_a_prefetched_batch_writes_only_the_changed_columns_in_id_order(
         assert [store.load(i).context["count"] for i in ("t00", "t20", "t01")] == [0, 1, 20]
 
 
+@pytest.mark.parametrize("count", [3, 12])
+def test_after_a_batch_the_session_knows_no_snapshot_it_replaced(
+    path: Path, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    """A batch's snapshots replace those the session knew, whether they fit in it (3) or not (12, past 8)."""
+    monkeypatch.setattr(sqlite_store._Session, "LIMIT", 8)
+    with jw.SQLiteStore(path) as store:
+        engine = started(store)
+        ids = [f"t{number}" for number in range(1, count + 1)]
+        for instance_id in ids[1:]:
+            engine.start("tally", CLERK, instance_id=instance_id)
+        assert store.load("t1").seq == 1  # known to the session before the batch, and kept by prefetch
+        with engine.batch() as batch:
+            batch.prefetch(ids)
+            for instance_id in ids:
+                batch.fire(instance_id, "count", CLERK, {"count": 5})
+        assert store.load("t1").seq == 2
+        assert engine.fire("t1", "count", CLERK, {"count": 6}, expected_seq=2).seq == 3
+
+
 # -- connections: threads and fork -----------------------------------------------------------
 
 

@@ -355,8 +355,7 @@ class SQLiteStore(SqlReads):
         except _OneByOne:
             self._write_one_by_one(session, writes)
             return
-        for instance, encoded in plan.snapshots.values():
-            session.remember(instance, encoded)
+        session.remember_all(plan.snapshots)
 
     def _write_one_by_one(self, session: _Session, writes: Sequence[Created | Appended]) -> None:
         """``write_many`` without grouping: BatchFailed names the first write that fails."""
@@ -469,6 +468,13 @@ class _Session:
         if len(self.snapshots) >= self.LIMIT:
             self.snapshots.clear()
         self.snapshots[instance.id] = (instance, encoded)
+
+    def remember_all(self, snapshots: dict[str, tuple[Instance, rows.Encoded]]) -> None:
+        """Keep these snapshots, as just committed, if they fit; none of them otherwise (nor any older one)."""
+        if len(self.snapshots) + len(snapshots) > self.LIMIT:
+            self.snapshots.clear()  # the older snapshots of these instances are stale: none may stay
+        if len(snapshots) <= self.LIMIT:
+            self.snapshots.update(snapshots)
 
     def make_room(self, count: int, keeping: Iterable[str]) -> dict[str, tuple[Instance, rows.Encoded]]:
         """The snapshots, emptied first but for those of ``keeping`` when ``count`` more would pass the limit.
