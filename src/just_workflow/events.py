@@ -27,12 +27,12 @@ import hashlib
 import operator
 import typing
 from collections.abc import Callable, Hashable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
 from just_workflow.canonical import MAX_SAFE_INTEGER, canonical_json, canonical_text, encode_string
-from just_workflow.records import reduced, unfrozen
+from just_workflow.records import record, unfrozen
 
 _sha256 = hashlib.sha256
 _encode_str = encode_string
@@ -108,7 +108,7 @@ class Actor:
 
 # Built through a plain twin class (see just_workflow.records): a step builds one event per fire. A test
 # keeps the parameters of its __new__ the attrs fields.
-@attrs.frozen(init=False, weakref_slot=False)
+@record
 class Event:
     """One recorded step: who fired what, from which state to which, with what payload.
 
@@ -131,26 +131,6 @@ class Event:
     at: str
     prev_hash: str = ""
     hash: str = ""
-
-    if TYPE_CHECKING:  # the signature type checkers see; __new__ sets the fields
-
-        def __init__(
-            self,
-            instance: str,
-            seq: int,
-            kind: str,
-            protocol: str,
-            version: int,
-            digest: str,
-            trigger: str | None,
-            source: str | None,
-            target: str,
-            actor: Actor,
-            payload: Mapping[str, Any],
-            at: str,
-            prev_hash: str = "",
-            hash: str = "",
-        ) -> None: ...
 
     def __new__(
         cls,
@@ -225,7 +205,6 @@ class Event:
 
 
 _UnfrozenEvent: Any = unfrozen(Event)
-Event.__reduce__ = reduced(Event)  # type: ignore[assignment,method-assign]
 # Event(...) by its __new__ alone, called with the class first: without the class call around it, which
 # costs a third as much again, for new_event, the path of every step.
 _build_event = Event.__new__

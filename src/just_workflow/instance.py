@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
 from just_workflow.events import Actor, Event
-from just_workflow.records import reduced, unfrozen, values_of
+from just_workflow.records import record, unfrozen, values_of
 
 #: The empty read-only mapping every snapshot without values, signatures or parties shares.
 NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
@@ -49,7 +49,7 @@ def detached(record: _Record) -> _Record:
 
 # Built through a plain twin class, as Event (see just_workflow.records): a snapshot is built once per fire.
 # A test keeps the parameters of its __new__ the attrs fields.
-@attrs.frozen(init=False, weakref_slot=False)
+@record
 class Instance:
     """A snapshot of one running protocol instance after ``seq`` events: a value, never changed in place.
 
@@ -71,22 +71,6 @@ class Instance:
     seq: int
     head: str
     parties: Mapping[str, tuple[str, ...]] = NO_ENTRIES
-
-    if TYPE_CHECKING:  # the signature type checkers see; __new__ sets the fields
-
-        def __init__(
-            self,
-            id: str,
-            protocol: str,
-            version: int,
-            digest: str,
-            state: str,
-            context: Mapping[str, Any],
-            signatures: Mapping[str, Mapping[str, tuple[str, ...]]],
-            seq: int,
-            head: str,
-            parties: Mapping[str, tuple[str, ...]] = NO_ENTRIES,
-        ) -> None: ...
 
     def __new__(
         cls,
@@ -118,7 +102,6 @@ class Instance:
 
 
 _UnfrozenInstance: Any = unfrozen(Instance)
-Instance.__reduce__ = reduced(Instance)  # type: ignore[assignment,method-assign]
 
 #: ``Instance(...)`` by its ``__new__`` alone, called with the class first: the same snapshot without the
 #: class call around it, which costs a third as much again, for the step that builds one per fire.
@@ -127,19 +110,13 @@ build_instance = Instance.__new__
 
 # Built through a plain twin class, as Instance: a caller of step builds one per fire.
 # A test keeps the parameters of its __new__ the attrs fields.
-@attrs.frozen(init=False, weakref_slot=False)
+@record
 class Command:
     """A request to fire ``trigger`` as ``actor`` with ``payload`` (a new empty dict when not given)."""
 
     trigger: str
     actor: Actor
     payload: Mapping[str, Any] = attrs.field(factory=dict)
-
-    if TYPE_CHECKING:  # the signature type checkers see; __new__ sets the fields
-
-        def __init__(
-            self, trigger: str, actor: Actor, payload: Mapping[str, Any] | attrs.NothingType = attrs.NOTHING
-        ) -> None: ...
 
     def __new__(
         cls, trigger: str, actor: Actor, payload: Mapping[str, Any] | attrs.NothingType = attrs.NOTHING
@@ -154,7 +131,6 @@ class Command:
 
 
 _UnfrozenCommand: Any = unfrozen(Command)
-Command.__reduce__ = reduced(Command)  # type: ignore[assignment,method-assign]
 
 #: The field values of the records :func:`detached` copies, by class.
 _VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {

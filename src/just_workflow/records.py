@@ -17,16 +17,18 @@ between two classes that lay out the same slots; attrs' ``__weakref__`` slot
 is turned off (``weakref_slot=False``) because it makes the layouts differ.
 The object that comes out is the frozen class's in every way: its
 ``__setattr__`` refuses, ``attrs.evolve`` and ``attrs.fields`` work, and it
-pickles and copies through :func:`reduced`.
+pickles and copies through :func:`reduced`. :func:`record` makes such a class.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+__all__ = ["record", "reduced", "unfrozen", "values_of"]
 
 
 def unfrozen(record: type) -> type:
@@ -54,3 +56,16 @@ def reduced(record: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
         return type(self), values(self)
 
     return __reduce__
+
+
+if TYPE_CHECKING:
+    # Type checkers see attrs' own frozen class, whose __init__ takes the fields: the signature the record's
+    # __new__ has, which they would otherwise not know (attrs.evolve is checked against it).
+    from attrs import frozen as record
+else:
+
+    def record(cls: type) -> type:
+        """``cls`` as a slotted frozen attrs class without an ``__init__`` or a weakref slot, pickled through :func:`reduced`."""
+        made = attrs.frozen(cls, init=False, weakref_slot=False)
+        made.__reduce__ = reduced(made)
+        return made
