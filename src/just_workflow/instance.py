@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import attrs
 
 from just_workflow.events import Actor, Event
-from just_workflow.records import record, unfrozen, values_of
+from just_workflow.records import copier, record, unfrozen
 
 #: The empty read-only mapping every snapshot without values, signatures or parties shares.
 NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
@@ -43,8 +43,7 @@ def detached(record: _Record) -> _Record:
     ``object.__setattr__``, and a change to the object a store keeps must
     never reach the next fire.
     """
-    kind = type(record)
-    return kind.__new__(kind, *_VALUES[kind](record))  # its class's __new__ alone: see build_instance
+    return _COPIES[type(record)](record)  # type: ignore[no-any-return]
 
 
 # Built through a plain twin class, as Event (see just_workflow.records): a snapshot is built once per fire.
@@ -132,10 +131,8 @@ class Command:
 
 _UnfrozenCommand: Any = unfrozen(Command)
 
-#: The field values of the records :func:`detached` copies, by class.
-_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {
-    record: values_of(record) for record in (Instance, Event)
-}
+#: How :func:`detached` copies each record, by class.
+_COPIES: dict[type, Callable[[Any], Any]] = {record: copier(record) for record in (Instance, Event)}
 
 
 @attrs.frozen

@@ -18,6 +18,12 @@ is turned off (``weakref_slot=False``) because it makes the layouts differ.
 The object that comes out is the frozen class's in every way: its
 ``__setattr__`` refuses, ``attrs.evolve`` and ``attrs.fields`` work, and it
 pickles and copies through :func:`reduced`. :func:`record` makes such a class.
+
+The engine hands out copies of the records its store keeps (see
+:func:`~just_workflow.instance.detached`); :func:`copier` makes the
+function that copies one, written out for the class's fields as attrs
+writes its own methods: the copy is built through the twin like any record,
+each field read from its slot, with no tuple of values and no call in between.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-__all__ = ["record", "reduced", "unfrozen", "values_of"]
+__all__ = ["copier", "record", "reduced", "unfrozen", "values_of"]
 
 
 def unfrozen(record: type) -> type:
@@ -37,6 +43,28 @@ def unfrozen(record: type) -> type:
     if getattr(record, "__slots__", None) != slots:
         raise TypeError(f"{record.__name__} must be slotted, without a weakref slot, to build through a twin")
     return type(f"_Unfrozen{record.__name__}", (), {"__slots__": slots})
+
+
+def copier(record: type) -> Callable[[Any], Any]:
+    """A function returning a new object of the slotted attrs class ``record`` with the fields of the one given.
+
+    The copy is built through an :func:`unfrozen` twin, as the class's own
+    objects are. The function is compiled from its source, a line per field,
+    as attrs writes the methods it makes: a loop over the field names would
+    cost a call per field.
+    """
+    names = [field.name for field in attrs.fields(record)]
+    lines = [
+        "def copy(original):",
+        "    self = new(twin)",
+        *(f"    self.{name} = original.{name}" for name in names),
+        "    self.__class__ = record",
+        "    return self",
+    ]
+    scope: dict[str, Any] = {"new": object.__new__, "twin": unfrozen(record), "record": record}
+    exec(compile("\n".join(lines), f"<copier of {record.__name__}>", "exec"), scope)
+    copy: Callable[[Any], Any] = scope["copy"]
+    return copy
 
 
 def values_of(record: type) -> Callable[[Any], tuple[Any, ...]]:
