@@ -131,8 +131,11 @@ class Command:
 
 _UnfrozenCommand: Any = unfrozen(Command)
 
+#: :func:`detached` for a snapshot, without looking up its class: what every fire returns.
+detached_instance: Callable[[Instance], Instance] = copier(Instance)
+
 #: How :func:`detached` copies each record, by class.
-_COPIES: dict[type, Callable[[Any], Any]] = {record: copier(record) for record in (Instance, Event)}
+_COPIES: dict[type, Callable[[Any], Any]] = {Instance: detached_instance, Event: copier(Event)}
 
 
 @attrs.frozen
