@@ -151,7 +151,7 @@ class Event:
         hash: str = "",
     ) -> Event:
         """Set the fields on a twin, then make it an event."""
-        self = object.__new__(_UnfrozenEvent)
+        self = _UnfrozenEvent()
         self.instance = instance
         self.seq = seq
         self.kind = kind

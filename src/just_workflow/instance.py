@@ -85,7 +85,7 @@ class Instance:
         parties: Mapping[str, tuple[str, ...]] = NO_ENTRIES,
     ) -> Instance:
         """Set the fields on a twin, then make it a snapshot."""
-        self = object.__new__(_UnfrozenInstance)
+        self = _UnfrozenInstance()
         self.id = id
         self.protocol = protocol
         self.version = version
@@ -121,7 +121,7 @@ class Command:
         cls, trigger: str, actor: Actor, payload: Mapping[str, Any] | attrs.NothingType = attrs.NOTHING
     ) -> Command:
         """Set the fields on a twin, then make it a command."""
-        self = object.__new__(_UnfrozenCommand)
+        self = _UnfrozenCommand()
         self.trigger = trigger
         self.actor = actor
         self.payload = {} if payload is attrs.NOTHING else payload

@@ -12,7 +12,9 @@ So :class:`~just_workflow.instance.Instance`,
 :class:`~just_workflow.instance.Command` are slotted frozen attrs classes
 whose ``__new__`` builds the object as an instance of their :func:`unfrozen`
 twin, a plain class with the same slots whose writes are plain attribute
-writes, then gives it its own class. Python allows that change of class
+writes, then gives it its own class. The twin is made by calling it
+(``_UnfrozenEvent()``), which costs less than ``object.__new__(twin)``:
+that call packs its argument in a tuple. Python allows that change of class
 between two classes that lay out the same slots; attrs' ``__weakref__`` slot
 is turned off (``weakref_slot=False``) because it makes the layouts differ.
 The object that comes out is the frozen class's in every way: its
@@ -56,12 +58,12 @@ def copier(record: type) -> Callable[[Any], Any]:
     names = [field.name for field in attrs.fields(record)]
     lines = [
         "def copy(original):",
-        "    self = new(twin)",
+        "    self = twin()",
         *(f"    self.{name} = original.{name}" for name in names),
         "    self.__class__ = record",
         "    return self",
     ]
-    scope: dict[str, Any] = {"new": object.__new__, "twin": unfrozen(record), "record": record}
+    scope: dict[str, Any] = {"twin": unfrozen(record), "record": record}
     exec(compile("\n".join(lines), f"<copier of {record.__name__}>", "exec"), scope)
     copy: Callable[[Any], Any] = scope["copy"]
     return copy
