@@ -32,7 +32,7 @@ from just_workflow.events import (
     new_event,
     seal,
 )
-from just_workflow.instance import Command, Instance
+from just_workflow.instance import Command, Instance, detached
 from just_workflow.records import unfrozen
 
 # Any text, escapes and non-ASCII included: quotes, backslashes, control characters, U+2028, emoji, and
@@ -301,6 +301,20 @@ def test_a_record_built_through_its_twin_is_frozen_and_copies_and_pickles(record
     assert not hasattr(built, "__dict__")
     for rebuilt in (copy.copy(built), copy.deepcopy(built), pickle.loads(pickle.dumps(built))):
         assert rebuilt == built and type(rebuilt) is record and rebuilt is not built
+
+
+@pytest.mark.parametrize("record", [Event, Instance])
+def test_a_detached_copy_is_a_new_frozen_record_holding_the_same_values(record: type[Any]) -> None:
+    """detached, the copy the engine hands out, is another object of the same class with every field the same."""
+    values = {f.name: object() for f in attrs.fields(record)}
+    original = record(**values)
+    copied = detached(original)
+    assert type(copied) is record and copied is not original
+    assert all(getattr(copied, name) is value for name, value in values.items())
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        copied.seq = 2
+    object.__setattr__(copied, "seq", "changed")
+    assert original.seq is values["seq"]
 
 
 def test_only_a_slotted_attrs_class_without_a_weakref_slot_gets_a_twin() -> None:

@@ -20,6 +20,10 @@ def utc_now() -> datetime.datetime:
 # date and the time of day change once a second, and formatting them is most of the cost.
 _last_second: list[tuple[int, str]] = [(0, "1970-01-01T00:00:00")]
 
+# Every number below 1000 in three digits: the microseconds are written as two of them, which costs a third
+# of formatting the number.
+_THREE_DIGITS = [f"{number:03d}" for number in range(1000)]
+
 
 def utc_text(time_ns: int) -> str:
     """The instant ``time_ns`` (nanoseconds since the epoch) as the ``isoformat()`` of its UTC datetime.
@@ -39,7 +43,7 @@ def utc_text(time_ns: int) -> str:
         fraction = micros - start
     if not fraction:
         return f"{text}+00:00"
-    return f"{text}.{str(1_000_000 + fraction)[1:]}+00:00"  # six digits, zero-padded, faster than :06d
+    return f"{text}.{_THREE_DIGITS[fraction // 1000]}{_THREE_DIGITS[fraction % 1000]}+00:00"  # six digits
 
 
 def new_instance_id() -> str:

@@ -37,7 +37,7 @@ from just_workflow.errors import (
 )
 from just_workflow.events import Actor, Event
 from just_workflow.guards import NamedGuard
-from just_workflow.instance import Instance, Option, detached
+from just_workflow.instance import Instance, Option, detached, detached_instance
 from just_workflow.messages import Reason, translated
 from just_workflow.queries import (
     MAX_LIMIT,
@@ -247,7 +247,7 @@ class Engine:
                 continue
             if self._hooks:
                 self._run_hooks(detached(after), detached(event), instance.state)
-            return detached(after)
+            return detached_instance(after)
         raise ConcurrencyConflict(instance_id, instance.seq, self.store.load(instance_id).seq)
 
     def batch(self) -> Batch:

@@ -36,6 +36,7 @@ from just_workflow.records import record, unfrozen
 
 _sha256 = hashlib.sha256
 _encode_str = encode_string
+_MIN_SAFE_INTEGER = -MAX_SAFE_INTEGER  # named: a negation written in a test is computed each time
 
 
 K = TypeVar("K", bound=Hashable)
@@ -150,7 +151,7 @@ class Event:
         hash: str = "",
     ) -> Event:
         """Set the fields on a twin, then make it an event."""
-        self = object.__new__(_UnfrozenEvent)
+        self = _UnfrozenEvent()
         self.instance = instance
         self.seq = seq
         self.kind = kind
@@ -279,8 +280,8 @@ def _encode_fields(
     if (
         type(seq) is not int
         or type(version) is not int
-        or not -MAX_SAFE_INTEGER <= seq <= MAX_SAFE_INTEGER
-        or not -MAX_SAFE_INTEGER <= version <= MAX_SAFE_INTEGER
+        or not _MIN_SAFE_INTEGER <= seq <= MAX_SAFE_INTEGER
+        or not _MIN_SAFE_INTEGER <= version <= MAX_SAFE_INTEGER
     ):  # a malformed record: the general encoder judges
         fields = (instance, seq, kind, protocol, version, digest, trigger, source, target, actor, payload, at)
         return prefix.encode() + canonical_json(Event(*fields, prev_hash).body())
@@ -313,7 +314,7 @@ def _encode_payload(payload: Mapping[str, Any]) -> str:
             text = _encode_str(value)
         elif kind is bool:
             text = "true" if value else "false"
-        elif kind is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        elif kind is int and _MIN_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             text = int.__repr__(value)
         elif (kind is tuple or kind is list) and _all_strings(value):
             text = f"[{','.join(map(_encode_str, value))}]"

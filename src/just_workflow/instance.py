@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import attrs
 
 from just_workflow.events import Actor, Event
-from just_workflow.records import record, unfrozen, values_of
+from just_workflow.records import copier, record, unfrozen
 
 #: The empty read-only mapping every snapshot without values, signatures or parties shares.
 NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
@@ -43,8 +43,7 @@ def detached(record: _Record) -> _Record:
     ``object.__setattr__``, and a change to the object a store keeps must
     never reach the next fire.
     """
-    kind = type(record)
-    return kind.__new__(kind, *_VALUES[kind](record))  # its class's __new__ alone: see build_instance
+    return _COPIES[type(record)](record)  # type: ignore[no-any-return]
 
 
 # Built through a plain twin class, as Event (see just_workflow.records): a snapshot is built once per fire.
@@ -86,7 +85,7 @@ class Instance:
         parties: Mapping[str, tuple[str, ...]] = NO_ENTRIES,
     ) -> Instance:
         """Set the fields on a twin, then make it a snapshot."""
-        self = object.__new__(_UnfrozenInstance)
+        self = _UnfrozenInstance()
         self.id = id
         self.protocol = protocol
         self.version = version
@@ -122,7 +121,7 @@ class Command:
         cls, trigger: str, actor: Actor, payload: Mapping[str, Any] | attrs.NothingType = attrs.NOTHING
     ) -> Command:
         """Set the fields on a twin, then make it a command."""
-        self = object.__new__(_UnfrozenCommand)
+        self = _UnfrozenCommand()
         self.trigger = trigger
         self.actor = actor
         self.payload = {} if payload is attrs.NOTHING else payload
@@ -132,10 +131,11 @@ class Command:
 
 _UnfrozenCommand: Any = unfrozen(Command)
 
-#: The field values of the records :func:`detached` copies, by class.
-_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {
-    record: values_of(record) for record in (Instance, Event)
-}
+#: :func:`detached` for a snapshot, without looking up its class: what every fire returns.
+detached_instance: Callable[[Instance], Instance] = copier(Instance)
+
+#: How :func:`detached` copies each record, by class.
+_COPIES: dict[type, Callable[[Any], Any]] = {Instance: detached_instance, Event: copier(Event)}
 
 
 @attrs.frozen

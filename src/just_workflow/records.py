@@ -12,12 +12,20 @@ So :class:`~just_workflow.instance.Instance`,
 :class:`~just_workflow.instance.Command` are slotted frozen attrs classes
 whose ``__new__`` builds the object as an instance of their :func:`unfrozen`
 twin, a plain class with the same slots whose writes are plain attribute
-writes, then gives it its own class. Python allows that change of class
+writes, then gives it its own class. The twin is made by calling it
+(``_UnfrozenEvent()``), which costs less than ``object.__new__(twin)``:
+that call packs its argument in a tuple. Python allows that change of class
 between two classes that lay out the same slots; attrs' ``__weakref__`` slot
 is turned off (``weakref_slot=False``) because it makes the layouts differ.
 The object that comes out is the frozen class's in every way: its
 ``__setattr__`` refuses, ``attrs.evolve`` and ``attrs.fields`` work, and it
 pickles and copies through :func:`reduced`. :func:`record` makes such a class.
+
+The engine hands out copies of the records its store keeps (see
+:func:`~just_workflow.instance.detached`); :func:`copier` makes the
+function that copies one, written out for the class's fields as attrs
+writes its own methods: the copy is built through the twin like any record,
+each field read from its slot, with no tuple of values and no call in between.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-__all__ = ["record", "reduced", "unfrozen", "values_of"]
+__all__ = ["copier", "record", "reduced", "unfrozen", "values_of"]
 
 
 def unfrozen(record: type) -> type:
@@ -37,6 +45,28 @@ def unfrozen(record: type) -> type:
     if getattr(record, "__slots__", None) != slots:
         raise TypeError(f"{record.__name__} must be slotted, without a weakref slot, to build through a twin")
     return type(f"_Unfrozen{record.__name__}", (), {"__slots__": slots})
+
+
+def copier(record: type) -> Callable[[Any], Any]:
+    """A function returning a new object of the slotted attrs class ``record`` with the fields of the one given.
+
+    The copy is built through an :func:`unfrozen` twin, as the class's own
+    objects are. The function is compiled from its source, a line per field,
+    as attrs writes the methods it makes: a loop over the field names would
+    cost a call per field.
+    """
+    names = [field.name for field in attrs.fields(record)]
+    lines = [
+        "def copy(original):",
+        "    self = twin()",
+        *(f"    self.{name} = original.{name}" for name in names),
+        "    self.__class__ = record",
+        "    return self",
+    ]
+    scope: dict[str, Any] = {"twin": unfrozen(record), "record": record}
+    exec(compile("\n".join(lines), f"<copier of {record.__name__}>", "exec"), scope)
+    copy: Callable[[Any], Any] = scope["copy"]
+    return copy
 
 
 def values_of(record: type) -> Callable[[Any], tuple[Any, ...]]:
