@@ -33,7 +33,7 @@ from just_workflow.events import (
     seal,
 )
 from just_workflow.instance import Command, Instance, detached
-from just_workflow.records import unfrozen
+from just_workflow.records import constructor, unfrozen
 
 # Any text, escapes and non-ASCII included: quotes, backslashes, control characters, U+2028, emoji, and
 # keys that sort differently by UTF-16 code units than by code points (U+FFFF against U+10000 and up).
@@ -331,6 +331,30 @@ def test_only_a_slotted_attrs_class_without_a_weakref_slot_gets_a_twin() -> None
     for record in (WithWeakref, WithDict):
         with pytest.raises(TypeError, match="must be slotted, without a weakref slot"):
             unfrozen(record)
+
+
+def test_a_record_whose_fields_its_written_constructor_cannot_honour_is_refused() -> None:
+    """A validator, a converter or a factory taking self would be skipped by the written __new__: refused."""
+
+    @attrs.frozen(weakref_slot=False)
+    class Validated:
+        name: str = attrs.field(validator=attrs.validators.instance_of(str))
+
+    @attrs.frozen(weakref_slot=False)
+    class Converted:
+        name: str = attrs.field(converter=str)
+
+    @attrs.frozen(weakref_slot=False)
+    class SelfMade:
+        name: str = attrs.field(default=attrs.Factory(lambda self: "x", takes_self=True))
+
+    for made, what in (
+        (Validated, "validator or converter"),
+        (Converted, "validator or converter"),
+        (SelfMade, "take self"),
+    ):
+        with pytest.raises(TypeError, match=f"{made.__name__}.name: .*{what}"):
+            constructor(made)
 
 
 def test_a_command_without_a_payload_gets_a_new_empty_dict() -> None:

@@ -10,10 +10,11 @@ leaves the garbage collector two objects to track instead of one.
 So :class:`~just_workflow.instance.Instance`,
 :class:`~just_workflow.events.Event` and
 :class:`~just_workflow.instance.Command` are slotted frozen attrs classes
-whose ``__new__`` builds the object as an instance of their :func:`unfrozen`
-twin, a plain class with the same slots whose writes are plain attribute
-writes, then gives it its own class. The twin is made by calling it
-(``_UnfrozenEvent()``), which costs less than ``object.__new__(twin)``:
+whose ``__new__`` (written by :func:`constructor` from their fields, as
+attrs writes its own methods) builds the object as an instance of their
+:func:`unfrozen` twin, a plain class with the same slots whose writes are
+plain attribute writes, then gives it its own class. The twin is made by calling it
+(``twin()``), which costs less than ``object.__new__(twin)``:
 that call packs its argument in a tuple. Python allows that change of class
 between two classes that lay out the same slots; attrs' ``__weakref__`` slot
 is turned off (``weakref_slot=False``) because it makes the layouts differ.
@@ -30,43 +31,87 @@ each field read from its slot, with no tuple of values and no call in between.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-__all__ = ["copier", "record", "reduced", "unfrozen", "values_of"]
+__all__ = ["constructor", "copier", "record", "reduced", "unfrozen", "values_of"]
 
 
+@functools.cache
 def unfrozen(record: type) -> type:
-    """A plain class with the slots of the slotted attrs class ``record``, written to before becoming one."""
+    """A plain class with the slots of the slotted attrs class ``record``, written to before becoming one.
+
+    One per class (cached): its constructor and its copier build on the same twin.
+    """
     slots = tuple(field.name for field in attrs.fields(record))
     if getattr(record, "__slots__", None) != slots:
         raise TypeError(f"{record.__name__} must be slotted, without a weakref slot, to build through a twin")
     return type(f"_Unfrozen{record.__name__}", (), {"__slots__": slots})
 
 
+def _compiled(record: type, what: str, lines: list[str], scope: dict[str, Any]) -> Callable[..., Any]:
+    """The function ``lines`` define, with ``scope`` (the twin given as ``twin``) as its globals.
+
+    Compiled from its source, a line per field, as attrs writes the methods
+    it makes: a loop over the field names would cost a call per field.
+    """
+    scope["twin"] = unfrozen(record)
+    exec(compile("\n".join(lines), f"<{what} of {record.__name__}>", "exec"), scope)
+    made: Callable[..., Any] = scope[what]
+    return made
+
+
+def constructor(record: type) -> Callable[..., Any]:
+    """A ``__new__`` for the slotted attrs class ``record``: its fields as parameters, set on a twin, in order.
+
+    A field's default is the parameter's; a factory's field defaults to
+    ``attrs.NOTHING``, which calls the factory. Validators and converters
+    are not run, so a class with any is refused.
+    """
+    scope: dict[str, Any] = {"NOTHING": attrs.NOTHING}
+    parameters, body = ["cls"], ["    self = twin()"]
+    for field in attrs.fields(record):
+        name, default = field.name, field.default
+        if field.validator is not None or field.converter is not None:
+            raise TypeError(
+                f"{record.__name__}.{name}: a record's constructor runs no validator or converter"
+            )
+        value = name
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            if default.takes_self:
+                raise TypeError(f"{record.__name__}.{name}: a record's factory cannot take self")
+            scope[f"factory_{name}"] = default.factory
+            parameters.append(f"{name}=NOTHING")
+            value = f"factory_{name}() if {name} is NOTHING else {name}"
+        elif default is not attrs.NOTHING:
+            scope[f"default_{name}"] = default
+            parameters.append(f"{name}=default_{name}")
+        else:
+            parameters.append(name)
+        body.append(f"    self.{name} = {value}")
+    lines = [f"def __new__({', '.join(parameters)}):", *body, "    self.__class__ = cls", "    return self"]
+    return _compiled(record, "__new__", lines, scope)
+
+
 def copier(record: type) -> Callable[[Any], Any]:
     """A function returning a new object of the slotted attrs class ``record`` with the fields of the one given.
 
-    The copy is built through an :func:`unfrozen` twin, as the class's own
-    objects are. The function is compiled from its source, a line per field,
-    as attrs writes the methods it makes: a loop over the field names would
-    cost a call per field.
+    The copy is built through the :func:`unfrozen` twin, as the class's own
+    objects are, each field read from its slot: no tuple of values and no
+    call in between.
     """
-    names = [field.name for field in attrs.fields(record)]
     lines = [
         "def copy(original):",
         "    self = twin()",
-        *(f"    self.{name} = original.{name}" for name in names),
+        *(f"    self.{field.name} = original.{field.name}" for field in attrs.fields(record)),
         "    self.__class__ = record",
         "    return self",
     ]
-    scope: dict[str, Any] = {"twin": unfrozen(record), "record": record}
-    exec(compile("\n".join(lines), f"<copier of {record.__name__}>", "exec"), scope)
-    copy: Callable[[Any], Any] = scope["copy"]
-    return copy
+    return _compiled(record, "copy", lines, {"record": record})
 
 
 def values_of(record: type) -> Callable[[Any], tuple[Any, ...]]:
@@ -97,5 +142,6 @@ else:
     def record(cls: type) -> type:
         """``cls`` as a slotted frozen attrs class without an ``__init__`` or a weakref slot, pickled through :func:`reduced`."""
         made = attrs.frozen(cls, init=False, weakref_slot=False)
+        made.__new__ = staticmethod(constructor(made))
         made.__reduce__ = reduced(made)
         return made
