@@ -44,10 +44,12 @@ import argparse
 import gc
 import itertools
 import sys
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from time import time_ns
 from typing import Any
 
 import attrs
@@ -56,11 +58,13 @@ import transitions
 
 from bench.machine import description as machine_description
 from just_workflow import definition as d
+from just_workflow.clock import new_instance_id, utc_text
 from just_workflow.engine import Engine
-from just_workflow.events import Actor
+from just_workflow.errors import ConcurrencyConflict
+from just_workflow.events import Actor, Event
 from just_workflow.formats.loading import load_definition
 from just_workflow.guards import condition_check
-from just_workflow.instance import Command, Instance
+from just_workflow.instance import Command, Instance, detached_instance
 from just_workflow.step import begin, step, step_with
 from just_workflow.store.memory import MemoryStore
 from just_workflow.table import Table, compile_definition
@@ -332,6 +336,85 @@ class JwFire:
         def work(count: int) -> None:
             for trigger, actor, payload in itertools.islice(calls, count):
                 engine.fire(instance_id, trigger, actor, payload)
+
+        return work
+
+
+class JwFloor:
+    """The least a fire on this step can do: the work ``Engine.fire`` must do, none of what it checks.
+
+    A fire reads the kept snapshot, stamps the default clock's time, runs
+    the sealed ``step_with``, keeps the event and the new snapshot under a
+    lock after comparing the snapshot's ``seq`` (the event in its instance's
+    history and in the change feed), and hands out a copy of the new
+    snapshot, as the engine does. Left out: the checks of the request's
+    text and of the clock's role, an expected ``seq``, idempotency keys, the
+    table looked up by the snapshot's digest, the retry, the hooks, noting
+    the instance for the work lists' indexes. Its rate over transitions' is
+    the most that a fire built on this step and these records can reach.
+    """
+
+    name = "jw floor (sealed step, kept under a lock, a copy out)"
+
+    def __init__(self, definition: d.Definition, start_role: str) -> None:
+        self.table: Table = compile_definition(definition)
+        self.starter = Actor(f"{start_role}-1", start_role)
+        self.lock = threading.Lock()
+        self.snapshots: dict[str, Instance] = {}
+        self.histories: dict[str, list[Event]] = {}
+        self.feed: list[Event] = []
+
+    def start(self) -> Instance:
+        """A new instance, its start event kept, as ``Engine.start`` keeps it."""
+        instance, event = begin(self.table, new_instance_id(), self.starter, utc_text(time_ns()))
+        with self.lock:
+            self.snapshots[instance.id] = instance
+            self.histories[instance.id] = [event]
+            self.feed.append(event)
+        return detached_instance(instance)
+
+    def fire(self, instance_id: str, trigger: str, actor: Actor, payload: Mapping[str, Any]) -> Instance:
+        """The fire's new snapshot, a copy of the one kept."""
+        instance = self.snapshots[instance_id]
+        after, event = step_with(self.table, instance, trigger, actor, payload, utc_text(time_ns()))
+        self.keep(instance.seq, after, event)
+        return detached_instance(after)
+
+    def keep(self, seq: int, after: Instance, event: Event) -> None:
+        """Keep the step's event and snapshot if the kept snapshot is still at ``seq``, as a store's append does."""
+        instance_id = after.id
+        lock = self.lock
+        lock.acquire()  # acquire and release, as MemoryStore.append: `with` costs more
+        try:
+            kept = self.snapshots[instance_id].seq
+            if kept != seq:
+                raise ConcurrencyConflict(instance_id, seq, kept)
+            self.histories[instance_id].append(event)
+            self.feed.append(event)
+            self.snapshots[instance_id] = after
+        finally:
+            lock.release()
+
+    def runs(self, fires: Sequence[Fire]) -> Callable[[int], None]:
+        calls = _calls(fires)
+
+        def work(count: int) -> None:
+            for _ in range(count):
+                instance_id = self.start().id
+                for trigger, actor, payload in calls:
+                    self.fire(instance_id, trigger, actor, payload)
+
+        return work
+
+    def cycle(self, setup: Sequence[Fire], fires: Sequence[Fire]) -> Callable[[int], None]:
+        instance_id = self.start().id
+        for trigger, actor, payload in _calls(setup):
+            self.fire(instance_id, trigger, actor, payload)
+        calls = itertools.cycle(_calls(fires))
+
+        def work(count: int) -> None:
+            for trigger, actor, payload in itertools.islice(calls, count):
+                self.fire(instance_id, trigger, actor, payload)
 
         return work
 
@@ -623,6 +706,7 @@ CONTENDERS = (
     JwStepWith,
     JwSealedStep,
     JwFire,
+    JwFloor,
     TransitionsPerInstance,
     TransitionsShared,
     StateMachineContender,
@@ -726,10 +810,15 @@ class Results:
     round_seconds: float
 
 
+def happy_definition() -> d.Definition:
+    """The bundled ``sme_approaching_hei``, every role an office: the definition of the happy path."""
+    return every_role_open(load_definition(ROOT / "definitions" / "sme_approaching_hei.yaml"))
+
+
 def measure(quick: bool) -> Results:
     """Run every contender on both workloads, then time and weigh their starts."""
     round_seconds, rounds, kept = (0.05, 3, 300) if quick else (0.25, 7, 2000)
-    happy = every_role_open(load_definition(ROOT / "definitions" / "sme_approaching_hei.yaml"))
+    happy = happy_definition()
     happy_makers: dict[str, Maker] = {
         c.name: lambda c=c: c(happy, "sme").runs(HAPPY_PATH) for c in CONTENDERS
     }
@@ -792,7 +881,8 @@ def report(results: Results) -> Iterator[str]:
         yield f"| {name} | {1e6 / rate:,.1f} | {_ratio(rate, starts[machine])} | {results.memory[name]:,.0f} |"
     yield ""
     yield from _fire_time(cycle)
-    step, fire, start = cycle[JwStep.name], cycle[JwFire.name], starts["jw Engine.start (MemoryStore)"]
+    step, fire, floor = cycle[JwStep.name], cycle[JwFire.name], cycle[JwFloor.name]
+    start = starts["jw Engine.start (MemoryStore)"]
     run = happy[JwFire.name]
     checks = [
         (
@@ -801,7 +891,11 @@ def report(results: Results) -> Iterator[str]:
             f"(`step_with`, no Command: {_ratio(cycle[JwStepWith.name], cycle[machine])})",
         ),
         (step >= 0.15 * cycle[table], f"`step` at least 15% of the dict table: {step / cycle[table]:.2%}"),
-        (fire >= 2 * cycle[machine], f"`fire` at least 2x transitions: {_ratio(fire, cycle[machine])}"),
+        (
+            fire >= 2 * cycle[machine],
+            f"`fire` at least 2x transitions: {_ratio(fire, cycle[machine])} (the floor, the most a fire on "
+            f"this step can reach: {_ratio(floor, cycle[machine])}; `fire` at {fire / floor:.0%} of it)",
+        ),
         (
             run >= 2.5 * happy[machine],
             f"start + happy path with `fire` at least 2.5x transitions: {_ratio(run, happy[machine])}",
@@ -823,12 +917,20 @@ def _fire_time(cycle: Mapping[str, float]) -> Iterator[str]:
     core = 1e6 / cycle[JwStepWith.name]
     command = 1e6 / cycle[JwStep.name] - core
     chain = 1e6 / cycle[JwSealedStep.name] - 1e6 / cycle[JwStep.name]
-    rest = 1e6 / cycle[JwFire.name] - core - chain
+    kept = 1e6 / cycle[JwFloor.name] - core - chain
+    checked = 1e6 / cycle[JwFire.name] - 1e6 / cycle[JwFloor.name]
     yield f"Where a guarded-cycle fire's {1e6 / cycle[JwFire.name]:.2f} µs go (differences between the jw rows):"
     yield ""
     yield f"- {core:.2f} µs: the step itself, as `Engine.fire` calls it (`step_with`);"
     yield f"- {chain:.2f} µs: the hash chain (`step + hash chain` less `step`);"
-    yield f"- {rest:.2f} µs: the engine around them: the clock, the store, keeping the history;"
+    yield (
+        f"- {kept:.2f} µs: what any fire adds to the step: the clock, keeping the event and the snapshot "
+        "under a lock, the copy handed out (`floor` less `step_with` and the hash chain);"
+    )
+    yield (
+        f"- {checked:.2f} µs: what the engine adds to the floor: the request's checks, the table found by "
+        "digest, the store's own checks and its index notes (`fire` less `floor`);"
+    )
     yield f"- a caller of `step` also builds a `Command`: {command:.2f} µs more (`step` less `step_with`)."
 
 
