@@ -40,6 +40,7 @@ the contenders taking turns within each round.
 
 from __future__ import annotations
 
+import abc
 import argparse
 import gc
 import itertools
@@ -304,43 +305,56 @@ class JwSealedStep(JwStep):
     seal = True
 
 
-class JwFire:
+class _Fires(abc.ABC):
+    """A contender that starts instances and fires them through an object's ``fire``, as a caller of the engine does."""
+
+    #: What ``fire(instance_id, trigger, actor, payload)`` is called on.
+    firing: Any
+
+    @abc.abstractmethod
+    def start(self) -> Instance:
+        """A new instance of the definition, started by the start role's actor."""
+
+    def runs(self, fires: Sequence[Fire]) -> Callable[[int], None]:
+        firing, start, calls = self.firing, self.start, _calls(fires)
+
+        def work(count: int) -> None:
+            for _ in range(count):
+                instance_id = start().id
+                for trigger, actor, payload in calls:
+                    firing.fire(instance_id, trigger, actor, payload)
+
+        return work
+
+    def cycle(self, setup: Sequence[Fire], fires: Sequence[Fire]) -> Callable[[int], None]:
+        firing = self.firing
+        instance_id = self.start().id
+        for trigger, actor, payload in _calls(setup):
+            firing.fire(instance_id, trigger, actor, payload)
+        calls = itertools.cycle(_calls(fires))
+
+        def work(count: int) -> None:
+            for trigger, actor, payload in itertools.islice(calls, count):
+                firing.fire(instance_id, trigger, actor, payload)
+
+        return work
+
+
+class JwFire(_Fires):
     """The engine with its in-memory store: clock, hash chain, store append."""
 
     name = "jw fire (MemoryStore, hash chain)"
 
     def __init__(self, definition: d.Definition, start_role: str) -> None:
         self.definition = definition
-        self.engine = Engine([definition])
+        self.engine = self.firing = Engine([definition])
         self.starter = Actor(f"{start_role}-1", start_role)
 
-    def runs(self, fires: Sequence[Fire]) -> Callable[[int], None]:
-        engine, protocol, starter = self.engine, self.definition.protocol, self.starter
-        calls = _calls(fires)
-
-        def work(count: int) -> None:
-            for _ in range(count):
-                instance_id = engine.start(protocol, starter).id
-                for trigger, actor, payload in calls:
-                    engine.fire(instance_id, trigger, actor, payload)
-
-        return work
-
-    def cycle(self, setup: Sequence[Fire], fires: Sequence[Fire]) -> Callable[[int], None]:
-        engine = self.engine
-        instance_id = engine.start(self.definition.protocol, self.starter).id
-        for trigger, actor, payload in _calls(setup):
-            engine.fire(instance_id, trigger, actor, payload)
-        calls = itertools.cycle(_calls(fires))
-
-        def work(count: int) -> None:
-            for trigger, actor, payload in itertools.islice(calls, count):
-                engine.fire(instance_id, trigger, actor, payload)
-
-        return work
+    def start(self) -> Instance:
+        return self.engine.start(self.definition.protocol, self.starter)
 
 
-class JwFloor:
+class JwFloor(_Fires):
     """The least a fire on this step can do: the work ``Engine.fire`` must do, none of what it checks.
 
     A fire reads the kept snapshot, stamps the default clock's time, runs
@@ -363,6 +377,7 @@ class JwFloor:
         self.snapshots: dict[str, Instance] = {}
         self.histories: dict[str, list[Event]] = {}
         self.feed: list[Event] = []
+        self.firing = self
 
     def start(self) -> Instance:
         """A new instance, its start event kept, as ``Engine.start`` keeps it."""
@@ -394,29 +409,6 @@ class JwFloor:
             self.snapshots[instance_id] = after
         finally:
             lock.release()
-
-    def runs(self, fires: Sequence[Fire]) -> Callable[[int], None]:
-        calls = _calls(fires)
-
-        def work(count: int) -> None:
-            for _ in range(count):
-                instance_id = self.start().id
-                for trigger, actor, payload in calls:
-                    self.fire(instance_id, trigger, actor, payload)
-
-        return work
-
-    def cycle(self, setup: Sequence[Fire], fires: Sequence[Fire]) -> Callable[[int], None]:
-        instance_id = self.start().id
-        for trigger, actor, payload in _calls(setup):
-            self.fire(instance_id, trigger, actor, payload)
-        calls = itertools.cycle(_calls(fires))
-
-        def work(count: int) -> None:
-            for trigger, actor, payload in itertools.islice(calls, count):
-                self.fire(instance_id, trigger, actor, payload)
-
-        return work
 
 
 class _Model:
