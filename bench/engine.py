@@ -27,6 +27,8 @@ Contenders:
   calls it: the command given as trigger, actor and payload, no ``Command``;
 - ``jw step + hash chain``: ``jw step`` sealed (canonical body, SHA-256), to show what the chain costs;
 - ``jw fire``: :meth:`Engine.fire` on a :class:`MemoryStore`: clock, hash chain, store;
+- ``jw floor``: the least a fire on this step can do (:class:`JwFloor`): the sealed step,
+  the clock, the event and the snapshot kept under a lock, a copy handed out, no checks;
 - ``transitions``: a ``Machine`` per instance, and one shared ``Machine`` with
   models added (``auto_transitions=False``, guards as conditions, an ``after``
   callback records the history);
@@ -308,8 +310,10 @@ class JwSealedStep(JwStep):
 class _Fires(abc.ABC):
     """A contender that starts instances and fires them through an object's ``fire``, as a caller of the engine does."""
 
-    #: What ``fire(instance_id, trigger, actor, payload)`` is called on.
-    firing: Any
+    @property
+    @abc.abstractmethod
+    def firing(self) -> Any:
+        """What ``fire(instance_id, trigger, actor, payload)`` is called on."""
 
     @abc.abstractmethod
     def start(self) -> Instance:
@@ -347,8 +351,12 @@ class JwFire(_Fires):
 
     def __init__(self, definition: d.Definition, start_role: str) -> None:
         self.definition = definition
-        self.engine = self.firing = Engine([definition])
+        self.engine = Engine([definition])
         self.starter = Actor(f"{start_role}-1", start_role)
+
+    @property
+    def firing(self) -> Engine:
+        return self.engine
 
     def start(self) -> Instance:
         return self.engine.start(self.definition.protocol, self.starter)
@@ -377,7 +385,10 @@ class JwFloor(_Fires):
         self.snapshots: dict[str, Instance] = {}
         self.histories: dict[str, list[Event]] = {}
         self.feed: list[Event] = []
-        self.firing = self
+
+    @property
+    def firing(self) -> JwFloor:
+        return self
 
     def start(self) -> Instance:
         """A new instance, its start event kept, as ``Engine.start`` keeps it."""
