@@ -205,7 +205,7 @@ _unsealed_values = operator.attrgetter(*(name for name in FIELDS if name != "has
 
 def genesis_hash(instance_id: str, protocol: str, version: int) -> str:
     """The ``prev_hash`` of an instance's first event: the hash of ``{"instance", "protocol", "version"}``."""
-    if type(version) is not int or not -MAX_SAFE_INTEGER <= version <= MAX_SAFE_INTEGER:
+    if type(version) is not int or not _MIN_SAFE_INTEGER <= version <= MAX_SAFE_INTEGER:
         # only a malformed log gets here: let the general encoder judge the value
         return _sha256(
             canonical_json({"instance": instance_id, "protocol": protocol, "version": version})

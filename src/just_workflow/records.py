@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-__all__ = ["constructor", "copier", "record", "reduced", "unfrozen", "values_of"]
+__all__ = ["constructor", "copier", "record", "reduced", "unfrozen"]
 
 
 @functools.cache
@@ -114,18 +114,13 @@ def copier(record: type) -> Callable[[Any], Any]:
     return _compiled(record, "copy", lines, {"record": record})
 
 
-def values_of(record: type) -> Callable[[Any], tuple[Any, ...]]:
-    """A function giving the field values of an object of the attrs class ``record`` in order, in one C call."""
-    return operator.attrgetter(*(field.name for field in attrs.fields(record)))
-
-
 def reduced(record: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
     """A ``__reduce__`` for ``record``: the class and its field values, so pickle and copy rebuild it by its constructor.
 
     The class's ``__new__`` takes the fields, so the default reduction
     (``__new__`` without arguments, then the state) would not do.
     """
-    values = values_of(record)
+    values = operator.attrgetter(*(field.name for field in attrs.fields(record)))  # in order, in one C call
 
     def __reduce__(self: Any) -> tuple[type, tuple[Any, ...]]:
         return type(self), values(self)
